@@ -1,0 +1,261 @@
+//! One function per command; each opens the vault, calls the library, prints.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use casefile::vault::{ItemEdit, NewItem, Secret, collect_files, default_dir};
+use casefile::{ItemKind, Task, Vault};
+use clap::Args;
+
+use super::errors::IntegrityFailure;
+use super::output;
+use super::secrets::passphrase;
+use crate::{Cli, Command, KeyAction, LogAction};
+
+/// Descriptive fields shared by `add` and `edit`.
+#[derive(Args, Default)]
+pub struct MetaArgs {
+    /// Title (default for add: the file name).
+    #[arg(long)]
+    title: Option<String>,
+    /// photo, video, audio, document, detention-record, testimony, open-source, other.
+    #[arg(long)]
+    kind: Option<ItemKind>,
+    /// Where it came from.
+    #[arg(long)]
+    source: Option<String>,
+    /// Who collected it.
+    #[arg(long)]
+    collector: Option<String>,
+    /// How it was acquired.
+    #[arg(long)]
+    method: Option<String>,
+    /// Language of its content.
+    #[arg(long)]
+    language: Option<String>,
+    /// Free notes.
+    #[arg(long)]
+    notes: Option<String>,
+    /// When it was captured, as stated (for example 2024-05-01T14:00Z).
+    #[arg(long)]
+    captured_at: Option<String>,
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let dir = match &cli.vault {
+        Some(d) => d.clone(),
+        None => default_dir().context("cannot find the user's data folder; use --vault DIR")?,
+    };
+    let pf = cli.passphrase_file.as_deref();
+    let json = cli.json;
+    match cli.command {
+        Command::Init { collector } => init(&dir, pf, &collector, json),
+        Command::Add { files, meta } => add(&mut open(&dir, pf)?, &files, meta, json),
+        Command::List => {
+            let vault = open(&dir, pf)?;
+            let items = vault.list()?;
+            if json {
+                output::json(&items)?
+            } else {
+                output::item_table(&items)
+            }
+            vault.close()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Show { id } => {
+            let mut vault = open(&dir, pf)?;
+            let item = vault.view(&id)?;
+            if json {
+                output::json(&item)?
+            } else {
+                output::item_detail(&item)
+            }
+            vault.close()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Extract { id, out } => extract(&mut open(&dir, pf)?, &id, &out, json),
+        Command::Edit {
+            id,
+            meta,
+            restriction,
+        } => {
+            let mut vault = open(&dir, pf)?;
+            let edit = ItemEdit {
+                title: meta.title,
+                kind: meta.kind,
+                captured_at: meta.captured_at,
+                collector: meta.collector,
+                source: meta.source,
+                method: meta.method,
+                language: meta.language,
+                notes: meta.notes,
+                restriction,
+            };
+            let item = vault.edit(&id, &edit)?;
+            if json {
+                output::json(&item)?
+            } else {
+                output::item_detail(&item)
+            }
+            vault.close()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Log { item, action: None } => {
+            let vault = open(&dir, pf)?;
+            let events = vault.log(item.as_deref())?;
+            if json {
+                output::json(&events.iter().map(output::event_json).collect::<Vec<_>>())?;
+            } else {
+                events.iter().for_each(output::event_line);
+            }
+            vault.close()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Log {
+            action: Some(LogAction::Verify),
+            ..
+        } => log_verify(&mut open(&dir, pf)?, json),
+        Command::Key {
+            action: KeyAction::Show,
+        } => {
+            let vault = open(&dir, pf)?;
+            let key = vault.device_key();
+            if json {
+                output::json(&serde_json::json!({
+                    "key_id": key.key_id_hex(),
+                    "minisign": key.to_minisign(),
+                }))?;
+            } else {
+                print!("{}", key.to_minisign());
+            }
+            vault.close()?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn open(dir: &Path, pf: Option<&Path>) -> anyhow::Result<Vault> {
+    if !dir.join(casefile::vault::KEYSLOTS_FILE).is_file() {
+        return Err(casefile::VaultError::NoVault(dir.to_path_buf()).into());
+    }
+    let pass = passphrase(pf, false)?;
+    Ok(Vault::open(dir, Secret::Passphrase(&pass))?)
+}
+
+fn init(dir: &Path, pf: Option<&Path>, collector: &str, json: bool) -> anyhow::Result<ExitCode> {
+    if dir.join(casefile::vault::KEYSLOTS_FILE).exists() {
+        return Err(casefile::VaultError::Exists(dir.to_path_buf()).into());
+    }
+    let pass = passphrase(pf, true)?;
+    let (vault, code) = Vault::create(dir, &pass, collector)?;
+    let key = vault.device_key();
+    if json {
+        output::json(&serde_json::json!({
+            "vault": dir,
+            "device_key_id": key.key_id_hex(),
+            "recovery_code": code.as_str(),
+        }))?;
+    } else {
+        println!("Created a vault at {}", dir.display());
+        println!("Device key: {}", key.key_id_hex());
+        println!();
+        println!(
+            "Recovery code (shown only now; write it down and keep it apart from this computer):"
+        );
+        println!();
+        println!("    {}", code.as_str());
+        println!();
+    }
+    vault.close()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn add(
+    vault: &mut Vault,
+    paths: &[PathBuf],
+    meta: MetaArgs,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let (files, skipped) = collect_files(paths)?;
+    for s in &skipped {
+        eprintln!("skipped (not a regular file): {}", s.display());
+    }
+    let total = files
+        .iter()
+        .map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
+        .sum();
+    let bar = output::progress(total, "adding");
+    let advance = |n: u64| bar.inc(n);
+    let task = Task::none().with_progress(&advance);
+    let new = NewItem {
+        title: meta.title,
+        kind: meta.kind,
+        source: meta.source,
+        collector: meta.collector,
+        method: meta.method,
+        language: meta.language,
+        notes: meta.notes,
+        captured_at: meta.captured_at,
+    };
+    let mut added = Vec::new();
+    for file in &files {
+        let item = vault.add_file(file, &new, &task)?;
+        if !json {
+            bar.suspend(|| println!("added {}  {}  {}", item.id, item.sha256, file.display()));
+        }
+        added.push(item);
+    }
+    bar.finish_and_clear();
+    if json {
+        output::json(&added)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn extract(vault: &mut Vault, id: &str, out: &Path, json: bool) -> anyhow::Result<ExitCode> {
+    let size = vault.item(id)?.size;
+    let bar = output::progress(size, "extracting");
+    let advance = |n: u64| bar.inc(n);
+    let item = vault.extract(id, out, &Task::none().with_progress(&advance))?;
+    bar.finish_and_clear();
+    if json {
+        output::json(&item)?;
+    } else {
+        println!(
+            "extracted {} to {} (sha256 {} checked)",
+            item.id,
+            out.display(),
+            item.sha256
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn log_verify(vault: &mut Vault, json: bool) -> anyhow::Result<ExitCode> {
+    let report = vault.verify_log()?;
+    if json {
+        output::json(&report)?;
+    }
+    if let Some(first) = report.problems.first() {
+        if !json {
+            for p in &report.problems {
+                eprintln!("{}", p.message);
+            }
+        }
+        return Err(IntegrityFailure(format!(
+            "the custody log does not verify: {}",
+            first.message
+        ))
+        .into());
+    }
+    if !json {
+        println!(
+            "custody log verified: {} events, {} signed checkpoints, root {}",
+            report.events, report.checkpoints, report.root
+        );
+        println!("signed by device key {}", vault.device_key().key_id_hex());
+    }
+    Ok(ExitCode::SUCCESS)
+}

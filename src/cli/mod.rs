@@ -1,0 +1,6 @@
+//! Helpers of the command line: secrets, output, progress, exit codes.
+
+pub mod commands;
+pub mod errors;
+pub mod output;
+pub mod secrets;

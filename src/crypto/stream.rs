@@ -1,0 +1,282 @@
+//! Chunked authenticated encryption of large files (the STREAM construction).
+//!
+//! Layout: `MAGIC || salt(32) || nonce_prefix(7) || chunk*`. Each chunk is up
+//! to [`CHUNK`] bytes of plaintext sealed with AES-256-GCM under a key derived
+//! from the master key and the salt; the nonce carries a big-endian counter and
+//! a last-chunk flag, so reordering, truncation and extension are all detected.
+//! Memory use is one chunk whatever the file size.
+
+use std::io::{self, Read, Write};
+
+use aes_gcm::Aes256Gcm;
+use aes_gcm::aead::KeyInit;
+use aes_gcm::aead::generic_array::GenericArray;
+use aes_gcm::aead::stream::{NewStream, StreamBE32, StreamPrimitive};
+
+use super::kdf::subkey_salted;
+use super::{CryptoError, random_bytes};
+
+/// Plaintext bytes per chunk.
+pub const CHUNK: usize = 64 * 1024;
+const TAG: usize = 16;
+const MAGIC: &[u8; 8] = b"CFBLOB\x00\x01";
+const SALT: usize = 32;
+const PREFIX: usize = 7;
+/// Bytes of header before the first chunk.
+pub const HEADER_LEN: usize = MAGIC.len() + SALT + PREFIX;
+const PURPOSE: &str = "casefile blob v1";
+
+/// Ciphertext size for a given plaintext size.
+pub fn encrypted_len(plain: u64) -> u64 {
+    let chunks = plain.div_ceil(CHUNK as u64).max(1);
+    HEADER_LEN as u64 + plain + chunks * TAG as u64
+}
+
+fn stream_for(master: &[u8; 32], salt: &[u8], prefix: &[u8]) -> StreamBE32<Aes256Gcm> {
+    let key = subkey_salted(master, salt, PURPOSE);
+    let aead = Aes256Gcm::new(GenericArray::from_slice(key.as_ref()));
+    StreamBE32::from_aead(aead, GenericArray::from_slice(prefix))
+}
+
+fn invalid(e: CryptoError) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, e)
+}
+
+/// Encrypts everything written to it; call [`EncryptWriter::finish`] at the end.
+pub struct EncryptWriter<W: Write> {
+    inner: W,
+    stream: StreamBE32<Aes256Gcm>,
+    buf: Vec<u8>,
+    counter: u32,
+}
+
+impl<W: Write> EncryptWriter<W> {
+    /// Starts a new encrypted stream under `master`, writing the header at once.
+    pub fn new(master: &[u8; 32], mut inner: W) -> io::Result<Self> {
+        let salt = random_bytes::<SALT>();
+        let prefix = random_bytes::<PREFIX>();
+        inner.write_all(MAGIC)?;
+        inner.write_all(&salt)?;
+        inner.write_all(&prefix)?;
+        Ok(Self {
+            inner,
+            stream: stream_for(master, &salt, &prefix),
+            buf: Vec::with_capacity(CHUNK + TAG),
+            counter: 0,
+        })
+    }
+
+    fn seal_chunk(&mut self, last: bool) -> io::Result<()> {
+        self.stream
+            .encrypt_in_place(self.counter, last, b"", &mut self.buf)
+            .map_err(|_| invalid(CryptoError::Encrypt))?;
+        self.inner.write_all(&self.buf)?;
+        self.buf.clear();
+        self.counter = self
+            .counter
+            .checked_add(1)
+            .ok_or_else(|| invalid(CryptoError::Encrypt))?;
+        Ok(())
+    }
+
+    /// Seals the final chunk and returns the inner writer (not yet synced).
+    pub fn finish(mut self) -> io::Result<W> {
+        self.seal_chunk(true)?;
+        self.inner.flush()?;
+        Ok(self.inner)
+    }
+}
+
+impl<W: Write> Write for EncryptWriter<W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if data.is_empty() {
+            return Ok(0);
+        }
+        // A full buffer is sealed only once more data arrives, so the last
+        // chunk is always known to be last.
+        if self.buf.len() == CHUNK {
+            self.seal_chunk(false)?;
+        }
+        let n = data.len().min(CHUNK - self.buf.len());
+        self.buf.extend_from_slice(&data[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Decrypts and authenticates a stream written by [`EncryptWriter`].
+pub struct DecryptReader<R: Read> {
+    inner: R,
+    stream: StreamBE32<Aes256Gcm>,
+    buf: Vec<u8>,
+    pos: usize,
+    counter: u32,
+    peeked: Option<u8>,
+    done: bool,
+}
+
+impl<R: Read> DecryptReader<R> {
+    /// Reads and checks the header; fails on anything that is not a blob.
+    pub fn new(master: &[u8; 32], mut inner: R) -> io::Result<Self> {
+        let mut header = [0u8; HEADER_LEN];
+        read_full(&mut inner, &mut header).and_then(|n| {
+            if n == HEADER_LEN {
+                Ok(())
+            } else {
+                Err(invalid(CryptoError::Truncated))
+            }
+        })?;
+        if &header[..MAGIC.len()] != MAGIC {
+            return Err(invalid(CryptoError::BadHeader));
+        }
+        let salt = &header[MAGIC.len()..MAGIC.len() + SALT];
+        let prefix = &header[MAGIC.len() + SALT..];
+        Ok(Self {
+            inner,
+            stream: stream_for(master, salt, prefix),
+            buf: Vec::with_capacity(CHUNK + TAG),
+            pos: 0,
+            counter: 0,
+            peeked: None,
+            done: false,
+        })
+    }
+
+    fn next_chunk(&mut self) -> io::Result<()> {
+        self.buf.clear();
+        self.buf.resize(CHUNK + TAG, 0);
+        let mut filled = 0;
+        if let Some(b) = self.peeked.take() {
+            self.buf[0] = b;
+            filled = 1;
+        }
+        filled += read_full(&mut self.inner, &mut self.buf[filled..])?;
+        self.buf.truncate(filled);
+        let last = if filled < CHUNK + TAG {
+            true
+        } else {
+            let mut one = [0u8; 1];
+            match read_full(&mut self.inner, &mut one)? {
+                0 => true,
+                _ => {
+                    self.peeked = Some(one[0]);
+                    false
+                }
+            }
+        };
+        if filled < TAG {
+            return Err(invalid(CryptoError::Truncated));
+        }
+        self.stream
+            .decrypt_in_place(self.counter, last, b"", &mut self.buf)
+            .map_err(|_| invalid(CryptoError::Decrypt))?;
+        self.counter = self
+            .counter
+            .checked_add(1)
+            .ok_or_else(|| invalid(CryptoError::Decrypt))?;
+        self.pos = 0;
+        self.done = last;
+        Ok(())
+    }
+}
+
+impl<R: Read> Read for DecryptReader<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        while self.pos == self.buf.len() {
+            if self.done {
+                return Ok(0);
+            }
+            self.next_chunk()?;
+        }
+        let n = out.len().min(self.buf.len() - self.pos);
+        out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// Reads until `buf` is full or the reader ends; returns the bytes read.
+pub fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encrypt(key: &[u8; 32], data: &[u8]) -> Vec<u8> {
+        let mut w = EncryptWriter::new(key, Vec::new()).unwrap();
+        // Odd write sizes exercise the chunk boundary logic.
+        for part in data.chunks(7777) {
+            w.write_all(part).unwrap();
+        }
+        w.finish().unwrap()
+    }
+
+    fn decrypt(key: &[u8; 32], ct: &[u8]) -> io::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        DecryptReader::new(key, ct)?.read_to_end(&mut out)?;
+        Ok(out)
+    }
+
+    #[test]
+    fn round_trips_at_every_boundary() {
+        let key = [9u8; 32];
+        for len in [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK, 3 * CHUNK + 5] {
+            let data: Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();
+            let ct = encrypt(&key, &data);
+            assert_eq!(ct.len() as u64, encrypted_len(len as u64), "len {len}");
+            assert_eq!(decrypt(&key, &ct).unwrap(), data, "len {len}");
+        }
+    }
+
+    #[test]
+    fn wrong_key_fails() {
+        let ct = encrypt(&[1u8; 32], b"hello");
+        assert!(decrypt(&[2u8; 32], &ct).is_err());
+    }
+
+    #[test]
+    fn truncation_at_chunk_boundary_is_detected() {
+        let key = [3u8; 32];
+        let data = vec![5u8; 3 * CHUNK];
+        let ct = encrypt(&key, &data);
+        let cut = HEADER_LEN + 2 * (CHUNK + TAG);
+        assert!(decrypt(&key, &ct[..cut]).is_err());
+        assert!(decrypt(&key, &ct[..ct.len() - 1]).is_err());
+        assert!(decrypt(&key, &ct[..HEADER_LEN]).is_err());
+    }
+
+    #[test]
+    fn reordered_chunks_and_flipped_bits_are_detected() {
+        let key = [4u8; 32];
+        let data: Vec<u8> = (0..3 * CHUNK).map(|i| i as u8).collect();
+        let ct = encrypt(&key, &data);
+        let c = CHUNK + TAG;
+        let mut swapped = ct.clone();
+        let (a, b) = (HEADER_LEN, HEADER_LEN + c);
+        let first: Vec<u8> = swapped[a..a + c].to_vec();
+        let second: Vec<u8> = swapped[b..b + c].to_vec();
+        swapped[a..a + c].copy_from_slice(&second);
+        swapped[b..b + c].copy_from_slice(&first);
+        assert!(decrypt(&key, &swapped).is_err());
+        let mut flipped = ct.clone();
+        flipped[HEADER_LEN + 10] ^= 0x40;
+        assert!(decrypt(&key, &flipped).is_err());
+        let mut extended = ct;
+        extended.extend_from_slice(&[0u8; 40]);
+        assert!(decrypt(&key, &extended).is_err());
+    }
+}

@@ -1,0 +1,313 @@
+//! Appending events, signing checkpoints, and verifying the whole log.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+use super::CustodyError;
+use super::checkpoint::Checkpoint;
+use super::event::{Event, NewEvent};
+use super::merkle::{Hash, TreeBuilder, leaf_hash};
+use crate::crypto::sign::{DeviceKey, DevicePublicKey};
+
+const NO_PREV: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Current UTC time as RFC 3339 with milliseconds.
+pub fn now_utc() -> String {
+    let fmt = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    time::OffsetDateTime::now_utc()
+        .format(&fmt)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00.000Z".into())
+}
+
+/// Appends an event; call inside the transaction that makes the change it records.
+pub fn append(
+    conn: &Connection,
+    device: &DevicePublicKey,
+    new: NewEvent,
+) -> Result<Event, CustodyError> {
+    let last: Option<(u64, String)> = conn
+        .query_row(
+            "SELECT seq, body FROM events ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (seq, prev) = match last {
+        Some((seq, body)) => (seq + 1, hex::encode(leaf_hash(body.as_bytes()))),
+        None => (1, NO_PREV.to_string()),
+    };
+    let event = Event {
+        seq,
+        time: now_utc(),
+        action: new.action,
+        actor: new.actor,
+        device: device.key_id_hex(),
+        item: new.item,
+        sha256: new.sha256,
+        details: new.details,
+        prev,
+    };
+    let body = serde_json::to_string(&event).map_err(|e| CustodyError::Malformed {
+        seq,
+        why: e.to_string(),
+    })?;
+    conn.execute(
+        "INSERT INTO events (seq, item, body) VALUES (?1, ?2, ?3)",
+        params![seq, event.item, body],
+    )?;
+    Ok(event)
+}
+
+/// Signs a checkpoint over the whole log if it grew since the last one.
+pub fn checkpoint(
+    conn: &Connection,
+    key: &DeviceKey,
+    origin: &str,
+) -> Result<Option<u64>, CustodyError> {
+    let signed: u64 =
+        conn.query_row("SELECT coalesce(max(size), 0) FROM checkpoints", [], |r| {
+            r.get(0)
+        })?;
+    let mut tree = TreeBuilder::default();
+    let mut stmt = conn.prepare("SELECT body FROM events ORDER BY seq")?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        let body: String = row.get(0)?;
+        tree.push(leaf_hash(body.as_bytes()));
+    }
+    if tree.size() <= signed {
+        return Ok(None);
+    }
+    let cp = Checkpoint {
+        origin: origin.to_string(),
+        size: tree.size(),
+        root: tree.root(),
+    };
+    conn.execute(
+        "INSERT INTO checkpoints (size, note) VALUES (?1, ?2)",
+        params![cp.size, cp.sign(key)],
+    )?;
+    Ok(Some(cp.size))
+}
+
+/// Events in order, all of them or those of one item.
+pub fn events(conn: &Connection, item: Option<&str>) -> Result<Vec<Event>, CustodyError> {
+    let mut stmt =
+        conn.prepare("SELECT seq, body FROM events WHERE (?1 IS NULL OR item = ?1) ORDER BY seq")?;
+    let rows = stmt.query_map([item], |r| {
+        Ok((r.get::<_, u64>(0)?, r.get::<_, String>(1)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (seq, body) = row?;
+        let event: Event = serde_json::from_str(&body).map_err(|e| CustodyError::Malformed {
+            seq,
+            why: e.to_string(),
+        })?;
+        out.push(event);
+    }
+    Ok(out)
+}
+
+/// The latest signed checkpoint note, if any.
+pub fn latest_checkpoint(conn: &Connection) -> Result<Option<(u64, String)>, CustodyError> {
+    Ok(conn
+        .query_row(
+            "SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
+/// One thing wrong with the log.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Problem {
+    /// The first event concerned, if one can be named.
+    pub event: Option<u64>,
+    /// What is wrong, in one sentence.
+    pub message: String,
+}
+
+/// The outcome of verifying the log.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Events read.
+    pub events: u64,
+    /// Checkpoints whose signature and root were checked.
+    pub checkpoints: u64,
+    /// Size covered by the latest good checkpoint.
+    pub signed_size: u64,
+    /// Hex root over all events read.
+    pub root: String,
+    /// Problems found, the first bad event first. Empty means the log holds.
+    pub problems: Vec<Problem>,
+}
+
+impl Report {
+    /// True when nothing is wrong.
+    pub fn ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// Recomputes the chain and the tree and checks every checkpoint.
+///
+/// Stops at the first break in the chain, since nothing after it can be
+/// trusted; that event is the one the report names.
+pub fn verify(
+    conn: &Connection,
+    key: &DevicePublicKey,
+    origin: &str,
+) -> Result<Report, CustodyError> {
+    let mut checkpoints: Vec<(u64, String)> = conn
+        .prepare("SELECT size, note FROM checkpoints ORDER BY size")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    checkpoints.reverse(); // pop from the end in ascending order
+
+    let mut report = Report {
+        events: 0,
+        checkpoints: 0,
+        signed_size: 0,
+        root: String::new(),
+        problems: Vec::new(),
+    };
+    let mut tree = TreeBuilder::default();
+    let mut prev: Hash = [0u8; 32];
+    let mut stmt = conn.prepare("SELECT seq, item, body FROM events ORDER BY seq")?;
+    let mut rows = stmt.query([])?;
+    let fail = |report: &mut Report, event: Option<u64>, message: String| {
+        report.problems.push(Problem { event, message });
+    };
+    while let Some(row) = rows.next()? {
+        let seq: u64 = row.get(0)?;
+        let item: Option<String> = row.get(1)?;
+        let body: String = row.get(2)?;
+        let expected = tree.size() + 1;
+        if seq != expected {
+            let message = if seq > expected {
+                format!(
+                    "event {expected} is missing: the log jumps from event {} to event {seq} (events were deleted)",
+                    expected - 1
+                )
+            } else {
+                format!("event {seq} appears out of order")
+            };
+            fail(&mut report, Some(expected), message);
+            break;
+        }
+        let event: Event = match serde_json::from_str(&body) {
+            Ok(e) => e,
+            Err(e) => {
+                fail(
+                    &mut report,
+                    Some(seq),
+                    format!("event {seq} is unreadable ({e})"),
+                );
+                break;
+            }
+        };
+        if event.seq != seq {
+            fail(
+                &mut report,
+                Some(seq),
+                format!(
+                    "event {seq} holds the record of event {} (events were reordered)",
+                    event.seq
+                ),
+            );
+            break;
+        }
+        if event.prev != hex::encode(prev) {
+            let bad = seq.saturating_sub(1).max(1);
+            fail(
+                &mut report,
+                Some(bad),
+                if seq > 1 {
+                    format!(
+                        "event {bad} was altered, removed or moved: event {seq} records a different hash for the event before it"
+                    )
+                } else {
+                    format!(
+                        "event {seq} does not start the log (its link to a previous event is not empty)"
+                    )
+                },
+            );
+            break;
+        }
+        if item != event.item {
+            fail(
+                &mut report,
+                Some(seq),
+                format!("event {seq} was altered: its item index does not match its record"),
+            );
+            break;
+        }
+        let leaf = leaf_hash(body.as_bytes());
+        tree.push(leaf);
+        prev = leaf;
+        while checkpoints.last().is_some_and(|(size, _)| *size == seq) {
+            let Some((size, note)) = checkpoints.pop() else {
+                break;
+            };
+            check_one(&mut report, &tree, size, &note, key, origin);
+        }
+        if !report.ok() {
+            break;
+        }
+    }
+    report.events = tree.size();
+    report.root = hex::encode(tree.root());
+    if report.ok()
+        && let Some((size, _)) = checkpoints.last()
+    {
+        {
+            report.problems.push(Problem {
+                event: Some(tree.size() + 1),
+                message: format!(
+                    "a checkpoint covers {size} events but the log holds only {} (events were deleted from the end)",
+                    tree.size()
+                ),
+            });
+        }
+    }
+    Ok(report)
+}
+
+fn check_one(
+    report: &mut Report,
+    tree: &TreeBuilder,
+    size: u64,
+    note: &str,
+    key: &DevicePublicKey,
+    origin: &str,
+) {
+    let problem = match Checkpoint::verify(note, key) {
+        Err(e) => Some(format!("checkpoint at event {size} is invalid: {e}")),
+        Ok(cp) if cp.origin != origin => Some(format!(
+            "checkpoint at event {size} belongs to another log ({})",
+            cp.origin
+        )),
+        Ok(cp) if cp.size != size => Some(format!(
+            "checkpoint at event {size} claims size {}",
+            cp.size
+        )),
+        Ok(cp) if cp.root != tree.root() => Some(format!(
+            "event {size} or one before it was altered: the signed checkpoint at event {size} does not match the log"
+        )),
+        Ok(_) => None,
+    };
+    match problem {
+        Some(message) => report.problems.push(Problem {
+            event: Some(size),
+            message,
+        }),
+        None => {
+            report.checkpoints += 1;
+            report.signed_size = size;
+        }
+    }
+}

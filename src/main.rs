@@ -1,0 +1,107 @@
+//! The `casefile` command line: parses arguments, calls the library, prints.
+
+mod cli;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Casefile: an encrypted evidence vault with a signed chain of custody.
+#[derive(Parser)]
+#[command(name = "casefile", version, about, long_about = None)]
+pub struct Cli {
+    /// Vault folder (default: the user's data folder, casefile/vault).
+    #[arg(long, global = true, env = "CASEFILE_VAULT", value_name = "DIR")]
+    vault: Option<PathBuf>,
+    /// Print machine-readable JSON.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Read the passphrase from this file (otherwise CASEFILE_PASSPHRASE or a prompt).
+    #[arg(long, global = true, value_name = "FILE")]
+    passphrase_file: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// The commands.
+#[derive(Subcommand)]
+pub enum Command {
+    /// Create a vault; prints the recovery code once.
+    Init {
+        /// Name recorded as the collector by default.
+        #[arg(long, default_value = "unnamed collector")]
+        collector: String,
+    },
+    /// Add files (folders are added recursively) as evidence items.
+    Add {
+        /// Files or folders.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        meta: cli::commands::MetaArgs,
+    },
+    /// List all items.
+    List,
+    /// Show one item's details (recorded in the custody log).
+    Show {
+        /// Item id or a unique prefix of it.
+        id: String,
+    },
+    /// Write an item's original bytes to a new file.
+    Extract {
+        /// Item id or a unique prefix of it.
+        id: String,
+        /// Destination file (must not exist).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Change an item's descriptive fields (never its bytes).
+    Edit {
+        /// Item id or a unique prefix of it.
+        id: String,
+        #[command(flatten)]
+        meta: cli::commands::MetaArgs,
+        /// Access restriction.
+        #[arg(long)]
+        restriction: Option<String>,
+    },
+    /// Print the chain-of-custody log, or verify it.
+    Log {
+        /// Only events of this item.
+        #[arg(long)]
+        item: Option<String>,
+        #[command(subcommand)]
+        action: Option<LogAction>,
+    },
+    /// The device's signing key.
+    Key {
+        #[command(subcommand)]
+        action: KeyAction,
+    },
+}
+
+/// `log` subcommands.
+#[derive(Subcommand)]
+pub enum LogAction {
+    /// Recompute the hash chain and Merkle tree and check every signed checkpoint.
+    Verify,
+}
+
+/// `key` subcommands.
+#[derive(Subcommand)]
+pub enum KeyAction {
+    /// Print the public key in minisign format.
+    Show,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli::commands::run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {}", cli::errors::sentence(&e));
+            ExitCode::from(cli::errors::exit_code(&e))
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! Versioned schema migrations: entry N brings a database from version N to N+1.
+
+/// Migration scripts in order; `PRAGMA user_version` counts how many have run.
+pub(super) const MIGRATIONS: &[&str] = &[
+    // 1: vault metadata, device key, items, custody log and checkpoints.
+    r#"
+    CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) STRICT;
+
+    CREATE TABLE device (
+        id         INTEGER PRIMARY KEY CHECK (id = 1),
+        seed       BLOB NOT NULL,
+        key_id     BLOB NOT NULL,
+        public     BLOB NOT NULL,
+        created_at TEXT NOT NULL
+    ) STRICT;
+
+    CREATE TABLE items (
+        id            TEXT PRIMARY KEY,
+        kind          TEXT NOT NULL,
+        title         TEXT NOT NULL,
+        original_name TEXT NOT NULL,
+        mime          TEXT NOT NULL,
+        size          INTEGER NOT NULL,
+        sha256        TEXT NOT NULL,
+        sha512        TEXT NOT NULL,
+        blob          TEXT NOT NULL UNIQUE,
+        ingested_at   TEXT NOT NULL,
+        captured_at   TEXT,
+        collector     TEXT NOT NULL,
+        source        TEXT NOT NULL DEFAULT '',
+        method        TEXT NOT NULL DEFAULT '',
+        language      TEXT NOT NULL DEFAULT '',
+        notes         TEXT NOT NULL DEFAULT '',
+        restriction   TEXT NOT NULL DEFAULT '',
+        parent        TEXT REFERENCES items(id),
+        derivation    TEXT
+    ) STRICT;
+
+    -- The custody log: `body` is the exact canonical JSON that is hashed.
+    CREATE TABLE events (
+        seq  INTEGER PRIMARY KEY,
+        item TEXT,
+        body TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX events_by_item ON events(item);
+
+    -- Signed tree heads, in the signed-note text form.
+    CREATE TABLE checkpoints (
+        size INTEGER PRIMARY KEY,
+        note TEXT NOT NULL
+    ) STRICT;
+    "#,
+];

@@ -1,0 +1,41 @@
+//! Progress reporting and cancellation for long operations.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// How a long operation reports progress and learns it should stop.
+#[derive(Clone, Copy, Default)]
+pub struct Task<'a> {
+    progress: Option<&'a dyn Fn(u64)>,
+    cancel: Option<&'a AtomicBool>,
+}
+
+impl<'a> Task<'a> {
+    /// A task nobody watches and nobody cancels.
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// Reports each advance (in bytes) to `f`.
+    pub fn with_progress(mut self, f: &'a dyn Fn(u64)) -> Self {
+        self.progress = Some(f);
+        self
+    }
+
+    /// Stops the operation cleanly once `flag` becomes true.
+    pub fn with_cancel(mut self, flag: &'a AtomicBool) -> Self {
+        self.cancel = Some(flag);
+        self
+    }
+
+    /// Reports an advance of `n` bytes.
+    pub fn advance(&self, n: u64) {
+        if let Some(f) = self.progress {
+            f(n);
+        }
+    }
+
+    /// True once cancellation was asked for.
+    pub fn cancelled(&self) -> bool {
+        self.cancel.is_some_and(|c| c.load(Ordering::Relaxed))
+    }
+}

@@ -1,0 +1,99 @@
+//! Errors from vault operations, each naming what it concerns.
+
+use std::path::PathBuf;
+
+use crate::custody::CustodyError;
+use crate::store::StoreError;
+
+/// What went wrong in a vault operation.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum VaultError {
+    /// There is no vault in the folder.
+    #[error("no vault at {0}")]
+    NoVault(PathBuf),
+    /// `init` found a vault (or part of one) already there.
+    #[error("a vault already exists at {0}")]
+    Exists(PathBuf),
+    /// The passphrase did not open any key slot.
+    #[error("wrong passphrase")]
+    WrongPassphrase,
+    /// The recovery code did not open the recovery slot.
+    #[error("wrong recovery code")]
+    WrongRecoveryCode,
+    /// A passphrase that is too weak to protect the vault.
+    #[error("the passphrase is too short: use at least {0} characters")]
+    WeakPassphrase(usize),
+    /// No item has that id.
+    #[error("no item {0}")]
+    NoItem(String),
+    /// An id prefix matches more than one item.
+    #[error("{0} matches several items; type more of the id")]
+    Ambiguous(String),
+    /// A file given to the vault could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A destination could not be written.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Something that is not a regular file was given.
+    #[error("{0} is not a regular file or folder")]
+    NotAFile(PathBuf),
+    /// The file changed size or content while it was being read.
+    #[error("{0} changed while it was being added; nothing was stored")]
+    FileChanged(PathBuf),
+    /// The destination exists already.
+    #[error("{0} already exists; choose another destination")]
+    DestinationExists(PathBuf),
+    /// The user cancelled; nothing partial was kept.
+    #[error("cancelled; nothing partial was kept")]
+    Cancelled,
+    /// An item's stored content fails authentication or its hash.
+    #[error("item {id} is damaged: {why}")]
+    Damaged {
+        /// The item.
+        id: String,
+        /// What failed.
+        why: String,
+    },
+    /// A value given by the user is not acceptable.
+    #[error("{0}")]
+    Invalid(String),
+    /// The storage layer failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The custody log failed.
+    #[error(transparent)]
+    Custody(#[from] CustodyError),
+}
+
+impl From<rusqlite::Error> for VaultError {
+    fn from(e: rusqlite::Error) -> Self {
+        VaultError::Store(crate::store::db::classify(
+            std::path::Path::new(super::DB_FILE),
+            e,
+        ))
+    }
+}
+
+impl VaultError {
+    /// True when the error means stored data is damaged or was tampered with.
+    pub fn is_integrity(&self) -> bool {
+        matches!(
+            self,
+            VaultError::Damaged { .. }
+                | VaultError::Store(StoreError::Corrupt { .. })
+                | VaultError::Custody(CustodyError::Malformed { .. })
+        )
+    }
+}

@@ -1,0 +1,326 @@
+//! Streaming ingest: one pass over the file that hashes and encrypts it.
+//!
+//! The calling thread reads 128 KiB blocks and computes SHA-512; a worker
+//! computes SHA-256, encrypts and writes. Blocks travel through a bounded
+//! channel, so memory stays flat whatever the file size.
+
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc::sync_channel;
+
+use rusqlite::params;
+use serde::Deserialize;
+use sha2::{Digest, Sha256, Sha512};
+
+use super::item::{Item, ItemKind, new_id};
+use super::{Vault, VaultError};
+use crate::Task;
+use crate::crypto::hash::Fingerprint;
+use crate::crypto::stream::{EncryptWriter, read_full};
+use crate::custody::{self, Action, NewEvent};
+use crate::store::blobs::PendingBlob;
+
+const READ_BLOCK: usize = 128 * 1024;
+const BLOCKS_IN_FLIGHT: usize = 8;
+
+/// Descriptive fields given when adding files; empty ones get defaults.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct NewItem {
+    /// Title (default: the file name).
+    pub title: Option<String>,
+    /// Kind (default: from the detected MIME type).
+    pub kind: Option<ItemKind>,
+    /// Where it came from.
+    pub source: Option<String>,
+    /// Who collected it (default: the vault's collector).
+    pub collector: Option<String>,
+    /// How it was acquired.
+    pub method: Option<String>,
+    /// Language of its content.
+    pub language: Option<String>,
+    /// Free notes.
+    pub notes: Option<String>,
+    /// When it was captured, as stated by the collector.
+    pub captured_at: Option<String>,
+}
+
+/// Expands the given paths into regular files: folders recursively, in name
+/// order. Links inside folders are not followed; they are returned as skipped.
+pub fn collect_files(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>), VaultError> {
+    let mut files = Vec::new();
+    let mut skipped = Vec::new();
+    for path in paths {
+        let meta = fs::metadata(path).map_err(|e| VaultError::Read {
+            path: path.clone(),
+            source: e,
+        })?;
+        if meta.is_file() {
+            files.push(path.clone());
+        } else if meta.is_dir() {
+            walk(path, &mut files, &mut skipped)?;
+        } else {
+            return Err(VaultError::NotAFile(path.clone()));
+        }
+    }
+    Ok((files, skipped))
+}
+
+fn walk(
+    dir: &Path,
+    files: &mut Vec<PathBuf>,
+    skipped: &mut Vec<PathBuf>,
+) -> Result<(), VaultError> {
+    let read = |e| VaultError::Read {
+        path: dir.to_path_buf(),
+        source: e,
+    };
+    let mut entries: Vec<_> = fs::read_dir(dir)
+        .map_err(read)?
+        .collect::<Result<_, _>>()
+        .map_err(read)?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let path = entry.path();
+        let kind = entry.file_type().map_err(|e| VaultError::Read {
+            path: path.clone(),
+            source: e,
+        })?;
+        if kind.is_file() {
+            files.push(path);
+        } else if kind.is_dir() {
+            walk(&path, files, skipped)?;
+        } else {
+            skipped.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn detect_mime(head: &[u8]) -> String {
+    if let Some(t) = infer::get(head) {
+        return t.mime_type().to_string();
+    }
+    match std::str::from_utf8(head) {
+        Ok(_) => "text/plain".into(),
+        // A multi-byte character cut at the end of the sample is still text.
+        Err(e) if e.error_len().is_none() && !head.is_empty() => "text/plain".into(),
+        Err(_) => "application/octet-stream".into(),
+    }
+}
+
+fn nonempty(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// What one streaming pass produced.
+struct Streamed {
+    blob: PendingBlob,
+    fingerprint: Fingerprint,
+    size: u64,
+    head: Vec<u8>,
+}
+
+impl Vault {
+    /// Adds one file: hashes and encrypts it in one pass, then commits the item
+    /// and its custody event in one transaction.
+    pub fn add_file(
+        &mut self,
+        path: &Path,
+        meta: &NewItem,
+        task: &Task<'_>,
+    ) -> Result<Item, VaultError> {
+        let read_err = |e| VaultError::Read {
+            path: path.to_path_buf(),
+            source: e,
+        };
+        let mut file = File::open(path).map_err(read_err)?;
+        let before = file.metadata().map_err(read_err)?;
+        if !before.is_file() {
+            return Err(VaultError::NotAFile(path.to_path_buf()));
+        }
+        let streamed = self.stream_in(&mut file, path, task)?;
+        let after = fs::metadata(path).ok();
+        let unchanged = after.is_some_and(|a| {
+            a.len() == before.len() && a.modified().ok() == before.modified().ok()
+        });
+        if streamed.size != before.len() || !unchanged {
+            return Err(VaultError::FileChanged(path.to_path_buf()));
+        }
+        let blob_name = streamed.blob.commit()?;
+        let original_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mime = detect_mime(&streamed.head);
+        let item = Item {
+            id: new_id(),
+            kind: meta.kind.unwrap_or_else(|| ItemKind::for_mime(&mime)),
+            title: nonempty(&meta.title).unwrap_or(&original_name).to_string(),
+            original_name,
+            mime,
+            size: streamed.size,
+            sha256: streamed.fingerprint.sha256,
+            sha512: streamed.fingerprint.sha512,
+            ingested_at: custody::log::now_utc(),
+            captured_at: nonempty(&meta.captured_at).map(String::from),
+            collector: nonempty(&meta.collector).unwrap_or(&self.actor).to_string(),
+            source: nonempty(&meta.source).unwrap_or_default().to_string(),
+            method: nonempty(&meta.method).unwrap_or_default().to_string(),
+            language: nonempty(&meta.language).unwrap_or_default().to_string(),
+            notes: nonempty(&meta.notes).unwrap_or_default().to_string(),
+            restriction: String::new(),
+            parent: None,
+        };
+        if let Err(e) = self.commit_item(&item, &blob_name) {
+            let _ = self.blobs.remove(&blob_name);
+            return Err(e);
+        }
+        Ok(item)
+    }
+
+    fn commit_item(&mut self, item: &Item, blob: &str) -> Result<(), VaultError> {
+        let device = self.device.public();
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO items (id, kind, title, original_name, mime, size, sha256, sha512, blob, \
+             ingested_at, captured_at, collector, source, method, language, notes, restriction, parent) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+            params![
+                item.id,
+                item.kind.as_str(),
+                item.title,
+                item.original_name,
+                item.mime,
+                item.size,
+                item.sha256,
+                item.sha512,
+                blob,
+                item.ingested_at,
+                item.captured_at,
+                item.collector,
+                item.source,
+                item.method,
+                item.language,
+                item.notes,
+                item.restriction,
+                item.parent
+            ],
+        )?;
+        custody::log::append(
+            &tx,
+            &device,
+            NewEvent::item(Action::ItemAdded, &item.collector, &item.id, &item.sha256)
+                .with_details(serde_json::json!({
+                    "name": item.original_name,
+                    "size": item.size,
+                    "sha512": item.sha512,
+                    "mime": item.mime,
+                    "kind": item.kind,
+                })),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Reads `file` once: SHA-512 here, SHA-256 and encryption on a worker.
+    fn stream_in(
+        &self,
+        file: &mut File,
+        path: &Path,
+        task: &Task<'_>,
+    ) -> Result<Streamed, VaultError> {
+        let mut blob = self.blobs.begin()?;
+        let tmp = blob.tmp_path().to_path_buf();
+        let write_err = |e| VaultError::Write {
+            path: tmp.clone(),
+            source: e,
+        };
+        let out = blob.file().try_clone().map_err(write_err)?;
+        let mut writer = EncryptWriter::new(&self.blob_key, out).map_err(write_err)?;
+        let (tx, rx) = sync_channel::<Arc<Vec<u8>>>(BLOCKS_IN_FLIGHT);
+        let mut sha512 = Sha512::new();
+        let mut size = 0u64;
+        let mut head = Vec::new();
+
+        let (read_result, write_result) = std::thread::scope(|s| {
+            let worker = s.spawn(move || -> std::io::Result<String> {
+                let mut sha256 = Sha256::new();
+                for block in rx {
+                    sha256.update(&block[..]);
+                    writer.write_all(&block)?;
+                }
+                writer.finish()?;
+                Ok(hex::encode(sha256.finalize()))
+            });
+            let read_result = (|| -> Result<(), VaultError> {
+                loop {
+                    if task.cancelled() {
+                        return Err(VaultError::Cancelled);
+                    }
+                    let mut block = vec![0u8; READ_BLOCK];
+                    let n = read_full(file, &mut block).map_err(|e| VaultError::Read {
+                        path: path.to_path_buf(),
+                        source: e,
+                    })?;
+                    if n == 0 {
+                        return Ok(());
+                    }
+                    block.truncate(n);
+                    if head.is_empty() {
+                        head = block[..n.min(8192)].to_vec();
+                    }
+                    let block = Arc::new(block);
+                    // A closed channel means the writer failed; its error wins below.
+                    if tx.send(Arc::clone(&block)).is_err() {
+                        return Ok(());
+                    }
+                    sha512.update(&block[..]);
+                    size += n as u64;
+                    task.advance(n as u64);
+                }
+            })();
+            drop(tx);
+            let write_result = worker.join();
+            (read_result, write_result)
+        });
+        let sha256 = match write_result {
+            Ok(r) => r.map_err(write_err)?,
+            Err(_) => {
+                return Err(VaultError::Invalid(
+                    "the encryption worker stopped unexpectedly".into(),
+                ));
+            }
+        };
+        read_result?;
+        Ok(Streamed {
+            blob,
+            fingerprint: Fingerprint {
+                sha256,
+                sha512: hex::encode(sha512.finalize()),
+            },
+            size,
+            head,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mime_detection() {
+        assert_eq!(
+            detect_mime(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"),
+            "image/jpeg"
+        );
+        assert_eq!(detect_mime("plain words, Ωμέγα".as_bytes()), "text/plain");
+        assert_eq!(detect_mime(&[0xe4, 0xb8]), "text/plain");
+        assert_eq!(
+            detect_mime(&[0x00, 0xff, 0xfe, 0x80, 0x81]),
+            "application/octet-stream"
+        );
+    }
+}

@@ -1,0 +1,325 @@
+//! Items: the evidence records, their kinds, and reading and editing them.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rusqlite::{OptionalExtension, Row, params};
+use serde::{Deserialize, Serialize};
+
+use super::{Vault, VaultError};
+use crate::crypto::random_bytes;
+use crate::custody::{Action, NewEvent};
+
+/// What sort of evidence an item is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ItemKind {
+    /// A photograph.
+    Photo,
+    /// A video recording.
+    Video,
+    /// An audio recording.
+    Audio,
+    /// A document (PDF, scan, text).
+    Document,
+    /// An official detention record.
+    DetentionRecord,
+    /// A witness statement.
+    Testimony,
+    /// A capture of public online material.
+    OpenSource,
+    /// Anything else.
+    Other,
+}
+
+impl ItemKind {
+    /// Every kind, in display order.
+    pub const ALL: [ItemKind; 8] = [
+        ItemKind::Photo,
+        ItemKind::Video,
+        ItemKind::Audio,
+        ItemKind::Document,
+        ItemKind::DetentionRecord,
+        ItemKind::Testimony,
+        ItemKind::OpenSource,
+        ItemKind::Other,
+    ];
+
+    /// The kebab-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemKind::Photo => "photo",
+            ItemKind::Video => "video",
+            ItemKind::Audio => "audio",
+            ItemKind::Document => "document",
+            ItemKind::DetentionRecord => "detention-record",
+            ItemKind::Testimony => "testimony",
+            ItemKind::OpenSource => "open-source",
+            ItemKind::Other => "other",
+        }
+    }
+
+    /// A sensible kind for a MIME type.
+    pub fn for_mime(mime: &str) -> ItemKind {
+        match mime.split('/').next().unwrap_or("") {
+            "image" => ItemKind::Photo,
+            "video" => ItemKind::Video,
+            "audio" => ItemKind::Audio,
+            "text" => ItemKind::Document,
+            _ if mime == "application/pdf" || mime.contains("document") => ItemKind::Document,
+            _ => ItemKind::Other,
+        }
+    }
+}
+
+impl fmt::Display for ItemKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ItemKind {
+    type Err = VaultError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ItemKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = ItemKind::ALL.iter().map(|k| k.as_str()).collect();
+                VaultError::Invalid(format!(
+                    "unknown kind {s:?}; use one of: {}",
+                    names.join(", ")
+                ))
+            })
+    }
+}
+
+/// One piece of evidence. The bytes behind `sha256` never change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Item {
+    /// Short random id.
+    pub id: String,
+    /// What sort of evidence.
+    pub kind: ItemKind,
+    /// A human title.
+    pub title: String,
+    /// The file name it arrived with.
+    pub original_name: String,
+    /// MIME type detected from its content.
+    pub mime: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// SHA-256 of the original bytes, hex.
+    pub sha256: String,
+    /// SHA-512 of the original bytes, hex.
+    pub sha512: String,
+    /// When it entered the vault (UTC).
+    pub ingested_at: String,
+    /// When it was captured, as stated or read from its metadata.
+    pub captured_at: Option<String>,
+    /// Who collected it.
+    pub collector: String,
+    /// Where it came from.
+    pub source: String,
+    /// How it was acquired.
+    pub method: String,
+    /// Language of its content.
+    pub language: String,
+    /// Free notes.
+    pub notes: String,
+    /// Access restriction, if any.
+    pub restriction: String,
+    /// The item this one derives from, for redactions, translations, transcripts.
+    pub parent: Option<String>,
+}
+
+/// Changes to an item's descriptive fields; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemEdit {
+    /// New title.
+    pub title: Option<String>,
+    /// New kind.
+    pub kind: Option<ItemKind>,
+    /// New capture time.
+    pub captured_at: Option<String>,
+    /// New collector.
+    pub collector: Option<String>,
+    /// New source.
+    pub source: Option<String>,
+    /// New acquisition method.
+    pub method: Option<String>,
+    /// New language.
+    pub language: Option<String>,
+    /// New notes.
+    pub notes: Option<String>,
+    /// New access restriction.
+    pub restriction: Option<String>,
+}
+
+pub(super) const COLUMNS: &str = "id, kind, title, original_name, mime, size, sha256, sha512, \
+     ingested_at, captured_at, collector, source, method, language, notes, restriction, parent";
+
+pub(super) fn from_row(r: &Row<'_>) -> rusqlite::Result<Item> {
+    let kind: String = r.get(1)?;
+    Ok(Item {
+        id: r.get(0)?,
+        kind: kind.parse().unwrap_or(ItemKind::Other),
+        title: r.get(2)?,
+        original_name: r.get(3)?,
+        mime: r.get(4)?,
+        size: r.get(5)?,
+        sha256: r.get(6)?,
+        sha512: r.get(7)?,
+        ingested_at: r.get(8)?,
+        captured_at: r.get(9)?,
+        collector: r.get(10)?,
+        source: r.get(11)?,
+        method: r.get(12)?,
+        language: r.get(13)?,
+        notes: r.get(14)?,
+        restriction: r.get(15)?,
+        parent: r.get(16)?,
+    })
+}
+
+const ID_ALPHABET: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
+/// Shortest prefix accepted in place of a full id.
+const MIN_PREFIX: usize = 4;
+
+/// A new random item id: ten characters, 50 bits.
+pub(super) fn new_id() -> String {
+    random_bytes::<10>()
+        .iter()
+        .map(|b| ID_ALPHABET[(b & 31) as usize] as char)
+        .collect()
+}
+
+impl Vault {
+    /// All items, oldest first.
+    pub fn list(&self) -> Result<Vec<Item>, VaultError> {
+        let sql = format!("SELECT {COLUMNS} FROM items ORDER BY ingested_at, id");
+        let mut stmt = self.conn.prepare(&sql)?;
+        let items = stmt.query_map([], from_row)?.collect::<Result<_, _>>()?;
+        Ok(items)
+    }
+
+    /// Finds the full id for an id or a unique prefix of one.
+    pub fn resolve(&self, id: &str) -> Result<String, VaultError> {
+        let id = id.trim().to_ascii_lowercase();
+        let exact: Option<String> = self
+            .conn
+            .query_row("SELECT id FROM items WHERE id = ?1", [&id], |r| r.get(0))
+            .optional()?;
+        if let Some(found) = exact {
+            return Ok(found);
+        }
+        if id.len() < MIN_PREFIX || !id.bytes().all(|b| ID_ALPHABET.contains(&b)) {
+            return Err(VaultError::NoItem(id));
+        }
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id FROM items WHERE substr(id, 1, ?2) = ?1 LIMIT 2")?;
+        let found: Vec<String> = stmt
+            .query_map(params![id, id.len() as i64], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        match found.as_slice() {
+            [one] => Ok(one.clone()),
+            [] => Err(VaultError::NoItem(id)),
+            _ => Err(VaultError::Ambiguous(id)),
+        }
+    }
+
+    /// An item by id or prefix, without recording a view.
+    pub fn item(&self, id: &str) -> Result<Item, VaultError> {
+        let id = self.resolve(id)?;
+        let sql = format!("SELECT {COLUMNS} FROM items WHERE id = ?1");
+        Ok(self.conn.query_row(&sql, [&id], from_row)?)
+    }
+
+    /// An item shown to the user; the view is recorded in the custody log.
+    pub fn view(&mut self, id: &str) -> Result<Item, VaultError> {
+        let item = self.item(id)?;
+        let actor = self.actor.clone();
+        self.record(NewEvent::item(
+            Action::ItemViewed,
+            &actor,
+            &item.id,
+            &item.sha256,
+        ))?;
+        Ok(item)
+    }
+
+    /// Changes descriptive fields; the original bytes and hashes never change.
+    pub fn edit(&mut self, id: &str, edit: &ItemEdit) -> Result<Item, VaultError> {
+        let before = self.item(id)?;
+        let mut after = before.clone();
+        let mut changed = serde_json::Map::new();
+        let mut set = |field: &str, old: &mut String, new: &Option<String>| {
+            if let Some(new) = new
+                && new != old
+            {
+                changed.insert(field.into(), serde_json::json!({"from": old, "to": new}));
+                *old = new.clone();
+            }
+        };
+        set("title", &mut after.title, &edit.title);
+        set("collector", &mut after.collector, &edit.collector);
+        set("source", &mut after.source, &edit.source);
+        set("method", &mut after.method, &edit.method);
+        set("language", &mut after.language, &edit.language);
+        set("notes", &mut after.notes, &edit.notes);
+        set("restriction", &mut after.restriction, &edit.restriction);
+        if let Some(kind) = edit.kind
+            && kind != after.kind
+        {
+            changed.insert(
+                "kind".into(),
+                serde_json::json!({"from": after.kind, "to": kind}),
+            );
+            after.kind = kind;
+        }
+        if let Some(at) = &edit.captured_at
+            && after.captured_at.as_ref() != Some(at)
+        {
+            changed.insert(
+                "captured_at".into(),
+                serde_json::json!({"from": after.captured_at, "to": at}),
+            );
+            after.captured_at = Some(at.clone());
+        }
+        if changed.is_empty() {
+            return Ok(after);
+        }
+        if after.title.trim().is_empty() {
+            return Err(VaultError::Invalid("the title cannot be empty".into()));
+        }
+        let actor = self.actor.clone();
+        let device = self.device.public();
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "UPDATE items SET kind = ?2, title = ?3, captured_at = ?4, collector = ?5, source = ?6, \
+             method = ?7, language = ?8, notes = ?9, restriction = ?10 WHERE id = ?1",
+            params![
+                after.id,
+                after.kind.as_str(),
+                after.title,
+                after.captured_at,
+                after.collector,
+                after.source,
+                after.method,
+                after.language,
+                after.notes,
+                after.restriction
+            ],
+        )?;
+        crate::custody::log::append(
+            &tx,
+            &device,
+            NewEvent::item(Action::ItemEdited, &actor, &after.id, &after.sha256)
+                .with_details(serde_json::json!({ "changed": changed })),
+        )?;
+        tx.commit()?;
+        Ok(after)
+    }
+}

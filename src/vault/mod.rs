@@ -1,0 +1,122 @@
+//! An unlocked vault: the folder, its keys, its items and its custody log.
+
+mod error;
+mod extract;
+mod ingest;
+mod item;
+mod open;
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use rusqlite::Connection;
+
+pub use error::VaultError;
+pub use ingest::{NewItem, collect_files};
+pub use item::{Item, ItemEdit, ItemKind};
+pub use open::Secret;
+
+use crate::crypto::SecretKey;
+use crate::crypto::sign::{DeviceKey, DevicePublicKey};
+use crate::custody::{self, Event, NewEvent, Report};
+use crate::store::blobs::BlobStore;
+
+/// Name of the key-slot file inside a vault folder.
+pub const KEYSLOTS_FILE: &str = "keyslots.json";
+/// Name of the database inside a vault folder.
+pub const DB_FILE: &str = "vault.db";
+/// Name of the blob folder inside a vault folder.
+pub const BLOBS_DIR: &str = "blobs";
+const LOCK_FILE: &str = "lock";
+
+/// The default vault folder: the user's data directory, `casefile/vault`.
+pub fn default_dir() -> Option<PathBuf> {
+    dirs::data_dir().map(|d| d.join("casefile").join("vault"))
+}
+
+/// An unlocked vault. Dropping it signs a checkpoint over any new events.
+pub struct Vault {
+    dir: PathBuf,
+    conn: Connection,
+    blobs: BlobStore,
+    blob_key: SecretKey,
+    device: DeviceKey,
+    origin: String,
+    actor: String,
+    _lock: File,
+}
+
+impl Vault {
+    /// The vault folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The device's public signing key.
+    pub fn device_key(&self) -> DevicePublicKey {
+        self.device.public()
+    }
+
+    /// The log's origin line, unique to this vault.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// Who the custody log names as acting (the vault's default collector).
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
+
+    /// Names a different actor for the events that follow.
+    pub fn set_actor(&mut self, actor: &str) {
+        self.actor = actor.to_string();
+    }
+
+    /// Appends one event in its own transaction.
+    fn record(&mut self, event: NewEvent) -> Result<Event, VaultError> {
+        let tx = self.conn.transaction()?;
+        let ev = custody::log::append(&tx, &self.device.public(), event)?;
+        tx.commit()?;
+        Ok(ev)
+    }
+
+    /// The custody history, of the whole vault or of one item.
+    pub fn log(&self, item: Option<&str>) -> Result<Vec<Event>, VaultError> {
+        let id = match item {
+            Some(i) => Some(self.resolve(i)?),
+            None => None,
+        };
+        Ok(custody::log::events(&self.conn, id.as_deref())?)
+    }
+
+    /// Recomputes the chain and the tree and checks every signed checkpoint.
+    pub fn verify_log(&mut self) -> Result<Report, VaultError> {
+        self.checkpoint()?;
+        Ok(custody::log::verify(
+            &self.conn,
+            &self.device.public(),
+            &self.origin,
+        )?)
+    }
+
+    /// Signs a checkpoint over events not yet covered by one.
+    pub fn checkpoint(&mut self) -> Result<Option<u64>, VaultError> {
+        let tx = self.conn.transaction()?;
+        let size = custody::log::checkpoint(&tx, &self.device, &self.origin)?;
+        tx.commit()?;
+        Ok(size)
+    }
+
+    /// Signs the final checkpoint and closes the vault.
+    pub fn close(mut self) -> Result<(), VaultError> {
+        self.checkpoint()?;
+        Ok(())
+    }
+}
+
+impl Drop for Vault {
+    fn drop(&mut self) {
+        // Best effort: an unsigned tail is signed at the next open anyway.
+        let _ = self.checkpoint();
+    }
+}

@@ -1,0 +1,250 @@
+//! Creating a vault and unlocking an existing one.
+
+use std::collections::HashSet;
+use std::fs::{self, File, OpenOptions, TryLockError};
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use zeroize::Zeroizing;
+
+use super::{BLOBS_DIR, DB_FILE, KEYSLOTS_FILE, LOCK_FILE, Vault, VaultError};
+use crate::crypto::kdf::{KdfParams, subkey};
+use crate::crypto::sign::DeviceKey;
+use crate::crypto::{SecretKey, random_bytes, random_key};
+use crate::custody::{self, Action, NewEvent};
+use crate::store::blobs::BlobStore;
+use crate::store::keyslots::{KeySlots, SlotKind, new_recovery_code, normalize_recovery_code};
+use crate::store::{StoreError, db};
+
+/// The shortest passphrase a new vault accepts.
+pub const MIN_PASSPHRASE_CHARS: usize = 8;
+const DB_KEY_PURPOSE: &str = "casefile sqlcipher v1";
+const BLOB_KEY_PURPOSE: &str = "casefile blobs v1";
+
+/// A secret that unlocks a vault.
+pub enum Secret<'a> {
+    /// The passphrase.
+    Passphrase(&'a str),
+    /// The recovery code printed at creation.
+    RecoveryCode(&'a str),
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> VaultError + '_ {
+    move |e| VaultError::Store(StoreError::io(path, e))
+}
+
+/// Takes the vault's process lock. Returns true when this process holds it
+/// alone, and may therefore sweep orphans no other process is writing.
+fn lock(dir: &Path) -> Result<(File, bool), VaultError> {
+    let path = dir.join(LOCK_FILE);
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(io_err(&path))?;
+    match file.try_lock() {
+        Ok(()) => Ok((file, true)),
+        Err(TryLockError::WouldBlock) => {
+            file.lock_shared().map_err(io_err(&path))?;
+            Ok((file, false))
+        }
+        Err(TryLockError::Error(e)) => Err(io_err(&path)(e)),
+    }
+}
+
+fn meta(conn: &Connection, key: &str) -> Result<String, VaultError> {
+    conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| {
+            VaultError::Store(StoreError::Corrupt {
+                path: DB_FILE.into(),
+                why: format!("vault setting {key:?} is missing"),
+            })
+        })
+}
+
+impl Vault {
+    /// Creates a new vault in `dir`; returns it with the recovery code, shown once.
+    pub fn create(
+        dir: &Path,
+        passphrase: &str,
+        collector: &str,
+    ) -> Result<(Vault, Zeroizing<String>), VaultError> {
+        if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
+            return Err(VaultError::WeakPassphrase(MIN_PASSPHRASE_CHARS));
+        }
+        for name in [KEYSLOTS_FILE, DB_FILE, BLOBS_DIR] {
+            if dir.join(name).exists() {
+                return Err(VaultError::Exists(dir.to_path_buf()));
+            }
+        }
+        create_private_dir(dir)?;
+        let blobs = BlobStore::new(dir.join(BLOBS_DIR));
+        blobs.create_dir()?;
+        let (lock_file, _) = lock(dir)?;
+
+        let vault_key = random_key();
+        let vault_id = hex::encode(random_bytes::<16>());
+        let recovery = new_recovery_code();
+        let mut slots = KeySlots::new(&vault_id);
+        slots.set_slot(
+            SlotKind::Passphrase,
+            passphrase.as_bytes(),
+            &vault_key,
+            KdfParams::MINIMUM,
+        )?;
+        let normalized = normalize_recovery_code(&recovery);
+        slots.set_slot(
+            SlotKind::Recovery,
+            normalized.as_bytes(),
+            &vault_key,
+            KdfParams::MINIMUM,
+        )?;
+
+        let db_path = dir.join(DB_FILE);
+        let mut conn = db::open(&db_path, &subkey(&vault_key, DB_KEY_PURPOSE), true)?;
+        let device = DeviceKey::generate();
+        let origin = format!("casefile/{vault_id}");
+        let now = custody::log::now_utc();
+        let tx = conn.transaction()?;
+        for (k, v) in [
+            ("vault_id", vault_id.as_str()),
+            ("origin", origin.as_str()),
+            ("collector", collector),
+            ("created_at", now.as_str()),
+        ] {
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)",
+                params![k, v],
+            )?;
+        }
+        let public = device.public();
+        tx.execute(
+            "INSERT INTO device (id, seed, key_id, public, created_at) VALUES (1, ?1, ?2, ?3, ?4)",
+            params![
+                &device.seed()[..],
+                &public.key_id[..],
+                public.key.as_bytes(),
+                now
+            ],
+        )?;
+        custody::log::append(
+            &tx,
+            &public,
+            NewEvent::vault(Action::VaultCreated, collector).with_details(serde_json::json!({
+                "device_key": public.to_minisign().lines().nth(1).unwrap_or_default(),
+            })),
+        )?;
+        tx.commit()?;
+        // The key slots go last: until they exist, nothing here can be opened,
+        // so an interrupted creation leaves no half-usable vault.
+        slots.save(&dir.join(KEYSLOTS_FILE))?;
+
+        let mut vault = Vault {
+            dir: dir.to_path_buf(),
+            conn,
+            blobs,
+            blob_key: subkey(&vault_key, BLOB_KEY_PURPOSE),
+            device,
+            origin,
+            actor: collector.to_string(),
+            _lock: lock_file,
+        };
+        vault.checkpoint()?;
+        Ok((vault, recovery))
+    }
+
+    /// Unlocks the vault in `dir`.
+    pub fn open(dir: &Path, secret: Secret<'_>) -> Result<Vault, VaultError> {
+        let slots_path = dir.join(KEYSLOTS_FILE);
+        if !slots_path.is_file() {
+            return Err(VaultError::NoVault(dir.to_path_buf()));
+        }
+        let (lock_file, alone) = lock(dir)?;
+        let slots = KeySlots::load(&slots_path)?;
+        let vault_key = match secret {
+            Secret::Passphrase(p) => {
+                slots
+                    .unlock(SlotKind::Passphrase, p.as_bytes())
+                    .map_err(|e| match e {
+                        StoreError::WrongSecret => VaultError::WrongPassphrase,
+                        other => other.into(),
+                    })?
+            }
+            Secret::RecoveryCode(c) => slots
+                .unlock(SlotKind::Recovery, normalize_recovery_code(c).as_bytes())
+                .map_err(|e| match e {
+                    StoreError::WrongSecret => VaultError::WrongRecoveryCode,
+                    other => other.into(),
+                })?,
+        };
+        Self::open_with_key(dir, &vault_key, &slots.vault_id, lock_file, alone)
+    }
+
+    fn open_with_key(
+        dir: &Path,
+        vault_key: &SecretKey,
+        slots_vault_id: &str,
+        lock_file: File,
+        alone: bool,
+    ) -> Result<Vault, VaultError> {
+        let db_path = dir.join(DB_FILE);
+        let conn = db::open(&db_path, &subkey(vault_key, DB_KEY_PURPOSE), false)?;
+        let vault_id = meta(&conn, "vault_id")?;
+        if vault_id != slots_vault_id {
+            return Err(VaultError::Store(StoreError::Corrupt {
+                path: db_path,
+                why: "the database belongs to another vault than keyslots.json".into(),
+            }));
+        }
+        let (seed, key_id): (Vec<u8>, Vec<u8>) = conn
+            .query_row("SELECT seed, key_id FROM device WHERE id = 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?
+            .ok_or_else(|| StoreError::Corrupt {
+                path: db_path.clone(),
+                why: "the device key is missing".into(),
+            })?;
+        let seed = Zeroizing::new(seed);
+        let device = DeviceKey::from_parts(&seed, &key_id).map_err(StoreError::from)?;
+        let blobs = BlobStore::new(dir.join(BLOBS_DIR));
+        if alone {
+            let referenced: HashSet<String> = conn
+                .prepare("SELECT blob FROM items")?
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            blobs.sweep(&referenced)?;
+            // Others may now share the vault; the sweep is done.
+            lock_file
+                .lock_shared()
+                .map_err(io_err(&dir.join(LOCK_FILE)))?;
+        }
+        let mut vault = Vault {
+            dir: dir.to_path_buf(),
+            origin: meta(&conn, "origin")?,
+            actor: meta(&conn, "collector")?,
+            conn,
+            blobs,
+            blob_key: subkey(vault_key, BLOB_KEY_PURPOSE),
+            device,
+            _lock: lock_file,
+        };
+        // Events left unsigned by a process that was killed get signed now.
+        vault.checkpoint()?;
+        let actor = vault.actor.clone();
+        vault.record(NewEvent::vault(Action::VaultOpened, &actor))?;
+        Ok(vault)
+    }
+}
+
+fn create_private_dir(dir: &Path) -> Result<(), VaultError> {
+    fs::create_dir_all(dir).map_err(io_err(dir))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(io_err(dir))?;
+    }
+    Ok(())
+}
