@@ -60,25 +60,67 @@ pub fn append(
     Ok(event)
 }
 
-/// Signs a checkpoint over the whole log if it grew since the last one.
+/// What [`checkpoint`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signing {
+    /// A new checkpoint over this many events was signed.
+    Signed(u64),
+    /// The latest checkpoint already covers every event.
+    UpToDate,
+    /// The log does not extend the last signed checkpoint; nothing was signed,
+    /// so damage is never blessed with a fresh signature.
+    Refused,
+}
+
+/// Signs a checkpoint over the whole log if it grew since the last one, and
+/// only if the log still matches the last signed checkpoint and the events
+/// after it link up.
 pub fn checkpoint(
     conn: &Connection,
     key: &DeviceKey,
     origin: &str,
-) -> Result<Option<u64>, CustodyError> {
-    let signed: u64 =
-        conn.query_row("SELECT coalesce(max(size), 0) FROM checkpoints", [], |r| {
-            r.get(0)
-        })?;
+) -> Result<Signing, CustodyError> {
+    let public = key.public();
+    let signed = match latest_checkpoint(conn)? {
+        Some((size, note)) => match Checkpoint::verify(&note, &public) {
+            Ok(cp) if cp.size == size && cp.origin == origin => Some(cp),
+            _ => return Ok(Signing::Refused),
+        },
+        None => None,
+    };
+    let signed_size = signed.as_ref().map_or(0, |cp| cp.size);
     let mut tree = TreeBuilder::default();
-    let mut stmt = conn.prepare("SELECT body FROM events ORDER BY seq")?;
+    let mut prev: Hash = [0u8; 32];
+    let mut stmt = conn.prepare("SELECT seq, body FROM events ORDER BY seq")?;
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
-        let body: String = row.get(0)?;
-        tree.push(leaf_hash(body.as_bytes()));
+        let seq: u64 = row.get(0)?;
+        let body: String = row.get(1)?;
+        if seq != tree.size() + 1 {
+            return Ok(Signing::Refused);
+        }
+        if seq > signed_size {
+            let linked = serde_json::from_str::<Event>(&body)
+                .is_ok_and(|e| e.seq == seq && e.prev == hex::encode(prev));
+            if !linked {
+                return Ok(Signing::Refused);
+            }
+        }
+        let leaf = leaf_hash(body.as_bytes());
+        tree.push(leaf);
+        prev = leaf;
+        if let Some(cp) = &signed
+            && cp.size == seq
+            && cp.root != tree.root()
+        {
+            return Ok(Signing::Refused);
+        }
     }
-    if tree.size() <= signed {
-        return Ok(None);
+    if tree.size() < signed_size {
+        return Ok(Signing::Refused);
+    }
+    if tree.size() == signed_size {
+        return Ok(Signing::UpToDate);
     }
     let cp = Checkpoint {
         origin: origin.to_string(),
@@ -89,7 +131,7 @@ pub fn checkpoint(
         "INSERT INTO checkpoints (size, note) VALUES (?1, ?2)",
         params![cp.size, cp.sign(key)],
     )?;
-    Ok(Some(cp.size))
+    Ok(Signing::Signed(cp.size))
 }
 
 /// Events in order, all of them or those of one item.
@@ -228,7 +270,7 @@ pub fn verify(
                 Some(bad),
                 if seq > 1 {
                     format!(
-                        "event {bad} was altered, removed or moved: event {seq} records a different hash for the event before it"
+                        "event {bad} or event {seq} was altered, removed or moved: event {seq} records a different hash for event {bad}"
                     )
                 } else {
                     format!(
@@ -264,15 +306,13 @@ pub fn verify(
     if report.ok()
         && let Some((size, _)) = checkpoints.last()
     {
-        {
-            report.problems.push(Problem {
-                event: Some(tree.size() + 1),
-                message: format!(
-                    "a checkpoint covers {size} events but the log holds only {} (events were deleted from the end)",
-                    tree.size()
-                ),
-            });
-        }
+        report.problems.push(Problem {
+            event: Some(tree.size() + 1),
+            message: format!(
+                "a checkpoint covers {size} events but the log holds only {} (events were deleted from the end)",
+                tree.size()
+            ),
+        });
     }
     Ok(report)
 }

@@ -14,10 +14,11 @@ use rusqlite::Connection;
 pub use error::VaultError;
 pub use ingest::{NewItem, collect_files};
 pub use item::{Item, ItemEdit, ItemKind};
-pub use open::Secret;
+pub use open::{DB_KEY_PURPOSE, Secret};
 
 use crate::crypto::SecretKey;
 use crate::crypto::sign::{DeviceKey, DevicePublicKey};
+use crate::custody::log::Signing;
 use crate::custody::{self, Event, NewEvent, Report};
 use crate::store::blobs::BlobStore;
 
@@ -100,7 +101,7 @@ impl Vault {
     }
 
     /// Signs a checkpoint over events not yet covered by one.
-    pub fn checkpoint(&mut self) -> Result<Option<u64>, VaultError> {
+    pub fn checkpoint(&mut self) -> Result<Signing, VaultError> {
         let tx = self.conn.transaction()?;
         let size = custody::log::checkpoint(&tx, &self.device, &self.origin)?;
         tx.commit()?;

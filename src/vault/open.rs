@@ -18,7 +18,8 @@ use crate::store::{StoreError, db};
 
 /// The shortest passphrase a new vault accepts.
 pub const MIN_PASSPHRASE_CHARS: usize = 8;
-const DB_KEY_PURPOSE: &str = "casefile sqlcipher v1";
+/// HKDF label of the SQLCipher key derived from the vault key.
+pub const DB_KEY_PURPOSE: &str = "casefile sqlcipher v1";
 const BLOB_KEY_PURPOSE: &str = "casefile blobs v1";
 
 /// A secret that unlocks a vault.

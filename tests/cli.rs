@@ -1,0 +1,277 @@
+//! The `casefile` command line, end to end on real vaults.
+
+mod common;
+
+use std::process::Command;
+
+use common::{Env, PASS, all_files, sha256_file, write_data};
+
+fn file_hashes(dir: &std::path::Path) -> Vec<(std::path::PathBuf, String)> {
+    all_files(dir)
+        .into_iter()
+        .map(|p| (p.clone(), sha256_file(&p)))
+        .collect()
+}
+
+#[test]
+fn add_list_show_extract_round_trip() {
+    let env = Env::init();
+    let photo = env.path("photo.jpg");
+    // A JPEG header makes the content sniffing say image/jpeg.
+    let mut bytes = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00".to_vec();
+    bytes.extend((0..300_000u32).map(|i| (i % 253) as u8));
+    std::fs::write(&photo, &bytes).unwrap();
+    let doc = env.path("record.txt");
+    std::fs::write(&doc, "Detention record, cell 4.\n").unwrap();
+
+    let added = env.json(&[
+        "add",
+        photo.to_str().unwrap(),
+        doc.to_str().unwrap(),
+        "--source",
+        "field visit",
+    ]);
+    let added = added.as_array().unwrap();
+    assert_eq!(added.len(), 2);
+    assert_eq!(added[0]["kind"], "photo");
+    assert_eq!(added[0]["mime"], "image/jpeg");
+    assert_eq!(added[1]["kind"], "document");
+    assert_eq!(added[0]["source"], "field visit");
+    assert_eq!(added[0]["collector"], "Test Collector");
+    assert_eq!(added[0]["sha256"], sha256_file(&photo));
+
+    let list = env.json(&["list"]);
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    let id = list[0]["id"].as_str().unwrap();
+    assert!(env.ok(&["list"]).contains("photo.jpg"));
+
+    // Show by a unique prefix.
+    let shown = env.json(&["show", &id[..6]]);
+    assert_eq!(shown["id"], id);
+    assert_eq!(shown["size"], bytes.len() as u64);
+    let text = env.ok(&["show", id]);
+    assert!(text.contains(&sha256_file(&photo)));
+
+    let out = env.path("out.jpg");
+    env.ok(&["extract", id, "--out", out.to_str().unwrap()]);
+    let cmp = Command::new("cmp").arg(&photo).arg(&out).status().unwrap();
+    assert!(cmp.success(), "extracted file differs from the original");
+    let sum = Command::new("sha256sum").arg(&out).output().unwrap();
+    let sum = String::from_utf8(sum.stdout).unwrap();
+    assert_eq!(
+        sum.split_whitespace().next().unwrap(),
+        shown["sha256"].as_str().unwrap()
+    );
+
+    // Never overwrite.
+    let err = env.fails(&["extract", id, "--out", out.to_str().unwrap()], 2);
+    assert!(err.contains("already exists"), "{err}");
+
+    let log = env.json(&["log", "--item", id]);
+    let actions: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        ["item_added", "item_viewed", "item_viewed", "item_extracted"]
+    );
+    assert!(log[0]["id"].is_u64());
+    assert!(env.ok(&["log", "verify"]).contains("custody log verified"));
+}
+
+#[test]
+fn empty_and_large_boundary_files_round_trip() {
+    let env = Env::init();
+    for (name, len) in [("empty", 0u64), ("chunk", 65536), ("odd", 65536 * 3 + 17)] {
+        let src = env.path(name);
+        write_data(&src, len, len + 1);
+        let item = env.json(&["add", src.to_str().unwrap()]);
+        let id = item[0]["id"].as_str().unwrap().to_string();
+        let out = env.path(&format!("{name}.out"));
+        env.ok(&["extract", &id, "--out", out.to_str().unwrap()]);
+        assert_eq!(sha256_file(&out), sha256_file(&src), "{name}");
+        assert_eq!(std::fs::metadata(&out).unwrap().len(), len);
+    }
+}
+
+#[test]
+fn folders_are_added_recursively() {
+    let env = Env::init();
+    let dir = env.path("photos");
+    std::fs::create_dir_all(dir.join("day2")).unwrap();
+    std::fs::write(dir.join("a.txt"), "a").unwrap();
+    std::fs::write(dir.join("day2/b.txt"), "b").unwrap();
+    std::os::unix::fs::symlink("/etc/hostname", dir.join("link")).unwrap();
+    let out = env.run(&["--json", "add", dir.to_str().unwrap()]);
+    assert!(out.status.success());
+    let added: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = added
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["original_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["a.txt", "b.txt"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("skipped"));
+}
+
+#[test]
+fn wrong_passphrase_is_one_sentence_and_changes_nothing() {
+    let env = Env::init();
+    let f = env.path("f.txt");
+    std::fs::write(&f, "x").unwrap();
+    env.ok(&["add", f.to_str().unwrap()]);
+    let before = file_hashes(&env.vault);
+    let out = env
+        .cmd(&["list"])
+        .env("CASEFILE_PASSPHRASE", "not the passphrase")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("wrong passphrase"), "{err}");
+    assert!(!err.contains(PASS) && !err.contains("not the passphrase"));
+    assert_eq!(
+        file_hashes(&env.vault),
+        before,
+        "a failed unlock changed the vault"
+    );
+}
+
+#[test]
+fn passphrase_file_works_and_argv_has_no_passphrase_option() {
+    let env = Env::new();
+    let pf = env.path("pass.txt");
+    std::fs::write(&pf, format!("{PASS}\n")).unwrap();
+    let out = env
+        .cmd(&["--passphrase-file", pf.to_str().unwrap(), "init"])
+        .env_remove("CASEFILE_PASSPHRASE")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The same passphrase from the environment opens it.
+    env.ok(&["list"]);
+    let err = env.fails(&["--passphrase", PASS, "list"], 2);
+    assert!(err.contains("unexpected argument"), "{err}");
+    // No passphrase at all and no terminal: a clear sentence.
+    let out = env
+        .cmd(&["list"])
+        .env_remove("CASEFILE_PASSPHRASE")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no passphrase"));
+}
+
+#[test]
+fn init_refuses_short_passphrase_and_existing_vault() {
+    let env = Env::new();
+    let out = env
+        .cmd(&["init"])
+        .env("CASEFILE_PASSPHRASE", "short")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("too short"));
+    assert!(!env.vault.join("keyslots.json").exists());
+    env.ok(&["init"]);
+    let err = env.fails(&["init"], 2);
+    assert!(err.contains("already exists"), "{err}");
+}
+
+#[test]
+fn init_prints_a_recovery_code_that_opens_the_vault() {
+    let env = Env::new();
+    let out = env.json(&["init"]);
+    let code = out["recovery_code"].as_str().unwrap();
+    assert_eq!(code.len(), 39);
+    let vault = casefile::Vault::open(
+        &env.vault,
+        casefile::vault::Secret::RecoveryCode(&code.to_lowercase()),
+    );
+    assert!(vault.is_ok());
+    drop(vault);
+    let wrong = casefile::Vault::open(
+        &env.vault,
+        casefile::vault::Secret::RecoveryCode("AAAA-BBBB"),
+    );
+    assert!(matches!(
+        wrong,
+        Err(casefile::VaultError::WrongRecoveryCode)
+    ));
+}
+
+#[test]
+fn missing_vault_and_bad_input_give_clear_errors() {
+    let env = Env::new();
+    let err = env.fails(&["list"], 2);
+    assert!(err.contains("no vault at"), "{err}");
+    let env = Env::init();
+    let err = env.fails(&["add", env.path("nope.txt").to_str().unwrap()], 2);
+    assert!(
+        err.contains("cannot read") && err.contains("nope.txt"),
+        "{err}"
+    );
+    let err = env.fails(&["show", "zzzzzzzz"], 2);
+    assert!(err.contains("no item"), "{err}");
+    let err = env.fails(&["add", "/dev/null"], 2);
+    assert!(err.contains("not a regular file"), "{err}");
+    let err = env.fails(&["add", "--kind", "painting", "/etc/hostname"], 2);
+    assert!(err.contains("unknown kind"), "{err}");
+}
+
+#[test]
+fn edits_change_metadata_never_bytes_and_are_logged() {
+    let env = Env::init();
+    let f = env.path("statement.txt");
+    std::fs::write(&f, "original words").unwrap();
+    let id = env.json(&["add", f.to_str().unwrap()])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let edited = env.json(&[
+        "edit",
+        &id,
+        "--title",
+        "Statement of W-12",
+        "--language",
+        "ar",
+        "--kind",
+        "testimony",
+    ]);
+    assert_eq!(edited["title"], "Statement of W-12");
+    assert_eq!(edited["kind"], "testimony");
+    assert_eq!(edited["sha256"], sha256_file(&f));
+    let log = env.json(&["log", "--item", &id]);
+    let edit = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "item_edited")
+        .unwrap();
+    assert_eq!(edit["details"]["changed"]["title"]["from"], "statement.txt");
+    assert_eq!(
+        edit["details"]["changed"]["title"]["to"],
+        "Statement of W-12"
+    );
+    assert_eq!(edit["sha256"], sha256_file(&f));
+    env.ok(&["log", "verify"]);
+}
+
+#[test]
+fn key_show_prints_a_minisign_public_key() {
+    let env = Env::init();
+    let out = env.ok(&["key", "show"]);
+    let mut lines = out.lines();
+    assert!(lines.next().unwrap().starts_with("untrusted comment: "));
+    assert_eq!(lines.next().unwrap().len(), 56);
+}
