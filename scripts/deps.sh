@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what building and testing Casefile needs on Debian/Ubuntu, if missing.
+# Sourced by scripts/run and scripts/test.
+set -euo pipefail
+
+need_apt=()
+for pkg in build-essential pkg-config libssl-dev "$@"; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
+done
+if [ ${#need_apt[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "Installing Debian packages: ${need_apt[*]}" >&2
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${need_apt[@]}"
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  [ -x "$HOME/.cargo/bin/cargo" ] || {
+    echo "Installing the Rust toolchain with rustup" >&2
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal -c rustfmt,clippy
+  }
+  export PATH="$HOME/.cargo/bin:$PATH"
+fi
