@@ -199,7 +199,7 @@ impl<R: Read> Read for DecryptReader<R> {
 }
 
 /// Reads until `buf` is full or the reader ends; returns the bytes read.
-pub fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+pub fn read_full(r: &mut (impl Read + ?Sized), buf: &mut [u8]) -> io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
         match r.read(&mut buf[n..]) {

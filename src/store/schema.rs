@@ -53,4 +53,40 @@ pub(super) const MIGRATIONS: &[&str] = &[
         note TEXT NOT NULL
     ) STRICT;
     "#,
+    // 2: case sheets, protected identities, testimonies, derivations, full-text search.
+    r#"
+    CREATE TABLE cases (
+        id         TEXT PRIMARY KEY,
+        title      TEXT NOT NULL,
+        sheet      TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    ) STRICT;
+
+    -- Real identities of pseudonymous persons, kept out of the sheet itself.
+    CREATE TABLE identities (
+        case_id  TEXT NOT NULL REFERENCES cases(id),
+        person   TEXT NOT NULL,
+        identity TEXT NOT NULL,
+        PRIMARY KEY (case_id, person)
+    ) STRICT;
+
+    CREATE TABLE testimonies (
+        item        TEXT PRIMARY KEY REFERENCES items(id),
+        case_id     TEXT NOT NULL REFERENCES cases(id),
+        witness     TEXT NOT NULL,
+        interviewer TEXT NOT NULL,
+        date        TEXT NOT NULL,
+        place       TEXT NOT NULL,
+        language    TEXT NOT NULL,
+        audio       TEXT REFERENCES items(id)
+    ) STRICT;
+
+    CREATE VIRTUAL TABLE search USING fts5(
+        kind UNINDEXED, ref UNINDEXED, title, body,
+        tokenize = 'unicode61 remove_diacritics 2'
+    );
+    INSERT INTO search (kind, ref, title, body)
+        SELECT 'item', id, title, original_name || char(10) || notes || char(10) || source FROM items;
+    "#,
 ];

@@ -5,7 +5,7 @@
 //! channel, so memory stays flat whatever the file size.
 
 use std::fs::{self, File};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::sync_channel;
@@ -122,15 +122,23 @@ struct Streamed {
     head: Vec<u8>,
 }
 
+/// Where a new item comes from, for its custody event.
+pub(crate) enum Origin<'a> {
+    /// Added by the user.
+    Added,
+    /// Derived from another item by an operation.
+    Derived {
+        /// The parent item.
+        parent: &'a Item,
+        /// The operation and its parameters, e.g. `{"operation": "translation"}`.
+        derivation: serde_json::Value,
+    },
+}
+
 impl Vault {
     /// Adds one file: hashes and encrypts it in one pass, then commits the item
     /// and its custody event in one transaction.
-    pub fn add_file(
-        &mut self,
-        path: &Path,
-        meta: &NewItem,
-        task: &Task<'_>,
-    ) -> Result<Item, VaultError> {
+    pub fn add_file(&mut self, path: &Path, meta: &NewItem, task: &Task<'_>) -> Result<Item, VaultError> {
         let read_err = |e| VaultError::Read {
             path: path.to_path_buf(),
             source: e,
@@ -142,23 +150,85 @@ impl Vault {
         }
         let streamed = self.stream_in(&mut file, path, task)?;
         let after = fs::metadata(path).ok();
-        let unchanged = after.is_some_and(|a| {
-            a.len() == before.len() && a.modified().ok() == before.modified().ok()
-        });
+        let unchanged = after
+            .is_some_and(|a| a.len() == before.len() && a.modified().ok() == before.modified().ok());
         if streamed.size != before.len() || !unchanged {
             return Err(VaultError::FileChanged(path.to_path_buf()));
         }
-        let blob_name = streamed.blob.commit()?;
-        let original_name = path
+        let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        self.commit_streamed(streamed, &name, meta, Origin::Added, None)
+    }
+
+    /// Adds content held in memory (a typed statement, a generated file) as an
+    /// item named `name`; `text` is indexed for search when given.
+    pub fn add_bytes(
+        &mut self,
+        name: &str,
+        data: &[u8],
+        meta: &NewItem,
+        text: Option<&str>,
+    ) -> Result<Item, VaultError> {
+        self.ingest_bytes(name, data, meta, Origin::Added, text)
+    }
+
+    /// Makes a derivative (translation, correction, transcript...) of `parent`:
+    /// a new item linked to it, its making recorded in the custody log.
+    pub fn derive(
+        &mut self,
+        parent: &str,
+        operation: &str,
+        name: &str,
+        data: &[u8],
+        meta: &NewItem,
+        text: Option<&str>,
+    ) -> Result<Item, VaultError> {
+        let parent = self.item(parent)?;
+        let mut derivation = serde_json::json!({ "operation": operation });
+        if let Some(lang) = meta.language.as_deref().filter(|l| !l.is_empty()) {
+            derivation["language"] = lang.into();
+        }
+        let origin = Origin::Derived {
+            parent: &parent,
+            derivation,
+        };
+        self.ingest_bytes(name, data, meta, origin, text)
+    }
+
+    fn ingest_bytes(
+        &mut self,
+        name: &str,
+        data: &[u8],
+        meta: &NewItem,
+        origin: Origin<'_>,
+        text: Option<&str>,
+    ) -> Result<Item, VaultError> {
+        let mut reader = data;
+        let streamed = self.stream_in(&mut reader, Path::new(name), &Task::none())?;
+        self.commit_streamed(streamed, name, meta, origin, text)
+    }
+
+    fn commit_streamed(
+        &mut self,
+        streamed: Streamed,
+        original_name: &str,
+        meta: &NewItem,
+        origin: Origin<'_>,
+        text: Option<&str>,
+    ) -> Result<Item, VaultError> {
+        let blob_name = streamed.blob.commit()?;
         let mime = detect_mime(&streamed.head);
+        let (parent, derivation) = match &origin {
+            Origin::Added => (None, None),
+            Origin::Derived { parent, derivation } => (Some(parent.id.clone()), Some(derivation.clone())),
+        };
         let item = Item {
             id: new_id(),
             kind: meta.kind.unwrap_or_else(|| ItemKind::for_mime(&mime)),
-            title: nonempty(&meta.title).unwrap_or(&original_name).to_string(),
-            original_name,
+            title: nonempty(&meta.title).unwrap_or(original_name).to_string(),
+            original_name: original_name.to_string(),
             mime,
             size: streamed.size,
             sha256: streamed.fingerprint.sha256,
@@ -171,63 +241,45 @@ impl Vault {
             language: nonempty(&meta.language).unwrap_or_default().to_string(),
             notes: nonempty(&meta.notes).unwrap_or_default().to_string(),
             restriction: String::new(),
-            parent: None,
+            parent,
+            derivation,
         };
-        if let Err(e) = self.commit_item(&item, &blob_name) {
+        let mut details = serde_json::json!({
+            "name": item.original_name,
+            "size": item.size,
+            "sha512": item.sha512,
+            "mime": item.mime,
+            "kind": item.kind,
+        });
+        let action = match origin {
+            Origin::Added => Action::ItemAdded,
+            Origin::Derived { parent, derivation } => {
+                details["parent"] = parent.id.clone().into();
+                details["parent_sha256"] = parent.sha256.clone().into();
+                details["derivation"] = derivation;
+                Action::ItemDerived
+            }
+        };
+        let event = NewEvent::item(action, &item.collector, &item.id, &item.sha256).with_details(details);
+        let result = self.transact(|tx| {
+            insert_item(tx, &item, &blob_name)?;
+            super::index::put_item(tx, &item)?;
+            if let Some(text) = text {
+                super::index::put(tx, "text", &item.id, &item.title, text)?;
+            }
+            Ok(((), vec![event]))
+        });
+        if let Err(e) = result {
             let _ = self.blobs.remove(&blob_name);
             return Err(e);
         }
         Ok(item)
     }
 
-    fn commit_item(&mut self, item: &Item, blob: &str) -> Result<(), VaultError> {
-        let device = self.device.public();
-        let tx = self.conn.transaction()?;
-        tx.execute(
-            "INSERT INTO items (id, kind, title, original_name, mime, size, sha256, sha512, blob, \
-             ingested_at, captured_at, collector, source, method, language, notes, restriction, parent) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
-            params![
-                item.id,
-                item.kind.as_str(),
-                item.title,
-                item.original_name,
-                item.mime,
-                item.size,
-                item.sha256,
-                item.sha512,
-                blob,
-                item.ingested_at,
-                item.captured_at,
-                item.collector,
-                item.source,
-                item.method,
-                item.language,
-                item.notes,
-                item.restriction,
-                item.parent
-            ],
-        )?;
-        custody::log::append(
-            &tx,
-            &device,
-            NewEvent::item(Action::ItemAdded, &item.collector, &item.id, &item.sha256)
-                .with_details(serde_json::json!({
-                    "name": item.original_name,
-                    "size": item.size,
-                    "sha512": item.sha512,
-                    "mime": item.mime,
-                    "kind": item.kind,
-                })),
-        )?;
-        tx.commit()?;
-        Ok(())
-    }
-
     /// Reads `file` once: SHA-512 here, SHA-256 and encryption on a worker.
     fn stream_in(
         &self,
-        file: &mut File,
+        file: &mut dyn Read,
         path: &Path,
         task: &Task<'_>,
     ) -> Result<Streamed, VaultError> {
@@ -304,6 +356,36 @@ impl Vault {
             head,
         })
     }
+}
+
+fn insert_item(tx: &rusqlite::Connection, item: &Item, blob: &str) -> Result<(), VaultError> {
+    tx.execute(
+        "INSERT INTO items (id, kind, title, original_name, mime, size, sha256, sha512, blob, \
+         ingested_at, captured_at, collector, source, method, language, notes, restriction, parent, derivation) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+        params![
+            item.id,
+            item.kind.as_str(),
+            item.title,
+            item.original_name,
+            item.mime,
+            item.size,
+            item.sha256,
+            item.sha512,
+            blob,
+            item.ingested_at,
+            item.captured_at,
+            item.collector,
+            item.source,
+            item.method,
+            item.language,
+            item.notes,
+            item.restriction,
+            item.parent,
+            item.derivation.as_ref().map(|d| d.to_string()),
+        ],
+    )?;
+    Ok(())
 }
 
 #[cfg(test)]

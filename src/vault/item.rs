@@ -131,6 +131,8 @@ pub struct Item {
     pub restriction: String,
     /// The item this one derives from, for redactions, translations, transcripts.
     pub parent: Option<String>,
+    /// How it was derived from its parent (operation and parameters).
+    pub derivation: Option<serde_json::Value>,
 }
 
 /// Changes to an item's descriptive fields; `None` leaves a field as it is.
@@ -158,7 +160,7 @@ pub struct ItemEdit {
 }
 
 pub(super) const COLUMNS: &str = "id, kind, title, original_name, mime, size, sha256, sha512, \
-     ingested_at, captured_at, collector, source, method, language, notes, restriction, parent";
+     ingested_at, captured_at, collector, source, method, language, notes, restriction, parent, derivation";
 
 pub(super) fn from_row(r: &Row<'_>) -> rusqlite::Result<Item> {
     let kind: String = r.get(1)?;
@@ -180,6 +182,9 @@ pub(super) fn from_row(r: &Row<'_>) -> rusqlite::Result<Item> {
         notes: r.get(14)?,
         restriction: r.get(15)?,
         parent: r.get(16)?,
+        derivation: r
+            .get::<_, Option<String>>(17)?
+            .and_then(|d| serde_json::from_str(&d).ok()),
     })
 }
 
@@ -188,7 +193,7 @@ const ID_ALPHABET: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
 const MIN_PREFIX: usize = 4;
 
 /// A new random item id: ten characters, 50 bits.
-pub(super) fn new_id() -> String {
+pub(crate) fn new_id() -> String {
     random_bytes::<10>()
         .iter()
         .map(|b| ID_ALPHABET[(b & 31) as usize] as char)
@@ -204,28 +209,34 @@ impl Vault {
         Ok(items)
     }
 
-    /// Finds the full id for an id or a unique prefix of one.
+    /// Finds the full id for an item id or a unique prefix of one.
     pub fn resolve(&self, id: &str) -> Result<String, VaultError> {
+        self.resolve_in("items", id)?
+            .ok_or_else(|| VaultError::NoItem(id.trim().to_string()))
+    }
+
+    /// Finds an id or unique prefix in `table` (a fixed table name, never input).
+    pub(crate) fn resolve_in(&self, table: &str, id: &str) -> Result<Option<String>, VaultError> {
         let id = id.trim().to_ascii_lowercase();
         let exact: Option<String> = self
             .conn
-            .query_row("SELECT id FROM items WHERE id = ?1", [&id], |r| r.get(0))
+            .query_row(&format!("SELECT id FROM {table} WHERE id = ?1"), [&id], |r| r.get(0))
             .optional()?;
-        if let Some(found) = exact {
-            return Ok(found);
+        if exact.is_some() {
+            return Ok(exact);
         }
         if id.len() < MIN_PREFIX || !id.bytes().all(|b| ID_ALPHABET.contains(&b)) {
-            return Err(VaultError::NoItem(id));
+            return Ok(None);
         }
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id FROM items WHERE substr(id, 1, ?2) = ?1 LIMIT 2")?;
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT id FROM {table} WHERE substr(id, 1, ?2) = ?1 LIMIT 2"
+        ))?;
         let found: Vec<String> = stmt
             .query_map(params![id, id.len() as i64], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         match found.as_slice() {
-            [one] => Ok(one.clone()),
-            [] => Err(VaultError::NoItem(id)),
+            [one] => Ok(Some(one.clone())),
+            [] => Ok(None),
             _ => Err(VaultError::Ambiguous(id)),
         }
     }
@@ -294,32 +305,27 @@ impl Vault {
         if after.title.trim().is_empty() {
             return Err(VaultError::Invalid("the title cannot be empty".into()));
         }
-        let actor = self.actor.clone();
-        let device = self.device.public();
-        let tx = self.conn.transaction()?;
-        tx.execute(
-            "UPDATE items SET kind = ?2, title = ?3, captured_at = ?4, collector = ?5, source = ?6, \
-             method = ?7, language = ?8, notes = ?9, restriction = ?10 WHERE id = ?1",
-            params![
-                after.id,
-                after.kind.as_str(),
-                after.title,
-                after.captured_at,
-                after.collector,
-                after.source,
-                after.method,
-                after.language,
-                after.notes,
-                after.restriction
-            ],
-        )?;
-        crate::custody::log::append(
-            &tx,
-            &device,
-            NewEvent::item(Action::ItemEdited, &actor, &after.id, &after.sha256)
-                .with_details(serde_json::json!({ "changed": changed })),
-        )?;
-        tx.commit()?;
-        Ok(after)
+        let event = NewEvent::item(Action::ItemEdited, &self.actor, &after.id, &after.sha256)
+            .with_details(serde_json::json!({ "changed": changed }));
+        self.transact(|tx| {
+            tx.execute(
+                "UPDATE items SET kind = ?2, title = ?3, captured_at = ?4, collector = ?5, source = ?6, \
+                 method = ?7, language = ?8, notes = ?9, restriction = ?10 WHERE id = ?1",
+                params![
+                    after.id,
+                    after.kind.as_str(),
+                    after.title,
+                    after.captured_at,
+                    after.collector,
+                    after.source,
+                    after.method,
+                    after.language,
+                    after.notes,
+                    after.restriction
+                ],
+            )?;
+            super::index::put_item(tx, &after)?;
+            Ok((after.clone(), vec![event]))
+        })
     }
 }

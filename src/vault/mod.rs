@@ -2,6 +2,7 @@
 
 mod error;
 mod extract;
+pub(crate) mod index;
 mod ingest;
 mod item;
 mod open;
@@ -74,11 +75,29 @@ impl Vault {
     }
 
     /// Appends one event in its own transaction.
-    fn record(&mut self, event: NewEvent) -> Result<Event, VaultError> {
+    pub(crate) fn record(&mut self, event: NewEvent) -> Result<(), VaultError> {
+        self.transact(|_| Ok(((), vec![event])))
+    }
+
+    /// The open database, for modules that read beside the vault.
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Runs `f` in one transaction and appends the events it returns, so a
+    /// change and its custody record are committed together or not at all.
+    pub(crate) fn transact<T>(
+        &mut self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<(T, Vec<NewEvent>), VaultError>,
+    ) -> Result<T, VaultError> {
+        let device = self.device.public();
         let tx = self.conn.transaction()?;
-        let ev = custody::log::append(&tx, &self.device.public(), event)?;
+        let (value, events) = f(&tx)?;
+        for event in events {
+            custody::log::append(&tx, &device, event)?;
+        }
         tx.commit()?;
-        Ok(ev)
+        Ok(value)
     }
 
     /// The custody history, of the whole vault or of one item.

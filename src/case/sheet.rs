@@ -1,0 +1,604 @@
+//! The case sheet, shaped the way a sanctions or accountability submission is
+//! read: the submission, perpetrators, victims and witnesses, incidents,
+//! evidence links, corroboration and exculpatory information.
+//!
+//! The sheet is one versioned JSON document (`casefile-case/1`); these types
+//! are its schema. Unknown fields are refused so typos never vanish silently.
+
+use serde::{Deserialize, Serialize};
+
+/// The schema tag every sheet carries.
+pub const SCHEMA: &str = "casefile-case/1";
+
+macro_rules! kebab_enum {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum $name {
+            $($(#[$vm])* #[serde(rename = $text)] $variant),+
+        }
+        impl $name {
+            /// Every value, in order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// The value as written in the sheet.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+        impl std::str::FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                $name::ALL.iter().copied().find(|v| v.as_str() == s).ok_or_else(|| {
+                    let names: Vec<&str> = $name::ALL.iter().map(|v| v.as_str()).collect();
+                    format!("unknown value {s:?}; use one of: {}", names.join(", "))
+                })
+            }
+        }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+kebab_enum!(
+    /// The kind of case, as sanctions regimes distinguish them.
+    CaseType {
+        /// Gross violation of internationally recognised human rights.
+        GrossViolation = "gross-violation",
+        /// Significant corruption.
+        Corruption = "corruption",
+    }
+);
+
+kebab_enum!(
+    /// A regime or mechanism the case is meant for.
+    Regime {
+        /// US Global Magnitsky Act / EO 13818.
+        UsGlobalMagnitsky = "us-global-magnitsky",
+        /// UK Global Human Rights sanctions regulations.
+        UkGlobalHumanRights = "uk-global-human-rights",
+        /// EU Global Human Rights Sanctions Regime.
+        EuGlobalHumanRights = "eu-global-human-rights",
+        /// Canada's Justice for Victims of Corrupt Foreign Officials Act.
+        CanadaMagnitsky = "canada-magnitsky",
+        /// The International Criminal Court.
+        Icc = "icc",
+        /// A United Nations mechanism.
+        UnMechanism = "un-mechanism",
+        /// Anything else.
+        Other = "other",
+    }
+);
+
+kebab_enum!(
+    /// How sure the documenter is of an identifier.
+    Confidence {
+        /// Confirmed by an official or documentary source.
+        Confirmed = "confirmed",
+        /// Probable: consistent sources.
+        Probable = "probable",
+        /// Possible: a single or weak source.
+        Possible = "possible",
+        /// Not yet verified.
+        Unverified = "unverified",
+    }
+);
+
+kebab_enum!(
+    /// Whether a perpetrator is a person or an entity.
+    PartyKind {
+        /// A natural person.
+        Person = "person",
+        /// A company, unit or organisation.
+        Entity = "entity",
+    }
+);
+
+kebab_enum!(
+    /// How a name is written.
+    NameKind {
+        /// In the original script.
+        Original = "original",
+        /// A transliteration into another script.
+        Transliteration = "transliteration",
+        /// An alias or nickname.
+        Alias = "alias",
+    }
+);
+
+kebab_enum!(
+    /// Mode of liability of a perpetrator.
+    Liability {
+        /// Committed it personally.
+        Perpetrated = "perpetrated",
+        /// Ordered it.
+        Ordered = "ordered",
+        /// Held command over those who did it.
+        Commanded = "commanded",
+        /// Was complicit.
+        Complicit = "complicit",
+        /// Facilitated it.
+        Facilitated = "facilitated",
+    }
+);
+
+kebab_enum!(
+    /// The status of a victim or witness that sanctions regimes weigh.
+    PersonStatus {
+        /// A human-rights defender.
+        HumanRightsDefender = "human-rights-defender",
+        /// A journalist.
+        Journalist = "journalist",
+        /// A lawyer.
+        Lawyer = "lawyer",
+        /// Another status.
+        Other = "other",
+        /// No particular status.
+        None = "none",
+    }
+);
+
+kebab_enum!(
+    /// Role of a person in the case.
+    PersonRole {
+        /// A victim.
+        Victim = "victim",
+        /// A witness.
+        Witness = "witness",
+        /// Both a victim and a witness.
+        VictimAndWitness = "victim-and-witness",
+    }
+);
+
+kebab_enum!(
+    /// Risk to a person if identified.
+    Risk {
+        /// Low.
+        Low = "low",
+        /// Medium.
+        Medium = "medium",
+        /// High.
+        High = "high",
+    }
+);
+
+kebab_enum!(
+    /// A use of a person's information that consent may cover.
+    ConsentUse {
+        /// Inclusion in a submission to the named recipients.
+        Submission = "submission",
+        /// Use in legal proceedings.
+        Prosecution = "prosecution",
+        /// Publication.
+        Publication = "publication",
+        /// Sharing with partner organisations.
+        Partners = "partners",
+    }
+);
+
+kebab_enum!(
+    /// Type of violation.
+    Violation {
+        /// Killing.
+        Killing = "killing",
+        /// Torture or ill-treatment.
+        Torture = "torture",
+        /// Enforced disappearance.
+        EnforcedDisappearance = "enforced-disappearance",
+        /// Arbitrary detention.
+        ArbitraryDetention = "arbitrary-detention",
+        /// Denial of medical care.
+        DenialOfMedicalCare = "denial-of-medical-care",
+        /// Sexual violence.
+        SexualViolence = "sexual-violence",
+        /// Forced labour.
+        ForcedLabour = "forced-labour",
+        /// Bribery.
+        Bribery = "bribery",
+        /// Misappropriation of state assets.
+        Misappropriation = "misappropriation",
+        /// Expropriation of private assets.
+        Expropriation = "expropriation",
+        /// Anything else.
+        Other = "other",
+    }
+);
+
+kebab_enum!(
+    /// The alleged link between a perpetrator and an incident.
+    AllegedLink {
+        /// Directly involved.
+        Direct = "direct",
+        /// Responsible as a commander or superior.
+        CommandResponsibility = "command-responsibility",
+        /// Knew and failed to act.
+        Knowledge = "knowledge",
+    }
+);
+
+/// A value with where it comes from and how sure we are of it.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attested {
+    /// The value.
+    pub value: String,
+    /// Where it comes from (an item id, a register, a witness).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source: String,
+    /// How sure we are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<Confidence>,
+}
+
+/// A name in one script or form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Name {
+    /// The name as written.
+    pub value: String,
+    /// Original, transliteration or alias.
+    pub kind: NameKind,
+    /// Script or language tag (e.g. `ru-Cyrl`, `zh-Hans`, `ar`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub script: String,
+    /// Where it comes from.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source: String,
+    /// How sure we are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<Confidence>,
+}
+
+/// An identity document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdDocument {
+    /// Passport, national ID, ...
+    #[serde(rename = "type")]
+    pub doc_type: String,
+    /// Its number.
+    pub number: String,
+    /// Issuing country.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub country: String,
+    /// Where it comes from.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source: String,
+    /// How sure we are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<Confidence>,
+}
+
+/// A position held, with dates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Position {
+    /// The title.
+    pub title: String,
+    /// Unit.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub unit: String,
+    /// Institution.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub institution: String,
+    /// Start (a date of any precision).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub from: String,
+    /// End (a date of any precision; empty while in post).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub to: String,
+    /// Where it comes from.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source: String,
+    /// How sure we are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<Confidence>,
+}
+
+/// A relative or associate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Associate {
+    /// The name.
+    pub name: String,
+    /// Relationship (spouse, business partner, ...).
+    pub relation: String,
+    /// Where it comes from.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source: String,
+}
+
+/// Facts that only an entity has.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntityFacts {
+    /// Registration number.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub registration_number: String,
+    /// Jurisdiction of registration.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub jurisdiction: String,
+    /// Owners and directors.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub owners_directors: Vec<Attested>,
+}
+
+/// A person or entity alleged to be responsible.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Perpetrator {
+    /// Id within the sheet (e.g. `P1`).
+    pub id: String,
+    /// Person or entity.
+    pub kind: PartyKind,
+    /// Names, original script first.
+    pub names: Vec<Name>,
+    /// Gender, for persons.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gender: Option<Attested>,
+    /// Date of birth: `YYYY-MM-DD`, `YYYY-MM`, `YYYY`, or `FROM/TO`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_date: Option<Attested>,
+    /// Place of birth.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_place: Option<Attested>,
+    /// Nationalities.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nationalities: Vec<Attested>,
+    /// Identity documents.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<IdDocument>,
+    /// Positions held.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub positions: Vec<Position>,
+    /// Ids of superiors among the perpetrators.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub superiors: Vec<String>,
+    /// Modes of liability.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub liability: Vec<Liability>,
+    /// Ids of linked entities among the perpetrators.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub linked_entities: Vec<String>,
+    /// Relatives and associates.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub associates: Vec<Associate>,
+    /// For entities: registration and ownership.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entity: Option<EntityFacts>,
+    /// Free notes.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub notes: String,
+}
+
+/// What a person agreed to.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Consent {
+    /// Whether consent was given at all.
+    pub given: bool,
+    /// When (a date of any precision).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub date: String,
+    /// Which uses it covers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uses: Vec<ConsentUse>,
+    /// Which recipients it covers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recipients: Vec<Regime>,
+    /// Conditions in the person's words.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub notes: String,
+}
+
+impl Consent {
+    /// True when this consent covers `usage` towards `recipient`.
+    pub fn covers(&self, usage: ConsentUse, recipient: Regime) -> bool {
+        self.given && self.uses.contains(&usage) && self.recipients.contains(&recipient)
+    }
+}
+
+/// A victim or witness, known by a pseudonym.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Person {
+    /// Id within the sheet (e.g. `V1`, `W1`).
+    pub id: String,
+    /// Pseudonym used everywhere.
+    pub pseudonym: String,
+    /// Victim, witness or both.
+    pub role: PersonRole,
+    /// Status.
+    #[serde(default = "default_status")]
+    pub status: PersonStatus,
+    /// Consent and its scope.
+    #[serde(default)]
+    pub consent: Consent,
+    /// Risk if identified.
+    #[serde(default = "default_risk")]
+    pub risk: Risk,
+    /// Free notes (never the real identity).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub notes: String,
+}
+
+fn default_status() -> PersonStatus {
+    PersonStatus::None
+}
+
+fn default_risk() -> Risk {
+    Risk::High
+}
+
+/// Where an incident took place.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Place {
+    /// Administrative unit and locality, as precise as known.
+    pub admin: String,
+    /// Latitude in degrees.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lat: Option<f64>,
+    /// Longitude in degrees.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lon: Option<f64>,
+}
+
+/// A perpetrator's alleged part in an incident.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Involvement {
+    /// The perpetrator's id.
+    pub perpetrator: String,
+    /// How they are linked.
+    pub link: AllegedLink,
+}
+
+/// One incident.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Incident {
+    /// Id within the sheet (e.g. `I1`).
+    pub id: String,
+    /// Violation type.
+    pub violation: Violation,
+    /// Start: `YYYY-MM-DD`, `YYYY-MM`, `YYYY` or `FROM/TO`.
+    pub start: String,
+    /// End, if it lasted.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub end: String,
+    /// Where.
+    #[serde(default)]
+    pub place: Place,
+    /// What happened.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub narrative: String,
+    /// Perpetrators involved.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub perpetrators: Vec<Involvement>,
+    /// Victims and witnesses concerned (person ids).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub persons: Vec<String>,
+}
+
+/// An item linked to what it supports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceLink {
+    /// The item id in the vault.
+    pub item: String,
+    /// The incident it concerns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incident: Option<String>,
+    /// The perpetrator or person it concerns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub party: Option<String>,
+    /// What it supports, in words.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub supports: String,
+}
+
+/// Submission details.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Submission {
+    /// Regimes or mechanisms addressed.
+    #[serde(default)]
+    pub regimes: Vec<Regime>,
+    /// Submitting organisation.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub organisation: String,
+    /// Contact name.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub contact_name: String,
+    /// Contact e-mail.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub contact_email: String,
+    /// Partner organisations.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partners: Vec<String>,
+    /// Confidentiality requested of the recipient.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub confidentiality: String,
+    /// Summary of the case.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub summary: String,
+}
+
+/// The whole case sheet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseSheet {
+    /// Always [`SCHEMA`].
+    pub schema: String,
+    /// The case id in the vault.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Gross violation or corruption.
+    #[serde(rename = "type")]
+    pub case_type: CaseType,
+    /// Submission details.
+    #[serde(default)]
+    pub submission: Submission,
+    /// Alleged perpetrators.
+    #[serde(default)]
+    pub perpetrators: Vec<Perpetrator>,
+    /// Victims and witnesses.
+    #[serde(default)]
+    pub persons: Vec<Person>,
+    /// Incidents.
+    #[serde(default)]
+    pub incidents: Vec<Incident>,
+    /// Items in the case, each with what it supports.
+    #[serde(default)]
+    pub evidence: Vec<EvidenceLink>,
+    /// Notes on how the allegations corroborate each other.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub corroboration: Vec<String>,
+    /// Information that points the other way, recorded as any honest file must.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exculpatory: Vec<String>,
+}
+
+impl CaseSheet {
+    /// A new, empty sheet.
+    pub fn new(id: &str, title: &str, case_type: CaseType, regimes: Vec<Regime>) -> Self {
+        CaseSheet {
+            schema: SCHEMA.into(),
+            id: id.into(),
+            title: title.into(),
+            case_type,
+            submission: Submission {
+                regimes,
+                ..Submission::default()
+            },
+            perpetrators: Vec::new(),
+            persons: Vec::new(),
+            incidents: Vec::new(),
+            evidence: Vec::new(),
+            corroboration: Vec::new(),
+            exculpatory: Vec::new(),
+        }
+    }
+
+    /// Persons whose consent covers `usage` towards `recipient`.
+    pub fn persons_cleared_for(&self, usage: ConsentUse, recipient: Regime) -> Vec<&Person> {
+        self.persons
+            .iter()
+            .filter(|p| p.consent.covers(usage, recipient))
+            .collect()
+    }
+
+    /// The perpetrator's primary name: the first original-script name, else the first.
+    pub fn perpetrator_name(&self, id: &str) -> Option<&str> {
+        let p = self.perpetrators.iter().find(|p| p.id == id)?;
+        p.names
+            .iter()
+            .find(|n| n.kind == NameKind::Original)
+            .or(p.names.first())
+            .map(|n| n.value.as_str())
+    }
+}

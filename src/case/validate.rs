@@ -1,0 +1,131 @@
+//! Checks a case sheet and names every field that is wrong.
+
+use std::collections::HashSet;
+
+use super::date;
+use super::sheet::{CaseSheet, SCHEMA};
+
+/// One problem, at a field path such as `perpetrators[P1].birth_date.value`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FieldError {
+    /// Where.
+    pub field: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Every problem in `sheet`; `item_exists` says whether a vault item id is real.
+pub fn validate(sheet: &CaseSheet, item_exists: &dyn Fn(&str) -> bool) -> Vec<FieldError> {
+    let mut errs = Vec::new();
+    let mut err = |field: String, message: String| errs.push(FieldError { field, message });
+    if sheet.schema != SCHEMA {
+        err("schema".into(), format!("must be {SCHEMA:?}"));
+    }
+    if sheet.title.trim().is_empty() {
+        err("title".into(), "must not be empty".into());
+    }
+    let mut dates: Vec<(String, &str)> = Vec::new();
+    let mut ids = HashSet::new();
+    let perpetrators: HashSet<&str> = sheet.perpetrators.iter().map(|p| p.id.as_str()).collect();
+    let persons: HashSet<&str> = sheet.persons.iter().map(|p| p.id.as_str()).collect();
+    let incidents: HashSet<&str> = sheet.incidents.iter().map(|i| i.id.as_str()).collect();
+    let mut check_id = |field: String, id: &str, err: &mut dyn FnMut(String, String)| {
+        if id.trim().is_empty() {
+            err(field, "must not be empty".into());
+        } else if !ids.insert(id.to_string()) {
+            err(field, format!("{id:?} is used twice; ids must be unique within the sheet"));
+        }
+    };
+
+    for (i, p) in sheet.perpetrators.iter().enumerate() {
+        let at = format!("perpetrators[{i}]");
+        check_id(format!("{at}.id"), &p.id, &mut err);
+        if p.names.iter().all(|n| n.value.trim().is_empty()) {
+            err(format!("{at}.names"), "needs at least one name".into());
+        }
+        if let Some(b) = &p.birth_date {
+            dates.push((format!("{at}.birth_date.value"), &b.value));
+        }
+        for (j, pos) in p.positions.iter().enumerate() {
+            if pos.title.trim().is_empty() {
+                err(format!("{at}.positions[{j}].title"), "must not be empty".into());
+            }
+            if !pos.from.is_empty() {
+                dates.push((format!("{at}.positions[{j}].from"), &pos.from));
+            }
+            if !pos.to.is_empty() {
+                dates.push((format!("{at}.positions[{j}].to"), &pos.to));
+            }
+        }
+        for (list, name) in [(&p.superiors, "superiors"), (&p.linked_entities, "linked_entities")] {
+            for (j, r) in list.iter().enumerate() {
+                if !perpetrators.contains(r.as_str()) || *r == p.id {
+                    err(format!("{at}.{name}[{j}]"), format!("{r:?} is not another perpetrator of this case"));
+                }
+            }
+        }
+        if p.entity.is_some() && p.kind != super::sheet::PartyKind::Entity {
+            err(format!("{at}.entity"), "only an entity has registration facts".into());
+        }
+    }
+    for (i, p) in sheet.persons.iter().enumerate() {
+        let at = format!("persons[{i}]");
+        check_id(format!("{at}.id"), &p.id, &mut err);
+        if p.pseudonym.trim().is_empty() {
+            err(format!("{at}.pseudonym"), "must not be empty".into());
+        }
+        if !p.consent.date.is_empty() {
+            dates.push((format!("{at}.consent.date"), &p.consent.date));
+        }
+        if !p.consent.given && (!p.consent.uses.is_empty() || !p.consent.recipients.is_empty()) {
+            err(format!("{at}.consent"), "lists uses or recipients although consent was not given".into());
+        }
+    }
+    for (i, inc) in sheet.incidents.iter().enumerate() {
+        let at = format!("incidents[{i}]");
+        check_id(format!("{at}.id"), &inc.id, &mut err);
+        dates.push((format!("{at}.start"), &inc.start));
+        if !inc.end.is_empty() {
+            dates.push((format!("{at}.end"), &inc.end));
+        }
+        if inc.place.lat.is_some_and(|v| !(-90.0..=90.0).contains(&v)) {
+            err(format!("{at}.place.lat"), "must be between -90 and 90".into());
+        }
+        if inc.place.lon.is_some_and(|v| !(-180.0..=180.0).contains(&v)) {
+            err(format!("{at}.place.lon"), "must be between -180 and 180".into());
+        }
+        for (j, inv) in inc.perpetrators.iter().enumerate() {
+            if !perpetrators.contains(inv.perpetrator.as_str()) {
+                err(format!("{at}.perpetrators[{j}].perpetrator"), format!("{:?} is not a perpetrator of this case", inv.perpetrator));
+            }
+        }
+        for (j, p) in inc.persons.iter().enumerate() {
+            if !persons.contains(p.as_str()) {
+                err(format!("{at}.persons[{j}]"), format!("{p:?} is not a victim or witness of this case"));
+            }
+        }
+    }
+    for (i, link) in sheet.evidence.iter().enumerate() {
+        let at = format!("evidence[{i}]");
+        if !item_exists(&link.item) {
+            err(format!("{at}.item"), format!("{:?} is not an item in this vault", link.item));
+        }
+        if let Some(inc) = &link.incident
+            && !incidents.contains(inc.as_str())
+        {
+            err(format!("{at}.incident"), format!("{inc:?} is not an incident of this case"));
+        }
+        if let Some(party) = &link.party
+            && !perpetrators.contains(party.as_str())
+            && !persons.contains(party.as_str())
+        {
+            err(format!("{at}.party"), format!("{party:?} is not a perpetrator or person of this case"));
+        }
+    }
+    for (field, text) in dates {
+        if let Err(why) = date::check(text) {
+            err(field, why);
+        }
+    }
+    errs
+}
