@@ -11,8 +11,11 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod case;
 pub mod crypto;
 pub mod custody;
+pub mod demo;
+pub mod search;
 pub mod store;
 pub mod task;
 pub mod vault;

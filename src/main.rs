@@ -38,6 +38,9 @@ pub enum Command {
         /// Files or folders.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Also link the new items to this case.
+        #[arg(long, value_name = "ID")]
+        case: Option<String>,
         #[command(flatten)]
         meta: cli::commands::MetaArgs,
     },
@@ -79,6 +82,23 @@ pub enum Command {
         #[command(subcommand)]
         action: KeyAction,
     },
+    /// Case sheets: perpetrators, victims and witnesses, incidents, evidence links.
+    Case {
+        #[command(subcommand)]
+        action: cli::case::CaseAction,
+    },
+    /// Record a testimony (statement from --text FILE or standard input).
+    Testimony(cli::case::TestimonyArgs),
+    /// Make a linked derivative of an item: a translation, correction or transcript.
+    Derive(cli::case::DeriveArgs),
+    /// Full-text search over titles, notes, names, narratives and testimony, any script.
+    Search {
+        /// Words to find (all must match; each also matches as a prefix).
+        #[arg(required = true)]
+        query: Vec<String>,
+    },
+    /// Fill the vault with a fictional demo case.
+    Demo,
 }
 
 /// `log` subcommands.

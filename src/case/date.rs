@@ -32,10 +32,14 @@ fn parse_one(text: &str) -> Result<(Date, Date), String> {
     let year = num(parts.first().copied().unwrap_or(""), 4)? as i32;
     let month = |m: u32| Month::try_from(m as u8).map_err(|_| format!("{text:?} has no month {m}"));
     let day = |y: i32, m: Month, d: u8| {
-        Date::from_calendar_date(y, m, d).map_err(|_| format!("{text:?} is not a day of the calendar"))
+        Date::from_calendar_date(y, m, d)
+            .map_err(|_| format!("{text:?} is not a day of the calendar"))
     };
     match parts.len() {
-        1 => Ok((day(year, Month::January, 1)?, day(year, Month::December, 31)?)),
+        1 => Ok((
+            day(year, Month::January, 1)?,
+            day(year, Month::December, 31)?,
+        )),
         2 => {
             let m = month(num(parts[1], 2)?)?;
             Ok((day(year, m, 1)?, day(year, m, m.length(year))?))
@@ -55,10 +59,27 @@ mod tests {
 
     #[test]
     fn precisions_and_ranges() {
-        for ok in ["1975", "1975-04", "1975-04-30", "1970/1975", "2024-02-29", "2023-12/2024-01-15"] {
+        for ok in [
+            "1975",
+            "1975-04",
+            "1975-04-30",
+            "1970/1975",
+            "2024-02-29",
+            "2023-12/2024-01-15",
+        ] {
             assert!(check(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "75", "1975-13", "1975-02-30", "2023-02-29", "1980/1970", "1975-4-1", "soon", "1975/"] {
+        for bad in [
+            "",
+            "75",
+            "1975-13",
+            "1975-02-30",
+            "2023-02-29",
+            "1980/1970",
+            "1975-4-1",
+            "soon",
+            "1975/",
+        ] {
             assert!(check(bad).is_err(), "{bad}");
         }
     }

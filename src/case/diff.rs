@@ -17,7 +17,13 @@ fn walk(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
     if a == b {
         return;
     }
-    let join = |k: &str| if path.is_empty() { k.to_string() } else { format!("{path}.{k}") };
+    let join = |k: &str| {
+        if path.is_empty() {
+            k.to_string()
+        } else {
+            format!("{path}.{k}")
+        }
+    };
     match (a, b) {
         (Value::Object(x), Value::Object(y)) => {
             for (k, va) in x {
@@ -31,9 +37,7 @@ fn walk(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
             }
         }
         // Lists of things with ids are matched by id, so reordering is not a change.
-        (Value::Array(x), Value::Array(y))
-            if x.iter().chain(y).all(|v| key_of(v).is_some()) =>
-        {
+        (Value::Array(x), Value::Array(y)) if x.iter().chain(y).all(|v| key_of(v).is_some()) => {
             for va in x {
                 let id = key_of(va).unwrap_or_default();
                 match y.iter().find(|vb| key_of(vb) == Some(id)) {

@@ -33,7 +33,10 @@ pub fn validate(sheet: &CaseSheet, item_exists: &dyn Fn(&str) -> bool) -> Vec<Fi
         if id.trim().is_empty() {
             err(field, "must not be empty".into());
         } else if !ids.insert(id.to_string()) {
-            err(field, format!("{id:?} is used twice; ids must be unique within the sheet"));
+            err(
+                field,
+                format!("{id:?} is used twice; ids must be unique within the sheet"),
+            );
         }
     };
 
@@ -48,7 +51,10 @@ pub fn validate(sheet: &CaseSheet, item_exists: &dyn Fn(&str) -> bool) -> Vec<Fi
         }
         for (j, pos) in p.positions.iter().enumerate() {
             if pos.title.trim().is_empty() {
-                err(format!("{at}.positions[{j}].title"), "must not be empty".into());
+                err(
+                    format!("{at}.positions[{j}].title"),
+                    "must not be empty".into(),
+                );
             }
             if !pos.from.is_empty() {
                 dates.push((format!("{at}.positions[{j}].from"), &pos.from));
@@ -57,15 +63,24 @@ pub fn validate(sheet: &CaseSheet, item_exists: &dyn Fn(&str) -> bool) -> Vec<Fi
                 dates.push((format!("{at}.positions[{j}].to"), &pos.to));
             }
         }
-        for (list, name) in [(&p.superiors, "superiors"), (&p.linked_entities, "linked_entities")] {
+        for (list, name) in [
+            (&p.superiors, "superiors"),
+            (&p.linked_entities, "linked_entities"),
+        ] {
             for (j, r) in list.iter().enumerate() {
                 if !perpetrators.contains(r.as_str()) || *r == p.id {
-                    err(format!("{at}.{name}[{j}]"), format!("{r:?} is not another perpetrator of this case"));
+                    err(
+                        format!("{at}.{name}[{j}]"),
+                        format!("{r:?} is not another perpetrator of this case"),
+                    );
                 }
             }
         }
         if p.entity.is_some() && p.kind != super::sheet::PartyKind::Entity {
-            err(format!("{at}.entity"), "only an entity has registration facts".into());
+            err(
+                format!("{at}.entity"),
+                "only an entity has registration facts".into(),
+            );
         }
     }
     for (i, p) in sheet.persons.iter().enumerate() {
@@ -78,7 +93,10 @@ pub fn validate(sheet: &CaseSheet, item_exists: &dyn Fn(&str) -> bool) -> Vec<Fi
             dates.push((format!("{at}.consent.date"), &p.consent.date));
         }
         if !p.consent.given && (!p.consent.uses.is_empty() || !p.consent.recipients.is_empty()) {
-            err(format!("{at}.consent"), "lists uses or recipients although consent was not given".into());
+            err(
+                format!("{at}.consent"),
+                "lists uses or recipients although consent was not given".into(),
+            );
         }
     }
     for (i, inc) in sheet.incidents.iter().enumerate() {
@@ -89,37 +107,62 @@ pub fn validate(sheet: &CaseSheet, item_exists: &dyn Fn(&str) -> bool) -> Vec<Fi
             dates.push((format!("{at}.end"), &inc.end));
         }
         if inc.place.lat.is_some_and(|v| !(-90.0..=90.0).contains(&v)) {
-            err(format!("{at}.place.lat"), "must be between -90 and 90".into());
+            err(
+                format!("{at}.place.lat"),
+                "must be between -90 and 90".into(),
+            );
         }
-        if inc.place.lon.is_some_and(|v| !(-180.0..=180.0).contains(&v)) {
-            err(format!("{at}.place.lon"), "must be between -180 and 180".into());
+        if inc
+            .place
+            .lon
+            .is_some_and(|v| !(-180.0..=180.0).contains(&v))
+        {
+            err(
+                format!("{at}.place.lon"),
+                "must be between -180 and 180".into(),
+            );
         }
         for (j, inv) in inc.perpetrators.iter().enumerate() {
             if !perpetrators.contains(inv.perpetrator.as_str()) {
-                err(format!("{at}.perpetrators[{j}].perpetrator"), format!("{:?} is not a perpetrator of this case", inv.perpetrator));
+                err(
+                    format!("{at}.perpetrators[{j}].perpetrator"),
+                    format!("{:?} is not a perpetrator of this case", inv.perpetrator),
+                );
             }
         }
         for (j, p) in inc.persons.iter().enumerate() {
             if !persons.contains(p.as_str()) {
-                err(format!("{at}.persons[{j}]"), format!("{p:?} is not a victim or witness of this case"));
+                err(
+                    format!("{at}.persons[{j}]"),
+                    format!("{p:?} is not a victim or witness of this case"),
+                );
             }
         }
     }
     for (i, link) in sheet.evidence.iter().enumerate() {
         let at = format!("evidence[{i}]");
         if !item_exists(&link.item) {
-            err(format!("{at}.item"), format!("{:?} is not an item in this vault", link.item));
+            err(
+                format!("{at}.item"),
+                format!("{:?} is not an item in this vault", link.item),
+            );
         }
         if let Some(inc) = &link.incident
             && !incidents.contains(inc.as_str())
         {
-            err(format!("{at}.incident"), format!("{inc:?} is not an incident of this case"));
+            err(
+                format!("{at}.incident"),
+                format!("{inc:?} is not an incident of this case"),
+            );
         }
         if let Some(party) = &link.party
             && !perpetrators.contains(party.as_str())
             && !persons.contains(party.as_str())
         {
-            err(format!("{at}.party"), format!("{party:?} is not a perpetrator or person of this case"));
+            err(
+                format!("{at}.party"),
+                format!("{party:?} is not a perpetrator or person of this case"),
+            );
         }
     }
     for (field, text) in dates {

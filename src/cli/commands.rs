@@ -52,7 +52,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let json = cli.json;
     match cli.command {
         Command::Init { collector } => init(&dir, pf, &collector, json),
-        Command::Add { files, meta } => add(&mut open(&dir, pf)?, &files, meta, json),
+        Command::Add { files, case, meta } => {
+            add(&mut open(&dir, pf)?, &files, case.as_deref(), meta, json)
+        }
         Command::List => {
             let vault = open(&dir, pf)?;
             let items = vault.list()?;
@@ -117,6 +119,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             action: Some(LogAction::Verify),
             ..
         } => log_verify(&mut open(&dir, pf)?, json),
+        Command::Case { action } => super::case::run(&mut open(&dir, pf)?, action, json),
+        Command::Testimony(args) => super::case::testimony(&mut open(&dir, pf)?, args, json),
+        Command::Derive(args) => super::case::derive(&mut open(&dir, pf)?, args, json),
+        Command::Search { query } => {
+            super::case::search(&mut open(&dir, pf)?, &query.join(" "), json)
+        }
+        Command::Demo => super::case::demo(&mut open(&dir, pf)?, json),
         Command::Key {
             action: KeyAction::Show,
         } => {
@@ -136,7 +145,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn open(dir: &Path, pf: Option<&Path>) -> anyhow::Result<Vault> {
+pub fn open(dir: &Path, pf: Option<&Path>) -> anyhow::Result<Vault> {
     if !dir.join(casefile::vault::KEYSLOTS_FILE).is_file() {
         return Err(casefile::VaultError::NoVault(dir.to_path_buf()).into());
     }
@@ -175,9 +184,12 @@ fn init(dir: &Path, pf: Option<&Path>, collector: &str, json: bool) -> anyhow::R
 fn add(
     vault: &mut Vault,
     paths: &[PathBuf],
+    case: Option<&str>,
     meta: MetaArgs,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
+    // Check the case before any work, so a typo costs nothing.
+    let case = case.map(|c| casefile::case::load(vault, c)).transpose()?;
     let (files, skipped) = collect_files(paths)?;
     for s in &skipped {
         eprintln!("skipped (not a regular file): {}", s.display());
@@ -202,6 +214,15 @@ fn add(
     let mut added = Vec::new();
     for file in &files {
         let item = vault.add_file(file, &new, &task)?;
+        if let Some(case) = &case {
+            let link = casefile::case::sheet::EvidenceLink {
+                item: item.id.clone(),
+                incident: None,
+                party: None,
+                supports: String::new(),
+            };
+            casefile::case::link(vault, &case.id, link)?;
+        }
         if !json {
             bar.suspend(|| println!("added {}  {}  {}", item.id, item.sha256, file.display()));
         }

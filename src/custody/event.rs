@@ -25,6 +25,10 @@ pub enum Action {
     CaseCreated,
     /// A case sheet changed.
     CaseEdited,
+    /// An item was linked to a case, incident or person.
+    Linked,
+    /// A protected real identity was shown.
+    IdentityRevealed,
     /// Items were exported in a bundle.
     Exported,
     /// Items arrived from a bundle.
@@ -48,6 +52,8 @@ impl Action {
             Action::ItemDerived => "item_derived",
             Action::CaseCreated => "case_created",
             Action::CaseEdited => "case_edited",
+            Action::Linked => "linked",
+            Action::IdentityRevealed => "identity_revealed",
             Action::Exported => "exported",
             Action::Received => "received",
             Action::Verified => "verified",

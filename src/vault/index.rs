@@ -34,8 +34,17 @@ pub(crate) fn fts_text(s: &str) -> String {
 }
 
 /// Replaces the index entry for one thing (`kind` is `item`, `case`, ...).
-pub(crate) fn put(conn: &Connection, kind: &str, id: &str, title: &str, body: &str) -> rusqlite::Result<()> {
-    conn.execute("DELETE FROM search WHERE kind = ?1 AND ref = ?2", params![kind, id])?;
+pub(crate) fn put(
+    conn: &Connection,
+    kind: &str,
+    id: &str,
+    title: &str,
+    body: &str,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "DELETE FROM search WHERE kind = ?1 AND ref = ?2",
+        params![kind, id],
+    )?;
     conn.execute(
         "INSERT INTO search (kind, ref, title, body) VALUES (?1, ?2, ?3, ?4)",
         params![kind, id, fts_text(title), fts_text(body)],

@@ -138,7 +138,12 @@ pub(crate) enum Origin<'a> {
 impl Vault {
     /// Adds one file: hashes and encrypts it in one pass, then commits the item
     /// and its custody event in one transaction.
-    pub fn add_file(&mut self, path: &Path, meta: &NewItem, task: &Task<'_>) -> Result<Item, VaultError> {
+    pub fn add_file(
+        &mut self,
+        path: &Path,
+        meta: &NewItem,
+        task: &Task<'_>,
+    ) -> Result<Item, VaultError> {
         let read_err = |e| VaultError::Read {
             path: path.to_path_buf(),
             source: e,
@@ -150,8 +155,9 @@ impl Vault {
         }
         let streamed = self.stream_in(&mut file, path, task)?;
         let after = fs::metadata(path).ok();
-        let unchanged = after
-            .is_some_and(|a| a.len() == before.len() && a.modified().ok() == before.modified().ok());
+        let unchanged = after.is_some_and(|a| {
+            a.len() == before.len() && a.modified().ok() == before.modified().ok()
+        });
         if streamed.size != before.len() || !unchanged {
             return Err(VaultError::FileChanged(path.to_path_buf()));
         }
@@ -222,7 +228,9 @@ impl Vault {
         let mime = detect_mime(&streamed.head);
         let (parent, derivation) = match &origin {
             Origin::Added => (None, None),
-            Origin::Derived { parent, derivation } => (Some(parent.id.clone()), Some(derivation.clone())),
+            Origin::Derived { parent, derivation } => {
+                (Some(parent.id.clone()), Some(derivation.clone()))
+            }
         };
         let item = Item {
             id: new_id(),
@@ -260,7 +268,8 @@ impl Vault {
                 Action::ItemDerived
             }
         };
-        let event = NewEvent::item(action, &item.collector, &item.id, &item.sha256).with_details(details);
+        let event =
+            NewEvent::item(action, &item.collector, &item.id, &item.sha256).with_details(details);
         let result = self.transact(|tx| {
             insert_item(tx, &item, &blob_name)?;
             super::index::put_item(tx, &item)?;

@@ -220,7 +220,11 @@ impl Vault {
         let id = id.trim().to_ascii_lowercase();
         let exact: Option<String> = self
             .conn
-            .query_row(&format!("SELECT id FROM {table} WHERE id = ?1"), [&id], |r| r.get(0))
+            .query_row(
+                &format!("SELECT id FROM {table} WHERE id = ?1"),
+                [&id],
+                |r| r.get(0),
+            )
             .optional()?;
         if exact.is_some() {
             return Ok(exact);

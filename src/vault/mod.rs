@@ -14,6 +14,7 @@ use rusqlite::Connection;
 
 pub use error::VaultError;
 pub use ingest::{NewItem, collect_files};
+pub(crate) use item::new_id;
 pub use item::{Item, ItemEdit, ItemKind};
 pub use open::{DB_KEY_PURPOSE, Secret};
 

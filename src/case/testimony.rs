@@ -1,0 +1,191 @@
+//! Recording a testimony: the statement as an immutable item of kind
+//! testimony, the interview's facts beside it, the witness in the case sheet.
+
+use std::path::Path;
+
+use rusqlite::params;
+use serde::Serialize;
+
+use super::sheet::{Consent, EvidenceLink, Person, PersonRole, PersonStatus, Risk};
+use super::{CaseError, FieldError, date, load, save};
+use crate::vault::NewItem;
+use crate::{Item, ItemKind, Task, Vault};
+
+/// The facts of an interview.
+#[derive(Debug, Clone, Default)]
+pub struct Interview {
+    /// Case id or prefix.
+    pub case: String,
+    /// Witness pseudonym or person id in the case.
+    pub witness: String,
+    /// Who took the statement.
+    pub interviewer: String,
+    /// When (a date of any precision).
+    pub date: String,
+    /// Where.
+    pub place: String,
+    /// Language of the statement.
+    pub language: String,
+}
+
+/// What recording a testimony made.
+#[derive(Debug, Clone, Serialize)]
+pub struct Recorded {
+    /// The statement item.
+    pub statement: Item,
+    /// The attached recording, if any.
+    pub recording: Option<Item>,
+    /// The witness's person id in the case.
+    pub witness: String,
+    /// True when the witness was new to the case (consent not yet recorded).
+    pub witness_added: bool,
+}
+
+/// Largest statement text accepted (it is indexed for search in full).
+pub const MAX_STATEMENT: usize = 16 * 1024 * 1024;
+
+/// Records a statement (and optionally its audio or video recording).
+pub fn record(
+    vault: &mut Vault,
+    interview: &Interview,
+    statement: &str,
+    recording: Option<&Path>,
+    task: &Task<'_>,
+) -> Result<Recorded, CaseError> {
+    let mut problems = Vec::new();
+    for (field, value) in [
+        ("witness", &interview.witness),
+        ("interviewer", &interview.interviewer),
+        ("date", &interview.date),
+        ("place", &interview.place),
+        ("language", &interview.language),
+    ] {
+        if value.trim().is_empty() {
+            problems.push(FieldError {
+                field: field.into(),
+                message: "must not be empty".into(),
+            });
+        }
+    }
+    if let Err(message) = date::check(interview.date.trim()) {
+        problems.push(FieldError {
+            field: "date".into(),
+            message,
+        });
+    }
+    if statement.trim().is_empty() {
+        problems.push(FieldError {
+            field: "statement".into(),
+            message: "is empty".into(),
+        });
+    }
+    if statement.len() > MAX_STATEMENT {
+        problems.push(FieldError {
+            field: "statement".into(),
+            message: "is larger than 16 MiB".into(),
+        });
+    }
+    if !problems.is_empty() {
+        return Err(CaseError::Invalid(problems));
+    }
+    let mut sheet = load(vault, &interview.case)?;
+    let wanted = interview.witness.trim();
+    let (witness, witness_added) = match sheet
+        .persons
+        .iter()
+        .find(|p| p.id == wanted || p.pseudonym == wanted)
+    {
+        Some(p) => (p.id.clone(), false),
+        None => {
+            let n = (1..)
+                .find(|n| !sheet.persons.iter().any(|p| p.id == format!("W{n}")))
+                .unwrap_or(1);
+            let id = format!("W{n}");
+            sheet.persons.push(Person {
+                id: id.clone(),
+                pseudonym: wanted.to_string(),
+                role: PersonRole::Witness,
+                status: PersonStatus::None,
+                consent: Consent::default(),
+                risk: Risk::High,
+                notes: String::new(),
+            });
+            save(vault, &sheet)?;
+            (id, true)
+        }
+    };
+    let pseudonym = sheet
+        .persons
+        .iter()
+        .find(|p| p.id == witness)
+        .map(|p| p.pseudonym.clone())
+        .unwrap_or_default();
+    let meta = NewItem {
+        title: Some(format!(
+            "Testimony of {pseudonym}, {}",
+            interview.date.trim()
+        )),
+        kind: Some(ItemKind::Testimony),
+        source: Some(format!("interview with {pseudonym}")),
+        collector: Some(interview.interviewer.trim().to_string()),
+        method: Some("interview".into()),
+        language: Some(interview.language.trim().to_string()),
+        notes: Some(format!("Interview at {}", interview.place.trim())),
+        captured_at: Some(interview.date.trim().to_string()),
+    };
+    let name = format!(
+        "testimony-{witness}-{}.txt",
+        interview.date.trim().replace('/', "_")
+    );
+    let item = vault.add_bytes(&name, statement.as_bytes(), &meta, Some(statement))?;
+    let recording = match recording {
+        Some(path) => {
+            let meta = NewItem {
+                title: Some(format!(
+                    "Recording of the testimony of {pseudonym}, {}",
+                    interview.date.trim()
+                )),
+                kind: None,
+                notes: Some(format!("Recording of statement {}", item.id)),
+                ..meta.clone()
+            };
+            Some(vault.add_file(path, &meta, task)?)
+        }
+        None => None,
+    };
+    vault.transact(|tx| {
+        tx.execute(
+            "INSERT INTO testimonies (item, case_id, witness, interviewer, date, place, language, audio) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                item.id,
+                sheet.id,
+                witness,
+                interview.interviewer.trim(),
+                interview.date.trim(),
+                interview.place.trim(),
+                interview.language.trim(),
+                recording.as_ref().map(|r| r.id.clone())
+            ],
+        )?;
+        Ok(((), vec![]))
+    })?;
+    for it in std::iter::once(&item).chain(recording.as_ref()) {
+        super::link(
+            vault,
+            &sheet.id,
+            EvidenceLink {
+                item: it.id.clone(),
+                incident: None,
+                party: Some(witness.clone()),
+                supports: format!("testimony of {pseudonym}"),
+            },
+        )?;
+    }
+    Ok(Recorded {
+        statement: item,
+        recording,
+        witness,
+        witness_added,
+    })
+}

@@ -1,0 +1,519 @@
+//! The `case`, `testimony`, `derive`, `search` and `demo` commands.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use casefile::case::matrix::{Allegation, corroboration};
+use casefile::case::sheet::{CaseSheet, CaseType, ConsentUse, EvidenceLink, Regime};
+use casefile::case::testimony::{self, Interview};
+use casefile::vault::NewItem;
+use casefile::{Item, Task, Vault, case};
+use clap::{Args, Subcommand};
+
+use super::output;
+
+/// `case` subcommands.
+#[derive(Subcommand)]
+pub enum CaseAction {
+    /// Create a case.
+    New {
+        /// Title.
+        #[arg(long)]
+        title: String,
+        /// gross-violation or corruption.
+        #[arg(long = "type")]
+        case_type: CaseType,
+        /// Regime or mechanism addressed (repeatable): us-global-magnitsky,
+        /// uk-global-human-rights, eu-global-human-rights, canada-magnitsky, icc, un-mechanism, other.
+        #[arg(long = "regime")]
+        regimes: Vec<Regime>,
+    },
+    /// List cases.
+    List,
+    /// Show a case sheet (with --json: the whole versioned sheet, ready to edit).
+    Show {
+        /// Case id or unique prefix.
+        id: String,
+        /// Also print the corroboration matrix.
+        #[arg(long)]
+        matrix: bool,
+    },
+    /// Replace a case sheet with an edited JSON document (`-` reads standard input).
+    Edit {
+        /// Case id or unique prefix.
+        id: String,
+        /// The sheet, as printed by `case show ID --json`.
+        #[arg(long, value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Link an item to the case, an incident or a person, with what it supports.
+    Link {
+        /// Case id or unique prefix.
+        id: String,
+        /// Item id or unique prefix.
+        #[arg(long)]
+        item: String,
+        /// Incident id in the sheet (e.g. I1).
+        #[arg(long)]
+        incident: Option<String>,
+        /// Perpetrator or person id in the sheet (e.g. P1, V1).
+        #[arg(long)]
+        party: Option<String>,
+        /// What the item supports, in words.
+        #[arg(long, default_value = "")]
+        supports: String,
+    },
+    /// Show (or with --set-file, store) a person's protected real identity.
+    Identity {
+        /// Case id or unique prefix.
+        id: String,
+        /// Person id in the sheet.
+        person: String,
+        /// Store the identity read from this file (`-` for standard input).
+        #[arg(long, value_name = "FILE")]
+        set_file: Option<PathBuf>,
+    },
+    /// Persons whose consent covers a use towards a recipient.
+    Cleared {
+        /// Case id or unique prefix.
+        id: String,
+        /// submission, prosecution, publication or partners.
+        #[arg(long = "use")]
+        usage: ConsentUse,
+        /// The regime or mechanism receiving it.
+        #[arg(long)]
+        recipient: Regime,
+    },
+}
+
+/// Arguments of `testimony`.
+#[derive(Args)]
+pub struct TestimonyArgs {
+    /// Case id or unique prefix.
+    #[arg(long)]
+    case: String,
+    /// Witness pseudonym (or person id in the sheet).
+    #[arg(long)]
+    witness: String,
+    /// Who took the statement.
+    #[arg(long)]
+    interviewer: String,
+    /// Date of the interview (YYYY-MM-DD, YYYY-MM, YYYY).
+    #[arg(long)]
+    date: String,
+    /// Where it took place.
+    #[arg(long)]
+    place: String,
+    /// Language of the statement.
+    #[arg(long)]
+    language: String,
+    /// Statement text file (default: standard input).
+    #[arg(long, value_name = "FILE")]
+    text: Option<PathBuf>,
+    /// Audio or video recording of the interview.
+    #[arg(long, value_name = "FILE")]
+    audio: Option<PathBuf>,
+}
+
+/// Arguments of `derive`.
+#[derive(Args)]
+pub struct DeriveArgs {
+    /// The original item.
+    id: String,
+    /// translation, correction or transcript.
+    #[arg(long = "as", value_parser = ["translation", "correction", "transcript"])]
+    operation: String,
+    /// The derived text (default: standard input).
+    #[arg(long, value_name = "FILE")]
+    text: Option<PathBuf>,
+    /// Language of the derived text.
+    #[arg(long)]
+    language: Option<String>,
+    /// Title.
+    #[arg(long)]
+    title: Option<String>,
+}
+
+fn read_text(path: Option<&Path>, what: &str) -> anyhow::Result<String> {
+    let mut text = String::new();
+    match path {
+        Some(p) if p != Path::new("-") => std::fs::File::open(p)
+            .and_then(|f| {
+                f.take(testimony::MAX_STATEMENT as u64 + 1)
+                    .read_to_string(&mut text)
+            })
+            .with_context(|| format!("cannot read the {what} {}", p.display()))?,
+        _ => std::io::stdin()
+            .take(testimony::MAX_STATEMENT as u64 + 1)
+            .read_to_string(&mut text)
+            .with_context(|| format!("cannot read the {what} from standard input"))?,
+    };
+    Ok(text)
+}
+
+/// Runs a `case` subcommand.
+pub fn run(vault: &mut Vault, action: CaseAction, json: bool) -> anyhow::Result<ExitCode> {
+    match action {
+        CaseAction::New {
+            title,
+            case_type,
+            regimes,
+        } => {
+            let sheet = case::create(vault, &title, case_type, regimes)?;
+            if json {
+                output::json(&sheet)?;
+            } else {
+                println!("created case {}  {}", sheet.id, sheet.title);
+            }
+        }
+        CaseAction::List => {
+            let cases = case::list(vault)?;
+            if json {
+                output::json(&cases)?;
+            } else if cases.is_empty() {
+                println!(
+                    "No cases yet. Create one with `casefile case new --title T --type gross-violation`."
+                );
+            } else {
+                println!(
+                    "{:<10}  {:<15}  {:>5}  {:>5}  {:>5}  TITLE",
+                    "ID", "TYPE", "PERP", "INC", "EVID"
+                );
+                for c in cases {
+                    println!(
+                        "{:<10}  {:<15}  {:>5}  {:>5}  {:>5}  {}",
+                        c.id,
+                        c.case_type.as_str(),
+                        c.perpetrators,
+                        c.incidents,
+                        c.evidence,
+                        c.title
+                    );
+                }
+            }
+        }
+        CaseAction::Show { id, matrix } => {
+            let sheet = case::load(vault, &id)?;
+            let items: HashMap<String, Item> = vault
+                .list()?
+                .into_iter()
+                .map(|i| (i.id.clone(), i))
+                .collect();
+            if json {
+                output::json(&sheet)?;
+            } else {
+                print_sheet(&sheet, &items);
+                if matrix {
+                    print_matrix(&corroboration(&sheet, &items));
+                }
+            }
+        }
+        CaseAction::Edit { id, file } => {
+            let current = case::load(vault, &id)?;
+            let text = read_text(Some(&file), "case sheet")?;
+            let sheet = case::parse_sheet(&text)?;
+            if sheet.id != current.id {
+                anyhow::bail!(
+                    "the sheet in {} is for case {}, not {}",
+                    file.display(),
+                    sheet.id,
+                    current.id
+                );
+            }
+            let changed = case::save(vault, &sheet)?;
+            if json {
+                output::json(&serde_json::json!({ "id": sheet.id, "changed": changed }))?;
+            } else if changed.is_empty() {
+                println!("no change");
+            } else {
+                println!("case {} updated:", sheet.id);
+                changed.iter().for_each(|c| println!("  {c}"));
+            }
+        }
+        CaseAction::Link {
+            id,
+            item,
+            incident,
+            party,
+            supports,
+        } => {
+            let sheet = case::link(
+                vault,
+                &id,
+                EvidenceLink {
+                    item,
+                    incident,
+                    party,
+                    supports,
+                },
+            )?;
+            if json {
+                output::json(&sheet)?;
+            } else {
+                println!(
+                    "linked; case {} now has {} evidence links",
+                    sheet.id,
+                    sheet.evidence.len()
+                );
+            }
+        }
+        CaseAction::Identity {
+            id,
+            person,
+            set_file,
+        } => match set_file {
+            Some(file) => {
+                let text = read_text(Some(&file), "identity")?;
+                case::set_real_identity(vault, &id, &person, text.trim())?;
+                println!("stored the real identity of {person} (kept apart from the case sheet)");
+            }
+            None => match case::real_identity(vault, &id, &person)? {
+                Some(identity) if json => {
+                    output::json(&serde_json::json!({ "id": person, "identity": identity }))?
+                }
+                Some(identity) => println!("{identity}"),
+                None => anyhow::bail!("no real identity is stored for {person}"),
+            },
+        },
+        CaseAction::Cleared {
+            id,
+            usage,
+            recipient,
+        } => {
+            let sheet = case::load(vault, &id)?;
+            let cleared = sheet.persons_cleared_for(usage, recipient);
+            if json {
+                output::json(&cleared)?;
+            } else {
+                for p in &sheet.persons {
+                    let ok = cleared.iter().any(|c| c.id == p.id);
+                    println!(
+                        "{:<6} {:<20} {}",
+                        p.id,
+                        p.pseudonym,
+                        if ok { "cleared" } else { "NOT cleared" }
+                    );
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_sheet(s: &CaseSheet, items: &HashMap<String, Item>) {
+    println!("{}  {}", s.id, s.title);
+    println!(
+        "type: {}   regimes: {}",
+        s.case_type,
+        join(s.submission.regimes.iter().map(|r| r.as_str()))
+    );
+    for (k, v) in [
+        ("organisation", &s.submission.organisation),
+        ("contact", &s.submission.contact_name),
+        ("confidentiality", &s.submission.confidentiality),
+        ("summary", &s.submission.summary),
+    ] {
+        if !v.is_empty() {
+            println!("{k}: {v}");
+        }
+    }
+    println!("\nPERPETRATORS");
+    for p in &s.perpetrators {
+        let names = join(p.names.iter().map(|n| n.value.as_str()));
+        let liability = join(p.liability.iter().map(|l| l.as_str()));
+        println!("  {} ({}) {}  [{}]", p.id, p.kind, names, liability);
+        for pos in &p.positions {
+            println!(
+                "      {} — {} {} ({}–{})",
+                pos.title, pos.unit, pos.institution, pos.from, pos.to
+            );
+        }
+    }
+    println!("\nVICTIMS AND WITNESSES");
+    for p in &s.persons {
+        let consent = if p.consent.given {
+            format!(
+                "consent for {} to {}",
+                join(p.consent.uses.iter().map(|u| u.as_str())),
+                join(p.consent.recipients.iter().map(|r| r.as_str()))
+            )
+        } else {
+            "NO CONSENT recorded".into()
+        };
+        println!(
+            "  {} {} ({}, {}, risk {}) — {}",
+            p.id, p.pseudonym, p.role, p.status, p.risk, consent
+        );
+    }
+    println!("\nINCIDENTS");
+    for i in &s.incidents {
+        let end = if i.end.is_empty() {
+            String::new()
+        } else {
+            format!(" to {}", i.end)
+        };
+        println!(
+            "  {} {} {}{} at {}",
+            i.id, i.violation, i.start, end, i.place.admin
+        );
+        for inv in &i.perpetrators {
+            println!("      {} ({})", inv.perpetrator, inv.link);
+        }
+    }
+    println!("\nEVIDENCE");
+    for l in &s.evidence {
+        let title = items
+            .get(&l.item)
+            .map(|i| i.title.as_str())
+            .unwrap_or("(missing item)");
+        let target = [l.incident.as_deref(), l.party.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        println!("  {} {:<8} {} — {}", l.item, target, title, l.supports);
+    }
+    for (head, list) in [
+        ("CORROBORATION", &s.corroboration),
+        ("EXCULPATORY INFORMATION", &s.exculpatory),
+    ] {
+        if !list.is_empty() {
+            println!("\n{head}");
+            list.iter().for_each(|x| println!("  - {x}"));
+        }
+    }
+}
+
+fn print_matrix(rows: &[Allegation]) {
+    println!("\nCORROBORATION MATRIX");
+    println!(
+        "  {:<14} {:>5} {:>7}  ALLEGATION",
+        "STATUS", "ITEMS", "SOURCES"
+    );
+    for r in rows {
+        println!(
+            "  {:<14} {:>5} {:>7}  {}",
+            r.status,
+            r.items.len(),
+            r.sources.len(),
+            r.allegation
+        );
+        for src in &r.sources {
+            println!("  {:<28}  - {src}", "");
+        }
+    }
+}
+
+fn join<'a>(parts: impl Iterator<Item = &'a str>) -> String {
+    parts.collect::<Vec<_>>().join(", ")
+}
+
+/// `testimony`.
+pub fn testimony(vault: &mut Vault, a: TestimonyArgs, json: bool) -> anyhow::Result<ExitCode> {
+    let statement = read_text(a.text.as_deref(), "statement")?;
+    let interview = Interview {
+        case: a.case,
+        witness: a.witness,
+        interviewer: a.interviewer,
+        date: a.date,
+        place: a.place,
+        language: a.language,
+    };
+    let size = a
+        .audio
+        .as_ref()
+        .and_then(|p| std::fs::metadata(p).ok())
+        .map_or(0, |m| m.len());
+    let bar = output::progress(size, "recording");
+    let advance = |n: u64| bar.inc(n);
+    let rec = testimony::record(
+        vault,
+        &interview,
+        &statement,
+        a.audio.as_deref(),
+        &Task::none().with_progress(&advance),
+    )?;
+    bar.finish_and_clear();
+    if json {
+        output::json(&rec)?;
+    } else {
+        println!(
+            "recorded testimony {}  {}",
+            rec.statement.id, rec.statement.sha256
+        );
+        if let Some(r) = &rec.recording {
+            println!("recording {}  {}", r.id, r.sha256);
+        }
+        if rec.witness_added {
+            println!(
+                "added witness {} to the case; record their consent in the case sheet",
+                rec.witness
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `derive`.
+pub fn derive(vault: &mut Vault, a: DeriveArgs, json: bool) -> anyhow::Result<ExitCode> {
+    let text = read_text(a.text.as_deref(), "text")?;
+    let parent = vault.item(&a.id)?;
+    let meta = NewItem {
+        title: Some(
+            a.title
+                .unwrap_or_else(|| format!("{} ({})", parent.title, a.operation)),
+        ),
+        kind: Some(parent.kind),
+        language: a.language,
+        source: Some(parent.source.clone()),
+        ..NewItem::default()
+    };
+    let name = format!("{}-{}.txt", parent.id, a.operation);
+    let item = vault.derive(
+        &parent.id,
+        &a.operation,
+        &name,
+        text.as_bytes(),
+        &meta,
+        Some(&text),
+    )?;
+    if json {
+        output::json(&item)?;
+    } else {
+        println!(
+            "derived {} ({} of {})  {}",
+            item.id, a.operation, parent.id, item.sha256
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `search`.
+pub fn search(vault: &mut Vault, query: &str, json: bool) -> anyhow::Result<ExitCode> {
+    let hits = casefile::search::search(vault, query)?;
+    if json {
+        output::json(&hits)?;
+    } else if hits.is_empty() {
+        println!("nothing found");
+    } else {
+        for h in &hits {
+            println!("{:<4} {}  {}\n       {}", h.kind, h.id, h.title, h.snippet);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `demo`.
+pub fn demo(vault: &mut Vault, json: bool) -> anyhow::Result<ExitCode> {
+    let sheet = casefile::demo::fill(vault)?;
+    if json {
+        output::json(&sheet)?;
+    } else {
+        println!("created the demo case {}  {}", sheet.id, sheet.title);
+        println!("try: casefile case show {} --matrix", sheet.id);
+    }
+    Ok(ExitCode::SUCCESS)
+}
