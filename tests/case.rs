@@ -1,0 +1,536 @@
+//! Case sheets, testimony, derivatives, links, consent and search through the CLI.
+
+mod common;
+
+use std::io::Write;
+use std::process::Stdio;
+
+use common::{Env, sha256_file};
+use serde_json::{Value, json};
+
+fn new_case(env: &Env) -> String {
+    let c = env.json(&[
+        "case",
+        "new",
+        "--title",
+        "Detention of four journalists",
+        "--type",
+        "gross-violation",
+        "--regime",
+        "us-global-magnitsky",
+        "--regime",
+        "uk-global-human-rights",
+    ]);
+    c["id"].as_str().unwrap().to_string()
+}
+
+fn add(env: &Env, name: &str, body: &str, source: &str) -> String {
+    let p = env.path(name);
+    std::fs::write(&p, body).unwrap();
+    env.json(&["add", p.to_str().unwrap(), "--source", source])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn edit(env: &Env, id: &str, sheet: &Value) -> std::process::Output {
+    let f = env.path("sheet.json");
+    std::fs::write(&f, serde_json::to_vec_pretty(sheet).unwrap()).unwrap();
+    env.run(&["case", "edit", id, "--file", f.to_str().unwrap()])
+}
+
+/// A sheet that uses every field of the schema.
+fn full_sheet(id: &str, item_a: &str, item_b: &str) -> Value {
+    json!({
+        "schema": "casefile-case/1",
+        "id": id,
+        "title": "Detention of four journalists",
+        "type": "gross-violation",
+        "submission": {
+            "regimes": ["us-global-magnitsky", "uk-global-human-rights"],
+            "organisation": "Example Monitor",
+            "contact_name": "A. Coordinator",
+            "contact_email": "a@example.org",
+            "partners": ["Partner One"],
+            "confidentiality": "Keep witness names confidential",
+            "summary": "Four journalists were detained without charge."
+        },
+        "perpetrators": [
+            {
+                "id": "P1", "kind": "person",
+                "names": [
+                    {"value": "王伟国", "kind": "original", "script": "zh-Hans", "source": "court record", "confidence": "confirmed"},
+                    {"value": "Wang Weiguo", "kind": "transliteration", "script": "en-Latn"},
+                    {"value": "Ivan Petrov-Wang", "kind": "alias"}
+                ],
+                "gender": {"value": "male", "source": "photo", "confidence": "probable"},
+                "birth_date": {"value": "1968/1970", "source": "leak", "confidence": "possible"},
+                "birth_place": {"value": "Harbin", "confidence": "unverified"},
+                "nationalities": [{"value": "CN", "source": "passport scan", "confidence": "confirmed"}],
+                "documents": [{"type": "passport", "number": "E12345678", "country": "CN", "source": "scan", "confidence": "confirmed"}],
+                "positions": [{"title": "Director", "unit": "Bureau 4", "institution": "Public Security", "from": "2019-03", "to": "2024", "source": "website", "confidence": "confirmed"}],
+                "superiors": ["P2"],
+                "liability": ["ordered", "commanded"],
+                "linked_entities": ["E1"],
+                "associates": [{"name": "Li Na", "relation": "spouse", "source": "registry"}],
+                "notes": "Signs detention orders."
+            },
+            {
+                "id": "P2", "kind": "person",
+                "names": [{"value": "Сергей Иванов", "kind": "original", "script": "ru-Cyrl"}],
+                "liability": ["complicit"]
+            },
+            {
+                "id": "E1", "kind": "entity",
+                "names": [{"value": "Harbor Security Ltd", "kind": "original"}],
+                "entity": {"registration_number": "HS-0042", "jurisdiction": "BVI",
+                           "owners_directors": [{"value": "Wang Weiguo", "source": "registry", "confidence": "probable"}]},
+                "liability": ["facilitated"]
+            }
+        ],
+        "persons": [
+            {"id": "V1", "pseudonym": "J-1", "role": "victim", "status": "journalist",
+             "consent": {"given": true, "date": "2024-05", "uses": ["submission", "prosecution"],
+                         "recipients": ["us-global-magnitsky"], "notes": "no photos"},
+             "risk": "high", "notes": "released"},
+            {"id": "W1", "pseudonym": "محمد", "role": "witness", "status": "lawyer",
+             "consent": {"given": false}, "risk": "medium"}
+        ],
+        "incidents": [
+            {"id": "I1", "violation": "arbitrary-detention", "start": "2024-03-02", "end": "2024-04",
+             "place": {"admin": "Harbin, Daoli district", "lat": 45.77, "lon": 126.62},
+             "narrative": "官员王伟国下令拘留四名记者",
+             "perpetrators": [{"perpetrator": "P1", "link": "direct"}, {"perpetrator": "P2", "link": "knowledge"}],
+             "persons": ["V1", "W1"]}
+        ],
+        "evidence": [
+            {"item": item_a, "incident": "I1", "party": "P1", "supports": "signature on the order"},
+            {"item": item_b, "incident": "I1", "supports": "the arrest"}
+        ],
+        "corroboration": ["Order and video agree on the date."],
+        "exculpatory": ["P2 was abroad in March (unconfirmed)."]
+    })
+}
+
+#[test]
+fn every_field_round_trips_and_each_edit_is_logged() {
+    let env = Env::init();
+    let id = new_case(&env);
+    let a = add(&env, "order.txt", "detention order", "court clerk");
+    let b = add(&env, "arrest.txt", "video notes", "bystander video");
+    let sheet = full_sheet(&id, &a, &b);
+    let out = edit(&env, &id, &sheet);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(env.json(&["case", "show", &id]), sheet);
+
+    let mut changed = sheet.clone();
+    changed["perpetrators"][0]["gender"]["confidence"] = json!("confirmed");
+    changed["incidents"][0]["end"] = json!("2024-04-20");
+    let out = edit(&env, &id, &changed);
+    assert!(out.status.success());
+    let log = env.json(&["log"]);
+    let edits: Vec<&Value> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "case_edited")
+        .collect();
+    assert_eq!(edits.len(), 2);
+    let last: Vec<&str> = edits[1]["details"]["changed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        last,
+        [
+            "~ incidents[I1].end",
+            "~ perpetrators[P1].gender.confidence"
+        ]
+    );
+    assert_eq!(edits[1]["details"]["case"], id.as_str());
+    // An unchanged sheet writes nothing.
+    let before = log.as_array().unwrap().len();
+    assert!(String::from_utf8_lossy(&edit(&env, &id, &changed).stdout).contains("no change"));
+    let after = env.json(&["log"]).as_array().unwrap().len();
+    assert_eq!(
+        after,
+        before + 2,
+        "only the two vault_opened events were added"
+    );
+    env.ok(&["log", "verify"]);
+
+    let list = env.json(&["case", "list"]);
+    assert_eq!(list[0]["id"], id.as_str());
+    assert_eq!(list[0]["perpetrators"], 3);
+    let text = env.ok(&["case", "show", &id, "--matrix"]);
+    assert!(
+        text.contains("王伟国") && text.contains("CORROBORATION MATRIX"),
+        "{text}"
+    );
+}
+
+#[test]
+fn invalid_sheets_name_the_field_and_change_nothing() {
+    let env = Env::init();
+    let id = new_case(&env);
+    let a = add(&env, "a.txt", "a", "s1");
+    let good = full_sheet(&id, &a, &a);
+    let cases: Vec<(Box<dyn Fn(&mut Value)>, &str)> = vec![
+        (
+            Box::new(|s| s["perpetrators"][0]["birth_date"]["value"] = json!("1968-13")),
+            "perpetrators[0].birth_date.value",
+        ),
+        (
+            Box::new(|s| s["incidents"][0]["violation"] = json!("shouting")),
+            "incidents[0].violation",
+        ),
+        (
+            Box::new(|s| s["incidents"][0]["perpetrators"][0]["perpetrator"] = json!("P9")),
+            "incidents[0].perpetrators[0].perpetrator",
+        ),
+        (
+            Box::new(|s| s["evidence"][0]["item"] = json!("nosuchitem")),
+            "evidence[0].item",
+        ),
+        (
+            Box::new(|s| s["persons"][1]["id"] = json!("V1")),
+            "persons[1].id",
+        ),
+        (
+            Box::new(|s| s["incidents"][0]["place"]["lat"] = json!(123.0)),
+            "incidents[0].place.lat",
+        ),
+        (
+            Box::new(|s| s["perpetrators"][0]["nick"] = json!("x")),
+            "perpetrators[0]",
+        ),
+        (
+            Box::new(|s| s["persons"][0]["consent"]["recipients"] = json!(["nowhere"])),
+            "persons[0].consent.recipients[0]",
+        ),
+    ];
+    for (break_it, field) in cases {
+        let mut bad = good.clone();
+        break_it(&mut bad);
+        let out = edit(&env, &id, &bad);
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!("`{field}")),
+            "expected field {field} in: {err}"
+        );
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    }
+    assert_eq!(env.json(&["case", "show", &id])["perpetrators"], json!([]));
+    let err = env.fails(&["case", "new", "--title", "x", "--type", "theft"], 2);
+    assert!(err.contains("gross-violation"), "{err}");
+}
+
+#[test]
+fn testimony_from_stdin_with_audio_and_a_linked_translation() {
+    let env = Env::init();
+    let id = new_case(&env);
+    let audio = env.path("interview.ogg");
+    std::fs::write(&audio, b"OggS\x00\x02 pretend audio").unwrap();
+    let statement = "شاهدت اعتقال الصحفيين في الساعة الثالثة.\n";
+    let mut child = env
+        .cmd(&[
+            "--json",
+            "testimony",
+            "--case",
+            &id,
+            "--witness",
+            "W-12",
+            "--interviewer",
+            "R. Haddad",
+            "--date",
+            "2024-03-05",
+            "--place",
+            "Amman",
+            "--language",
+            "ar",
+            "--audio",
+            audio.to_str().unwrap(),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(statement.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rec: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(rec["witness_added"].as_bool().unwrap());
+    let st = &rec["statement"];
+    assert_eq!(st["kind"], "testimony");
+    assert_eq!(st["language"], "ar");
+    assert_eq!(st["collector"], "R. Haddad");
+    assert_eq!(st["captured_at"], "2024-03-05");
+    let st_id = st["id"].as_str().unwrap();
+    assert_eq!(rec["recording"]["sha256"], sha256_file(&audio));
+
+    let exported = env.path("statement.txt");
+    env.ok(&["extract", st_id, "--out", exported.to_str().unwrap()]);
+    assert_eq!(std::fs::read_to_string(&exported).unwrap(), statement);
+
+    let sheet = env.json(&["case", "show", &id]);
+    assert_eq!(sheet["persons"][0]["pseudonym"], "W-12");
+    assert_eq!(sheet["persons"][0]["consent"]["given"], false);
+    assert_eq!(sheet["evidence"].as_array().unwrap().len(), 2);
+
+    // Corrections and translations are new items linked to the original.
+    let tr = env.path("translation.txt");
+    std::fs::write(
+        &tr,
+        "I saw the journalists being arrested at three o'clock.",
+    )
+    .unwrap();
+    let derived = env.json(&[
+        "derive",
+        st_id,
+        "--as",
+        "translation",
+        "--language",
+        "en",
+        "--text",
+        tr.to_str().unwrap(),
+    ]);
+    assert_eq!(derived["parent"], st_id);
+    assert_eq!(derived["derivation"]["operation"], "translation");
+    let original = env.json(&["show", st_id]);
+    assert_eq!(
+        original["sha256"], st["sha256"],
+        "the original statement changed"
+    );
+    let log = env.json(&["log", "--item", derived["id"].as_str().unwrap()]);
+    assert_eq!(log[0]["action"], "item_derived");
+    assert_eq!(log[0]["details"]["parent"], st_id);
+    assert_eq!(log[0]["details"]["parent_sha256"], st["sha256"]);
+
+    // Missing fields and bad dates are refused before anything is stored.
+    let items_before = env.json(&["list"]).as_array().unwrap().len();
+    let err = env.fails(
+        &[
+            "testimony",
+            "--case",
+            &id,
+            "--witness",
+            "W-12",
+            "--interviewer",
+            "R",
+            "--date",
+            "2024-02-30",
+            "--place",
+            "x",
+            "--language",
+            "ar",
+            "--text",
+            tr.to_str().unwrap(),
+        ],
+        2,
+    );
+    assert!(err.contains("`date`"), "{err}");
+    assert_eq!(env.json(&["list"]).as_array().unwrap().len(), items_before);
+    env.ok(&["log", "verify"]);
+}
+
+#[test]
+fn search_finds_chinese_arabic_and_cyrillic() {
+    let env = Env::init();
+    let id = new_case(&env);
+    let a = add(&env, "a.txt", "x", "s");
+    assert!(edit(&env, &id, &full_sheet(&id, &a, &a)).status.success());
+    let st = env.path("st.txt");
+    std::fs::write(&st, "رأيت الضابط يوقع أمر الاعتقال").unwrap();
+    env.ok(&[
+        "testimony",
+        "--case",
+        &id,
+        "--witness",
+        "W-3",
+        "--interviewer",
+        "R",
+        "--date",
+        "2024",
+        "--place",
+        "x",
+        "--language",
+        "ar",
+        "--text",
+        st.to_str().unwrap(),
+    ]);
+    add(&env, "memo.txt", "memo", "s");
+    env.ok(&[
+        "edit",
+        &env.json(&["list"]).as_array().unwrap().last().unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+        "--notes",
+        "Meeting with Сергей Иванов in Moscow",
+    ]);
+
+    let hits = |q: &str| -> Vec<Value> { env.json(&["search", q]).as_array().unwrap().clone() };
+    // Chinese: a two-character name inside an unbroken run of characters.
+    let zh = hits("王伟");
+    assert!(
+        zh.iter()
+            .any(|h| h["kind"] == "case" && h["id"] == id.as_str()),
+        "{zh:?}"
+    );
+    assert!(!hits("记者").is_empty());
+    assert!(hits("王伟X").is_empty());
+    // Arabic: a word of the testimony's text.
+    let ar = hits("الضابط");
+    assert!(
+        ar.iter()
+            .any(|h| h["title"].as_str().unwrap().starts_with("Testimony of W-3")),
+        "{ar:?}"
+    );
+    // Cyrillic: in a case sheet and in an item's notes; prefix matching.
+    let ru = hits("Иванов");
+    assert_eq!(ru.len(), 2, "{ru:?}");
+    assert_eq!(hits("Иван").len(), 2);
+    assert!(hits("Петров").is_empty());
+    let err = env.fails(&["search", " "], 2);
+    assert!(err.contains("empty"), "{err}");
+}
+
+#[test]
+fn consent_is_queryable_and_identities_are_kept_apart() {
+    let env = Env::init();
+    let id = new_case(&env);
+    let a = add(&env, "a.txt", "x", "s");
+    assert!(edit(&env, &id, &full_sheet(&id, &a, &a)).status.success());
+    let cleared = env.json(&[
+        "case",
+        "cleared",
+        &id,
+        "--use",
+        "submission",
+        "--recipient",
+        "us-global-magnitsky",
+    ]);
+    let ids: Vec<&str> = cleared
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["V1"]);
+    let none = env.json(&[
+        "case",
+        "cleared",
+        &id,
+        "--use",
+        "publication",
+        "--recipient",
+        "us-global-magnitsky",
+    ]);
+    assert!(none.as_array().unwrap().is_empty());
+
+    let idf = env.path("identity.txt");
+    std::fs::write(&idf, "Real Name Marker-99, born 1990").unwrap();
+    env.ok(&[
+        "case",
+        "identity",
+        &id,
+        "V1",
+        "--set-file",
+        idf.to_str().unwrap(),
+    ]);
+    let sheet = env.ok(&["--json", "case", "show", &id]);
+    assert!(!sheet.contains("Marker-99"));
+    assert!(
+        env.ok(&["case", "identity", &id, "V1"])
+            .contains("Marker-99")
+    );
+    let log = env.json(&["log"]);
+    assert!(
+        log.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "identity_revealed")
+    );
+    let err = env.fails(
+        &[
+            "case",
+            "identity",
+            &id,
+            "V9",
+            "--set-file",
+            idf.to_str().unwrap(),
+        ],
+        2,
+    );
+    assert!(err.contains("no person V9"), "{err}");
+}
+
+#[test]
+fn add_with_case_links_and_link_command_logs() {
+    let env = Env::init();
+    let id = new_case(&env);
+    let p = env.path("photo.jpg");
+    std::fs::write(&p, b"\xff\xd8\xff\xe0 photo").unwrap();
+    let item = env.json(&["add", p.to_str().unwrap(), "--case", &id[..5]])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let sheet = env.json(&["case", "show", &id]);
+    assert_eq!(sheet["evidence"][0]["item"], item.as_str());
+    let log = env.json(&["log", "--item", &item]);
+    assert!(
+        log.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "linked" && e["details"]["case"] == id.as_str())
+    );
+    let err = env.fails(&["add", p.to_str().unwrap(), "--case", "nosuchcase"], 2);
+    assert!(err.contains("no case"), "{err}");
+    let err = env.fails(
+        &["case", "link", &id, "--item", &item, "--incident", "I7"],
+        2,
+    );
+    assert!(err.contains("evidence[1].incident"), "{err}");
+}
+
+#[test]
+fn demo_fills_a_whole_case() {
+    let env = Env::init();
+    let sheet = env.json(&["demo"]);
+    assert_eq!(sheet["perpetrators"].as_array().unwrap().len(), 2);
+    assert_eq!(sheet["incidents"][0]["violation"], "denial-of-medical-care");
+    let items = env.json(&["list"]);
+    let kinds: Vec<&str> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["detention-record", "photo", "testimony"]);
+    let id = sheet["id"].as_str().unwrap();
+    let text = env.ok(&["case", "show", id, "--matrix"]);
+    assert!(text.contains("corroborated"), "{text}");
+    assert!(
+        !env.json(&["search", "Tolvanen"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    env.ok(&["log", "verify"]);
+}
