@@ -175,13 +175,16 @@ fn every_field_round_trips_and_each_edit_is_logged() {
     );
 }
 
+/// A way to break a sheet.
+type Breakage = Box<dyn Fn(&mut Value)>;
+
 #[test]
 fn invalid_sheets_name_the_field_and_change_nothing() {
     let env = Env::init();
     let id = new_case(&env);
     let a = add(&env, "a.txt", "a", "s1");
     let good = full_sheet(&id, &a, &a);
-    let cases: Vec<(Box<dyn Fn(&mut Value)>, &str)> = vec![
+    let cases: Vec<(Breakage, &str)> = vec![
         (
             Box::new(|s| s["perpetrators"][0]["birth_date"]["value"] = json!("1968-13")),
             "perpetrators[0].birth_date.value",
@@ -374,13 +377,10 @@ fn search_finds_chinese_arabic_and_cyrillic() {
         "--text",
         st.to_str().unwrap(),
     ]);
-    add(&env, "memo.txt", "memo", "s");
+    let memo = add(&env, "memo.txt", "memo", "s");
     env.ok(&[
         "edit",
-        &env.json(&["list"]).as_array().unwrap().last().unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_string(),
+        &memo,
         "--notes",
         "Meeting with Сергей Иванов in Moscow",
     ]);
