@@ -99,6 +99,12 @@ pub enum Command {
     },
     /// Fill the vault with a fictional demo case.
     Demo,
+    /// Export a case as a sealed BagIt bundle (folder, zip, or encrypted to age recipients).
+    Export(cli::bundle::ExportArgs),
+    /// Verify a bundle: exit 0 only when everything holds; names what failed.
+    Verify(cli::bundle::VerifyArgs),
+    /// Verify a bundle, then add its items with their custody history.
+    Import(cli::bundle::ImportArgs),
 }
 
 /// `log` subcommands.

@@ -8,7 +8,7 @@ pub(crate) mod date;
 pub mod diff;
 pub mod matrix;
 pub mod sheet;
-mod store;
+pub(crate) mod store;
 pub mod testimony;
 pub mod validate;
 

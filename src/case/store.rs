@@ -105,6 +105,31 @@ pub fn create(
     Ok(sheet)
 }
 
+/// Stores a case sheet received in a bundle, inside the caller's transaction.
+pub(crate) fn insert_received(
+    tx: &rusqlite::Connection,
+    sheet: &CaseSheet,
+) -> Result<(), CaseError> {
+    let json = to_json(sheet)?;
+    let now = crate::custody::log::now_utc();
+    tx.execute(
+        "INSERT INTO cases (id, title, sheet, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)",
+        params![sheet.id, sheet.title, json, now],
+    )?;
+    index_sheet(tx, sheet)?;
+    Ok(())
+}
+
+/// Whether a case id exists.
+pub(crate) fn exists(vault: &Vault, id: &str) -> Result<bool, CaseError> {
+    Ok(vault
+        .conn()
+        .query_row("SELECT count(*) FROM cases WHERE id = ?1", [id], |r| {
+            r.get::<_, i64>(0)
+        })?
+        > 0)
+}
+
 /// Every case, oldest first.
 pub fn list(vault: &Vault) -> Result<Vec<CaseSummary>, CaseError> {
     let mut stmt = vault

@@ -126,6 +126,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             super::case::search(&mut open(&dir, pf)?, &query.join(" "), json)
         }
         Command::Demo => super::case::demo(&mut open(&dir, pf)?, json),
+        Command::Export(args) => super::bundle::export(&mut open(&dir, pf)?, args, json),
+        Command::Verify(args) => super::bundle::verify(args, json),
+        Command::Import(args) => super::bundle::import(&mut open(&dir, pf)?, args, json),
         Command::Key {
             action: KeyAction::Show,
         } => {

@@ -29,6 +29,9 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
     if e.downcast_ref::<IntegrityFailure>().is_some() {
         return INTEGRITY;
     }
+    if let Some(b) = e.downcast_ref::<casefile::bundle::BundleError>() {
+        return if b.is_integrity() { INTEGRITY } else { USAGE };
+    }
     match e.downcast_ref::<VaultError>() {
         Some(v) if v.is_integrity() => INTEGRITY,
         _ => USAGE,

@@ -153,6 +153,29 @@ pub fn events(conn: &Connection, item: Option<&str>) -> Result<Vec<Event>, Custo
     Ok(out)
 }
 
+/// The exact stored text of an item's events, with their sequence numbers.
+pub fn raw_events(
+    conn: &Connection,
+    item: &str,
+    upto: u64,
+) -> Result<Vec<(u64, String)>, CustodyError> {
+    let mut stmt =
+        conn.prepare("SELECT seq, body FROM events WHERE item = ?1 AND seq <= ?2 ORDER BY seq")?;
+    let rows = stmt.query_map(params![item, upto], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Leaf hashes of the first `upto` events, in order.
+pub fn leaf_hashes(conn: &Connection, upto: u64) -> Result<Vec<Hash>, CustodyError> {
+    let mut stmt = conn.prepare("SELECT body FROM events WHERE seq <= ?1 ORDER BY seq")?;
+    let rows = stmt.query_map([upto], |r| r.get::<_, String>(0))?;
+    let mut out = Vec::new();
+    for body in rows {
+        out.push(leaf_hash(body?.as_bytes()));
+    }
+    Ok(out)
+}
+
 /// The latest signed checkpoint note, if any.
 pub fn latest_checkpoint(conn: &Connection) -> Result<Option<(u64, String)>, CustodyError> {
     Ok(conn

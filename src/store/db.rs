@@ -53,7 +53,7 @@ pub fn open(path: &Path, key: &SecretKey, create: bool) -> Result<Connection, St
     conn.execute_batch("PRAGMA cipher_log_level = NONE;")
         .map_err(|e| classify(path, e))?;
     let mut hex = Zeroizing::new([0u8; 64]);
-    hex::encode_to_slice(key.as_ref(), hex.as_mut()).map_err(|_| StoreError::Corrupt {
+    hex::encode_to_slice(&key[..], &mut hex[..]).map_err(|_| StoreError::Corrupt {
         path: path.to_path_buf(),
         why: "bad key length".into(),
     })?;

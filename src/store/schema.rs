@@ -89,4 +89,15 @@ pub(super) const MIGRATIONS: &[&str] = &[
     INSERT INTO search (kind, ref, title, body)
         SELECT 'item', id, title, original_name || char(10) || notes || char(10) || source FROM items;
     "#,
+    // 3: custody events received with imported items, kept as the sender recorded them.
+    r#"
+    CREATE TABLE received_events (
+        item   TEXT NOT NULL,
+        bundle TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        seq    INTEGER NOT NULL,
+        body   TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX received_by_item ON received_events(item);
+    "#,
 ];

@@ -114,6 +114,34 @@ fn nonempty(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// A file encrypted into the blob store but not yet part of the vault: it
+/// disappears unless committed with [`Vault::commit_staged`].
+pub struct Staged {
+    streamed: Streamed,
+}
+
+impl Staged {
+    /// SHA-256 of what was read.
+    pub fn sha256(&self) -> &str {
+        &self.streamed.fingerprint.sha256
+    }
+
+    /// SHA-512 of what was read.
+    pub fn sha512(&self) -> &str {
+        &self.streamed.fingerprint.sha512
+    }
+
+    /// Bytes read.
+    pub fn size(&self) -> u64 {
+        self.streamed.size
+    }
+
+    /// MIME type detected from the content.
+    pub fn mime(&self) -> String {
+        detect_mime(&self.streamed.head)
+    }
+}
+
 /// What one streaming pass produced.
 struct Streamed {
     blob: PendingBlob,
@@ -201,6 +229,62 @@ impl Vault {
             derivation,
         };
         self.ingest_bytes(name, data, meta, origin, text)
+    }
+
+    /// Reads and encrypts content without adding it yet (for imports, which
+    /// commit every item of a bundle at once or none).
+    pub fn stage(
+        &self,
+        reader: &mut dyn Read,
+        name: &str,
+        task: &Task<'_>,
+    ) -> Result<Staged, VaultError> {
+        Ok(Staged {
+            streamed: self.stream_in(reader, Path::new(name), task)?,
+        })
+    }
+
+    /// Commits staged content as the given items, with their events and any
+    /// further rows `extra` writes, in one transaction. Item hashes must be
+    /// those staged.
+    pub fn commit_staged(
+        &mut self,
+        staged: Vec<(Staged, Item)>,
+        events: Vec<NewEvent>,
+        extra: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<(), VaultError>,
+    ) -> Result<(), VaultError> {
+        for (s, item) in &staged {
+            if s.sha256() != item.sha256 || s.size() != item.size {
+                return Err(VaultError::Damaged {
+                    id: item.id.clone(),
+                    why: "staged content does not match".into(),
+                });
+            }
+        }
+        let mut names = Vec::new();
+        let mut items = Vec::new();
+        for (s, item) in staged {
+            match s.streamed.blob.commit() {
+                Ok(name) => names.push(name),
+                Err(e) => {
+                    names.iter().for_each(|n| drop(self.blobs.remove(n)));
+                    return Err(e.into());
+                }
+            }
+            items.push(item);
+        }
+        let result = self.transact(|tx| {
+            for (item, blob) in items.iter().zip(&names) {
+                insert_item(tx, item, blob)?;
+                super::index::put_item(tx, item)?;
+            }
+            extra(tx)?;
+            Ok(((), events))
+        });
+        if result.is_err() {
+            names.iter().for_each(|n| drop(self.blobs.remove(n)));
+        }
+        result
     }
 
     fn ingest_bytes(

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 
 pub use error::VaultError;
-pub use ingest::{NewItem, collect_files};
+pub use ingest::{NewItem, Staged, collect_files};
 pub(crate) use item::new_id;
 pub use item::{Item, ItemEdit, ItemKind};
 pub use open::{DB_KEY_PURPOSE, Secret};
@@ -78,6 +78,11 @@ impl Vault {
     /// Appends one event in its own transaction.
     pub(crate) fn record(&mut self, event: NewEvent) -> Result<(), VaultError> {
         self.transact(|_| Ok(((), vec![event])))
+    }
+
+    /// The device signing key, for sealing bundles.
+    pub(crate) fn device(&self) -> &DeviceKey {
+        &self.device
     }
 
     /// The open database, for modules that read beside the vault.

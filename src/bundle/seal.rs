@@ -1,0 +1,99 @@
+//! minisign signatures, so a recipient can check a bundle with the stock
+//! `minisign -V` tool. Prehashed ("ED") form: Ed25519 over BLAKE2b-512.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use blake2::{Blake2b512, Digest};
+
+use crate::crypto::sign::{DeviceKey, DevicePublicKey};
+
+fn prehash(data: &[u8]) -> [u8; 64] {
+    Blake2b512::digest(data).into()
+}
+
+/// Signs `data` as minisign does, with a trusted comment.
+pub fn sign(key: &DeviceKey, data: &[u8], trusted_comment: &str) -> String {
+    let public = key.public();
+    let signature = key.sign(&prehash(data));
+    let mut sig_blob = Vec::with_capacity(74);
+    sig_blob.extend_from_slice(b"ED");
+    sig_blob.extend_from_slice(&public.key_id);
+    sig_blob.extend_from_slice(&signature);
+    let mut global = Vec::with_capacity(64 + trusted_comment.len());
+    global.extend_from_slice(&signature);
+    global.extend_from_slice(trusted_comment.as_bytes());
+    format!(
+        "untrusted comment: signature from casefile device key {}\n{}\ntrusted comment: {}\n{}\n",
+        public.key_id_hex(),
+        B64.encode(sig_blob),
+        trusted_comment,
+        B64.encode(key.sign(&global))
+    )
+}
+
+/// Reads a minisign public key file (the two-line format).
+pub fn parse_public_key(text: &str) -> Option<DevicePublicKey> {
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with("untrusted comment:"))?;
+    let raw = B64.decode(line).ok()?;
+    if raw.len() != 42 || &raw[..2] != b"Ed" {
+        return None;
+    }
+    DevicePublicKey::from_parts(&raw[10..], &raw[2..10]).ok()
+}
+
+/// Checks a minisign signature over `data` by `key`, including the trusted
+/// comment; returns the trusted comment.
+pub fn verify(key: &DevicePublicKey, data: &[u8], signature_file: &str) -> Result<String, String> {
+    let lines: Vec<&str> = signature_file.lines().collect();
+    if lines.len() < 4 || !lines[0].starts_with("untrusted comment:") {
+        return Err("not a minisign signature".into());
+    }
+    let blob = B64
+        .decode(lines[1].trim())
+        .map_err(|_| "the signature is not base64")?;
+    if blob.len() != 74 {
+        return Err("the signature has the wrong length".into());
+    }
+    if blob[2..10] != key.key_id {
+        return Err(format!("signed by another key than {}", key.key_id_hex()));
+    }
+    let message: Vec<u8> = match &blob[..2] {
+        b"ED" => prehash(data).to_vec(),
+        b"Ed" => data.to_vec(),
+        _ => return Err("unknown signature algorithm".into()),
+    };
+    if !key.verify(&message, &blob[10..]) {
+        return Err("the signature does not match the signed file".into());
+    }
+    let comment = lines[2]
+        .strip_prefix("trusted comment: ")
+        .ok_or("no trusted comment")?;
+    let global = B64
+        .decode(lines[3].trim())
+        .map_err(|_| "the global signature is not base64")?;
+    let mut signed = blob[10..].to_vec();
+    signed.extend_from_slice(comment.as_bytes());
+    if !key.verify(&signed, &global) {
+        return Err("the trusted comment was altered".into());
+    }
+    Ok(comment.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_tampering() {
+        let key = DeviceKey::generate();
+        let sig = sign(&key, b"manifest", "case x");
+        let public = parse_public_key(&key.public().to_minisign()).unwrap();
+        assert_eq!(verify(&public, b"manifest", &sig).unwrap(), "case x");
+        assert!(verify(&public, b"manifesT", &sig).is_err());
+        assert!(verify(&public, b"manifest", &sig.replace("case x", "case y")).is_err());
+        assert!(verify(&DeviceKey::generate().public(), b"manifest", &sig).is_err());
+    }
+}
