@@ -3,26 +3,8 @@
 
 mod common;
 
-use std::path::Path;
-
-use casefile::crypto::kdf::subkey;
-use casefile::store::db;
-use casefile::store::keyslots::{KeySlots, SlotKind};
-use casefile::vault::DB_KEY_PURPOSE;
-use common::{Env, PASS};
+use common::{Env, raw_db};
 use rusqlite::Connection;
-
-/// Opens vault.db the way an attacker who knows the passphrase could.
-fn raw_db(vault: &Path) -> Connection {
-    let slots = KeySlots::load(&vault.join("keyslots.json")).unwrap();
-    let key = slots.unlock(SlotKind::Passphrase, PASS.as_bytes()).unwrap();
-    db::open(
-        &vault.join("vault.db"),
-        &subkey(&key, DB_KEY_PURPOSE),
-        false,
-    )
-    .unwrap()
-}
 
 /// A vault with a few events: created, opened, three items added, one viewed.
 fn populated() -> Env {

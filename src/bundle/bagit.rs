@@ -220,6 +220,11 @@ fn parse_manifest(
     out
 }
 
+/// A name folded for comparison: Unicode NFC, lower case.
+pub fn fold(name: &str) -> String {
+    name.nfc().collect::<String>().to_lowercase()
+}
+
 const SPECIAL: &[&str] = &[
     ".DS_Store",
     "Thumbs.db",
@@ -335,7 +340,18 @@ pub fn check(bag: &Scanned) -> BagReport {
                 continue;
             }
             listed.insert(path.clone(), (e.hash.clone(), e.line));
-            match bag.files.get(&path) {
+            // A name missing as written but present up to case or Unicode
+            // normalisation is what a case-insensitive system would find.
+            let found = bag.files.get(&path).or_else(|| {
+                let key = fold(&path);
+                let twin = bag.files.keys().find(|k| fold(k) == key)?;
+                r.warnings.push(format!(
+                    "{name} line {}: {path:?} found only as {twin:?}",
+                    e.line
+                ));
+                bag.files.get(twin)
+            });
+            match found {
                 None => r.errors.push(format!(
                     "{name} line {}: {path:?} is missing from the bag",
                     e.line
@@ -355,16 +371,17 @@ pub fn check(bag: &Scanned) -> BagReport {
             }
         }
         if !is_tag {
+            let listed_folded: std::collections::HashSet<String> =
+                listed.keys().map(|k| fold(k)).collect();
             for p in payload.keys() {
-                if !listed.contains_key(*p) {
+                if !listed.contains_key(*p) && !listed_folded.contains(&fold(p)) {
                     r.errors
                         .push(format!("{p:?} is in the payload but not in {name}"));
                 }
             }
             let mut folded: HashMap<String, &str> = HashMap::new();
             for p in listed.keys() {
-                let key: String = p.nfc().collect::<String>().to_lowercase();
-                if let Some(other) = folded.insert(key, p) {
+                if let Some(other) = folded.insert(fold(p), p) {
                     r.warnings.push(format!(
                         "{name}: {other:?} and {p:?} differ only by case or Unicode normalisation"
                     ));

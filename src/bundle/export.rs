@@ -114,8 +114,9 @@ pub struct Exported {
 }
 
 /// Keeps only what consent allows: drops persons whose consent does not cover
-/// a submission to `recipient`, their mentions, and links that concern them.
-fn consent_filter(sheet: &CaseSheet, recipient: Regime) -> (CaseSheet, Vec<String>) {
+/// a submission to `recipient`, their mentions, and every item linked to them
+/// (their testimony above all), with all of that item's links.
+fn consent_filter(sheet: &CaseSheet, recipient: Regime) -> (CaseSheet, Vec<String>, Vec<String>) {
     let mut out = sheet.clone();
     let withheld: Vec<String> = sheet
         .persons
@@ -127,9 +128,43 @@ fn consent_filter(sheet: &CaseSheet, recipient: Regime) -> (CaseSheet, Vec<Strin
     for inc in &mut out.incidents {
         inc.persons.retain(|p| !withheld.contains(p));
     }
-    out.evidence
-        .retain(|l| l.party.as_ref().is_none_or(|p| !withheld.contains(p)));
-    (out, withheld)
+    let concerning: BTreeSet<String> = sheet
+        .evidence
+        .iter()
+        .filter(|l| l.party.as_ref().is_some_and(|p| withheld.contains(p)))
+        .map(|l| l.item.clone())
+        .collect();
+    out.evidence.retain(|l| !concerning.contains(&l.item));
+    // Free text (notes, sources, corroboration) may name them too.
+    let pseudonyms: Vec<String> = sheet
+        .persons
+        .iter()
+        .filter(|p| withheld.contains(&p.id) && p.pseudonym.chars().count() >= 2)
+        .map(|p| p.pseudonym.clone())
+        .collect();
+    if let Ok(mut v) = serde_json::to_value(&out) {
+        scrub(&mut v, &pseudonyms);
+        if let Ok(clean) = serde_json::from_value(v) {
+            out = clean;
+        }
+    }
+    (out, withheld, pseudonyms)
+}
+
+/// Replaces every mention of `names` in the strings of `v`.
+fn scrub(v: &mut serde_json::Value, names: &[String]) {
+    match v {
+        serde_json::Value::String(s) => {
+            for n in names {
+                if s.contains(n.as_str()) {
+                    *s = s.replace(n.as_str(), "[withheld]");
+                }
+            }
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(|x| scrub(x, names)),
+        serde_json::Value::Object(o) => o.values_mut().for_each(|x| scrub(x, names)),
+        _ => {}
+    }
 }
 
 /// A file name safe in every manifest and on every system.
@@ -302,7 +337,7 @@ pub fn export(
             ));
         }
     };
-    let (sheet, withheld_persons) = consent_filter(&full, recipient);
+    let (sheet, withheld_persons, pseudonyms) = consent_filter(&full, recipient);
 
     // Items: those chosen, or every item the (filtered) sheet links.
     let linked: Vec<String> = sheet.evidence.iter().map(|l| l.item.clone()).collect();
@@ -421,6 +456,20 @@ pub fn export(
             notes: it.notes.clone(),
             parent: it.parent.clone(),
             derivation: it.derivation.clone(),
+        })
+        .map(|mut b| {
+            let mut v = serde_json::to_value(&b).unwrap_or_default();
+            scrub(&mut v, &pseudonyms);
+            for (field, text) in [
+                ("title", &mut b.title),
+                ("notes", &mut b.notes),
+                ("source", &mut b.source),
+            ] {
+                if let Some(clean) = v[field].as_str() {
+                    *text = clean.to_string();
+                }
+            }
+            b
         })
         .collect();
     let ctx = Context {

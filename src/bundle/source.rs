@@ -9,6 +9,9 @@ use std::path::{Path, PathBuf};
 
 use super::BundleError;
 
+/// Called for each regular file of a bundle: its path, size and content.
+pub type Visitor<'a> = dyn FnMut(&str, u64, &mut dyn Read) -> Result<(), BundleError> + 'a;
+
 /// Upper bounds on what a bundle may hold.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -122,11 +125,7 @@ impl Source {
 
     /// Calls `visit(path, size, reader)` for every regular file, paths relative
     /// to the bag's root folder, after checking each entry is safe.
-    pub fn walk(
-        &self,
-        limits: &Limits,
-        visit: &mut dyn FnMut(&str, u64, &mut dyn Read) -> Result<(), BundleError>,
-    ) -> Result<(), BundleError> {
+    pub fn walk(&self, limits: &Limits, visit: &mut Visitor<'_>) -> Result<(), BundleError> {
         let mut guard = Guard::new(*limits);
         match self {
             Source::Folder(root) => walk_folder(root, root, &mut guard, visit),
@@ -293,7 +292,7 @@ fn walk_folder(
     root: &Path,
     dir: &Path,
     guard: &mut Guard,
-    visit: &mut dyn FnMut(&str, u64, &mut dyn Read) -> Result<(), BundleError>,
+    visit: &mut Visitor<'_>,
 ) -> Result<(), BundleError> {
     let mut entries: Vec<_> = fs::read_dir(dir)
         .map_err(|e| BundleError::io(dir, e))?
@@ -339,11 +338,7 @@ const S_IFMT: u32 = 0o170000;
 const S_IFREG: u32 = 0o100000;
 const S_IFDIR: u32 = 0o040000;
 
-fn walk_zip(
-    path: &Path,
-    guard: &mut Guard,
-    visit: &mut dyn FnMut(&str, u64, &mut dyn Read) -> Result<(), BundleError>,
-) -> Result<(), BundleError> {
+fn walk_zip(path: &Path, guard: &mut Guard, visit: &mut Visitor<'_>) -> Result<(), BundleError> {
     let file = File::open(path).map_err(|e| BundleError::io(path, e))?;
     let mut zip = zip::ZipArchive::new(BufReader::new(file))
         .map_err(|e| BundleError::Archive(e.to_string()))?;
@@ -396,7 +391,7 @@ fn walk_zip(
 fn walk_tar(
     reader: impl Read,
     guard: &mut Guard,
-    visit: &mut dyn FnMut(&str, u64, &mut dyn Read) -> Result<(), BundleError>,
+    visit: &mut Visitor<'_>,
 ) -> Result<(), BundleError> {
     let mut archive = tar::Archive::new(reader);
     let entries = archive

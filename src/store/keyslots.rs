@@ -288,7 +288,7 @@ mod tests {
         ));
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(!text.contains("correct horse"));
-        assert!(!text.contains(&hex::encode(key.as_ref())));
+        assert!(!text.contains(&hex::encode(&key[..])));
     }
 
     #[test]

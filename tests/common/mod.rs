@@ -126,3 +126,53 @@ pub fn all_files(dir: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// Opens vault.db the way someone who knows the passphrase could.
+pub fn raw_db(vault: &Path) -> rusqlite::Connection {
+    use casefile::store::keyslots::{KeySlots, SlotKind};
+    let slots = KeySlots::load(&vault.join("keyslots.json")).expect("key slots");
+    let key = slots
+        .unlock(SlotKind::Passphrase, PASS.as_bytes())
+        .expect("unlock");
+    casefile::store::db::open(
+        &vault.join("vault.db"),
+        &casefile::crypto::kdf::subkey(&key, casefile::vault::DB_KEY_PURPOSE),
+        false,
+    )
+    .expect("open db")
+}
+
+/// The vault's device signing key, read from its database.
+pub fn device_key(vault: &Path) -> casefile::crypto::sign::DeviceKey {
+    let conn = raw_db(vault);
+    let (seed, id): (Vec<u8>, Vec<u8>) = conn
+        .query_row("SELECT seed, key_id FROM device", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .expect("device key");
+    casefile::crypto::sign::DeviceKey::from_parts(&seed, &id).expect("key")
+}
+
+/// Fails with a clear message when a recipient's tool is not installed.
+pub fn require_tool(name: &str) {
+    let found = std::process::Command::new("sh")
+        .args(["-c", &format!("command -v {name}")])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    assert!(found, "{name} is not installed; ./scripts/test installs it");
+}
+
+/// Copies a folder tree.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read dir") {
+        let e = e.expect("entry");
+        let target = to.join(e.file_name());
+        if e.file_type().expect("type").is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).expect("copy");
+        }
+    }
+}
