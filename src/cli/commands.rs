@@ -107,9 +107,20 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Log { item, action: None } => {
             let vault = open(&dir, pf)?;
             let events = vault.log(item.as_deref())?;
+            let received = match &item {
+                Some(i) => vault.received_history(i)?,
+                None => Vec::new(),
+            };
             if json {
                 output::json(&events.iter().map(output::event_json).collect::<Vec<_>>())?;
             } else {
+                if let Some((bundle, origin, _)) = received.first() {
+                    println!(
+                        "history recorded by the sender (log {origin}, received in {bundle}):"
+                    );
+                    received.iter().for_each(|(_, _, e)| output::event_line(e));
+                    println!("history in this vault:");
+                }
                 events.iter().for_each(output::event_line);
             }
             vault.close()?;

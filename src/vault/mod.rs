@@ -115,6 +115,34 @@ impl Vault {
         Ok(custody::log::events(&self.conn, id.as_deref())?)
     }
 
+    /// Events the sender recorded before an item arrived in a bundle:
+    /// `(bundle, sender's log origin, event)`, oldest first.
+    pub fn received_history(&self, item: &str) -> Result<Vec<(String, String, Event)>, VaultError> {
+        let id = self.resolve(item)?;
+        let mut stmt = self.conn.prepare(
+            "SELECT bundle, origin, seq, body FROM received_events WHERE item = ?1 ORDER BY rowid",
+        )?;
+        let rows = stmt.query_map([&id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, u64>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (bundle, origin, seq, body) = row?;
+            let event =
+                serde_json::from_str(&body).map_err(|e| custody::CustodyError::Malformed {
+                    seq,
+                    why: e.to_string(),
+                })?;
+            out.push((bundle, origin, event));
+        }
+        Ok(out)
+    }
+
     /// Recomputes the chain and the tree and checks every signed checkpoint.
     pub fn verify_log(&mut self) -> Result<Report, VaultError> {
         self.checkpoint()?;
