@@ -96,3 +96,67 @@ pub fn hex_digest(alg: Alg, data: &[u8]) -> String {
     h.update(data);
     h.finish().remove(0).1
 }
+
+/// Hashes a stream with every algorithm in `algs`, SHA-256 on a second thread
+/// when the stream is large, so both cores work. Returns the bytes read.
+pub fn hash_stream(
+    reader: &mut dyn std::io::Read,
+    size_hint: u64,
+    algs: &[Alg],
+    mut keep: Option<&mut Vec<u8>>,
+    on_bytes: &dyn Fn(u64),
+) -> std::io::Result<(Vec<(Alg, String)>, u64)> {
+    use std::sync::Arc;
+    const BLOCK: usize = 256 * 1024;
+    let split = size_hint > 4 * BLOCK as u64 && algs.contains(&Alg::Sha256) && algs.len() > 1;
+    let (here, there): (Vec<Alg>, Vec<Alg>) = if split {
+        (
+            algs.iter().copied().filter(|a| *a != Alg::Sha256).collect(),
+            vec![Alg::Sha256],
+        )
+    } else {
+        (algs.to_vec(), Vec::new())
+    };
+    let mut local = MultiHasher::new(&here);
+    let mut total = 0u64;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Arc<Vec<u8>>>(8);
+    let remote = std::thread::scope(|s| -> std::io::Result<Vec<(Alg, String)>> {
+        let worker = (!there.is_empty()).then(|| {
+            s.spawn(move || {
+                let mut h = MultiHasher::new(&there);
+                for block in rx {
+                    h.update(&block);
+                }
+                h.finish()
+            })
+        });
+        let result = (|| -> std::io::Result<()> {
+            loop {
+                let mut block = vec![0u8; BLOCK];
+                let n = crate::crypto::stream::read_full(reader, &mut block)?;
+                if n == 0 {
+                    return Ok(());
+                }
+                block.truncate(n);
+                let block = Arc::new(block);
+                if worker.is_some() {
+                    let _ = tx.send(Arc::clone(&block));
+                }
+                local.update(&block);
+                if let Some(k) = keep.as_mut() {
+                    k.extend_from_slice(&block);
+                }
+                total += n as u64;
+                on_bytes(n as u64);
+            }
+        })();
+        drop(tx);
+        let remote = worker
+            .map(|w| w.join().unwrap_or_default())
+            .unwrap_or_default();
+        result.map(|()| remote)
+    })?;
+    let mut all = local.finish();
+    all.extend(remote);
+    Ok((all, total))
+}

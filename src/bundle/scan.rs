@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::BundleError;
-use super::digest::{Alg, MultiHasher};
+use super::digest::{Alg, hash_stream};
 use super::source::{Limits, Source};
 use crate::Task;
 
@@ -51,7 +51,6 @@ pub fn scan(source: &Source, limits: &Limits, task: &Task<'_>) -> Result<Scanned
     let mut algs: BTreeSet<Alg> = BTreeSet::from([Alg::Sha256, Alg::Sha512]);
     algs.extend(source.root_names().iter().filter_map(|n| manifest_alg(n)));
     let mut out = Scanned::default();
-    let mut buf = vec![0u8; 256 * 1024];
     source.walk(limits, &mut |name, size, reader| {
         if task.cancelled() {
             return Err(BundleError::Cancelled);
@@ -62,26 +61,14 @@ pub fn scan(source: &Source, limits: &Limits, task: &Task<'_>) -> Result<Scanned
         }
         let keep = (root_file || KEPT.contains(&name)) && size <= MAX_KEPT;
         let list: Vec<Alg> = algs.iter().copied().collect();
-        let mut hasher = MultiHasher::new(&list);
         let mut content = keep.then(|| Vec::with_capacity(size as usize));
-        loop {
-            let n = reader
-                .read(&mut buf)
-                .map_err(|e| BundleError::Archive(format!("{name}: {e}")))?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&buf[..n]);
-            if let Some(c) = content.as_mut() {
-                c.extend_from_slice(&buf[..n]);
-            }
-            task.advance(n as u64);
-        }
+        let (digests, _) = hash_stream(reader, size, &list, content.as_mut(), &|n| task.advance(n))
+            .map_err(|e| BundleError::Archive(format!("{name}: {e}")))?;
         out.files.insert(
             name.to_string(),
             FileFacts {
                 size,
-                digests: hasher.finish().into_iter().collect(),
+                digests: digests.into_iter().collect(),
                 content,
             },
         );

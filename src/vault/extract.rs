@@ -13,7 +13,7 @@ use crate::custody::{Action, NewEvent};
 
 impl Vault {
     /// A reader over an item's decrypted original bytes (authenticated chunk by chunk).
-    pub fn open_item(&self, id: &str) -> Result<(Item, impl Read + use<>), VaultError> {
+    pub fn open_item(&self, id: &str) -> Result<(Item, impl Read + Send + use<>), VaultError> {
         let item = self.item(id)?;
         let blob: String =
             self.conn

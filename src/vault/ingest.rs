@@ -20,6 +20,7 @@ use crate::Task;
 use crate::crypto::hash::Fingerprint;
 use crate::crypto::stream::{EncryptWriter, read_full};
 use crate::custody::{self, Action, NewEvent};
+use crate::pipeline::BackgroundFlush;
 use crate::store::blobs::PendingBlob;
 
 const READ_BLOCK: usize = 128 * 1024;
@@ -383,6 +384,7 @@ impl Vault {
             source: e,
         };
         let out = blob.file().try_clone().map_err(write_err)?;
+        let mut flush = BackgroundFlush::new(&out).map_err(write_err)?;
         let mut writer = EncryptWriter::new(&self.blob_key, out).map_err(write_err)?;
         let (tx, rx) = sync_channel::<Arc<Vec<u8>>>(BLOCKS_IN_FLIGHT);
         let mut sha512 = Sha512::new();
@@ -395,6 +397,7 @@ impl Vault {
                 for block in rx {
                     sha256.update(&block[..]);
                     writer.write_all(&block)?;
+                    flush.wrote(block.len() as u64);
                 }
                 writer.finish()?;
                 Ok(hex::encode(sha256.finalize()))
