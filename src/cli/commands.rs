@@ -225,10 +225,14 @@ fn add(
         notes: meta.notes,
         captured_at: meta.captured_at,
     };
-    let mut added = Vec::new();
-    for file in &files {
-        let item = vault.add_file(file, &new, &task)?;
-        if let Some(case) = &case {
+    let mut print = |item: &casefile::Item| {
+        if !json {
+            bar.suspend(|| println!("added {}  {}  {}", item.id, item.sha256, item.original_name));
+        }
+    };
+    let added = vault.add_files(&files, &new, &task, &mut print)?;
+    if let Some(case) = &case {
+        for item in &added {
             let link = casefile::case::sheet::EvidenceLink {
                 item: item.id.clone(),
                 incident: None,
@@ -237,10 +241,6 @@ fn add(
             };
             casefile::case::link(vault, &case.id, link)?;
         }
-        if !json {
-            bar.suspend(|| println!("added {}  {}  {}", item.id, item.sha256, file.display()));
-        }
-        added.push(item);
     }
     bar.finish_and_clear();
     if json {

@@ -92,6 +92,49 @@ impl BlobStore {
         fs::remove_file(&path).map_err(|e| StoreError::io(&path, e))
     }
 
+    /// Commits several blobs at once: their data is synced concurrently (the
+    /// file system joins the syncs), then each is renamed, then the folder is
+    /// synced once. On error every blob of the batch is removed.
+    pub fn commit_all(&self, mut pending: Vec<PendingBlob>) -> Result<Vec<String>, StoreError> {
+        let synced: Result<(), StoreError> = std::thread::scope(|s| {
+            let handles: Vec<_> = pending
+                .iter()
+                .map(|p| {
+                    let file = p.file.as_ref();
+                    let tmp = &p.tmp;
+                    s.spawn(move || {
+                        file.map_or(Ok(()), |f| f.sync_all())
+                            .map_err(|e| StoreError::io(tmp, e))
+                    })
+                })
+                .collect();
+            handles.into_iter().try_for_each(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(StoreError::io(
+                        &self.dir,
+                        std::io::Error::other("sync failed"),
+                    ))
+                })
+            })
+        });
+        synced?;
+        let mut names = Vec::with_capacity(pending.len());
+        for p in &mut pending {
+            p.file.take();
+            let name = p.name.clone();
+            fs::rename(&p.tmp, self.dir.join(&name)).map_err(|e| StoreError::io(&p.tmp, e))?;
+            p.tmp = PathBuf::new();
+            names.push(name);
+        }
+        if let Err(e) = sync_dir(&self.dir) {
+            names
+                .iter()
+                .for_each(|n| drop(fs::remove_file(self.dir.join(n))));
+            return Err(StoreError::io(&self.dir, e));
+        }
+        Ok(names)
+    }
+
     /// Deletes temporary files and blobs that no item references; returns how many.
     pub fn sweep(&self, referenced: &HashSet<String>) -> Result<usize, StoreError> {
         let entries = fs::read_dir(&self.dir).map_err(|e| StoreError::io(&self.dir, e))?;

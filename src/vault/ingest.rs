@@ -173,6 +173,55 @@ impl Vault {
         meta: &NewItem,
         task: &Task<'_>,
     ) -> Result<Item, VaultError> {
+        let (staged, item, event) = self.stage_file(path, meta, task)?;
+        self.commit_staged(vec![(staged, item.clone())], vec![event], |_| Ok(()))?;
+        Ok(item)
+    }
+
+    /// Adds many files, committing them in batches (one sync of the batch's
+    /// blobs, one transaction for its items and events), so a folder of
+    /// photos does not pay two disk syncs per file. `added` sees each item
+    /// once its batch is committed; a cancelled or failed batch leaves nothing.
+    pub fn add_files(
+        &mut self,
+        paths: &[PathBuf],
+        meta: &NewItem,
+        task: &Task<'_>,
+        added: &mut dyn FnMut(&Item),
+    ) -> Result<Vec<Item>, VaultError> {
+        const BATCH_FILES: usize = 64;
+        const BATCH_BYTES: u64 = 256 << 20;
+        let mut all = Vec::new();
+        let mut batch: Vec<(Staged, Item)> = Vec::new();
+        let mut events = Vec::new();
+        let mut bytes = 0;
+        for (i, path) in paths.iter().enumerate() {
+            let (staged, item, event) = self.stage_file(path, meta, task)?;
+            bytes += item.size;
+            batch.push((staged, item));
+            events.push(event);
+            if batch.len() >= BATCH_FILES || bytes >= BATCH_BYTES || i + 1 == paths.len() {
+                let items: Vec<Item> = batch.iter().map(|(_, it)| it.clone()).collect();
+                self.commit_staged(
+                    std::mem::take(&mut batch),
+                    std::mem::take(&mut events),
+                    |_| Ok(()),
+                )?;
+                items.iter().for_each(&mut *added);
+                all.extend(items);
+                bytes = 0;
+            }
+        }
+        Ok(all)
+    }
+
+    /// Reads one file into a staged blob and describes the item it will be.
+    fn stage_file(
+        &self,
+        path: &Path,
+        meta: &NewItem,
+        task: &Task<'_>,
+    ) -> Result<(Staged, Item, NewEvent), VaultError> {
         let read_err = |e| VaultError::Read {
             path: path.to_path_buf(),
             source: e,
@@ -194,7 +243,41 @@ impl Vault {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        self.commit_streamed(streamed, &name, meta, Origin::Added, None)
+        let item = self.describe(&streamed, &name, meta, None, None);
+        let event = added_event(&item);
+        Ok((Staged { streamed }, item, event))
+    }
+
+    /// The item a stream will become.
+    fn describe(
+        &self,
+        streamed: &Streamed,
+        original_name: &str,
+        meta: &NewItem,
+        parent: Option<String>,
+        derivation: Option<serde_json::Value>,
+    ) -> Item {
+        let mime = detect_mime(&streamed.head);
+        Item {
+            id: new_id(),
+            kind: meta.kind.unwrap_or_else(|| ItemKind::for_mime(&mime)),
+            title: nonempty(&meta.title).unwrap_or(original_name).to_string(),
+            original_name: original_name.to_string(),
+            mime,
+            size: streamed.size,
+            sha256: streamed.fingerprint.sha256.clone(),
+            sha512: streamed.fingerprint.sha512.clone(),
+            ingested_at: custody::log::now_utc(),
+            captured_at: nonempty(&meta.captured_at).map(String::from),
+            collector: nonempty(&meta.collector).unwrap_or(&self.actor).to_string(),
+            source: nonempty(&meta.source).unwrap_or_default().to_string(),
+            method: nonempty(&meta.method).unwrap_or_default().to_string(),
+            language: nonempty(&meta.language).unwrap_or_default().to_string(),
+            notes: nonempty(&meta.notes).unwrap_or_default().to_string(),
+            restriction: String::new(),
+            parent,
+            derivation,
+        }
     }
 
     /// Adds content held in memory (a typed statement, a generated file) as an
@@ -262,18 +345,11 @@ impl Vault {
                 });
             }
         }
-        let mut names = Vec::new();
-        let mut items = Vec::new();
-        for (s, item) in staged {
-            match s.streamed.blob.commit() {
-                Ok(name) => names.push(name),
-                Err(e) => {
-                    names.iter().for_each(|n| drop(self.blobs.remove(n)));
-                    return Err(e.into());
-                }
-            }
-            items.push(item);
-        }
+        let (blobs, items): (Vec<_>, Vec<_>) = staged
+            .into_iter()
+            .map(|(s, i)| (s.streamed.blob, i))
+            .unzip();
+        let names = self.blobs.commit_all(blobs)?;
         let result = self.transact(|tx| {
             for (item, blob) in items.iter().zip(&names) {
                 insert_item(tx, item, blob)?;
@@ -309,52 +385,25 @@ impl Vault {
         origin: Origin<'_>,
         text: Option<&str>,
     ) -> Result<Item, VaultError> {
-        let blob_name = streamed.blob.commit()?;
-        let mime = detect_mime(&streamed.head);
         let (parent, derivation) = match &origin {
             Origin::Added => (None, None),
             Origin::Derived { parent, derivation } => {
                 (Some(parent.id.clone()), Some(derivation.clone()))
             }
         };
-        let item = Item {
-            id: new_id(),
-            kind: meta.kind.unwrap_or_else(|| ItemKind::for_mime(&mime)),
-            title: nonempty(&meta.title).unwrap_or(original_name).to_string(),
-            original_name: original_name.to_string(),
-            mime,
-            size: streamed.size,
-            sha256: streamed.fingerprint.sha256,
-            sha512: streamed.fingerprint.sha512,
-            ingested_at: custody::log::now_utc(),
-            captured_at: nonempty(&meta.captured_at).map(String::from),
-            collector: nonempty(&meta.collector).unwrap_or(&self.actor).to_string(),
-            source: nonempty(&meta.source).unwrap_or_default().to_string(),
-            method: nonempty(&meta.method).unwrap_or_default().to_string(),
-            language: nonempty(&meta.language).unwrap_or_default().to_string(),
-            notes: nonempty(&meta.notes).unwrap_or_default().to_string(),
-            restriction: String::new(),
-            parent,
-            derivation,
-        };
-        let mut details = serde_json::json!({
-            "name": item.original_name,
-            "size": item.size,
-            "sha512": item.sha512,
-            "mime": item.mime,
-            "kind": item.kind,
-        });
-        let action = match origin {
-            Origin::Added => Action::ItemAdded,
+        let item = self.describe(&streamed, original_name, meta, parent, derivation);
+        let blob_name = streamed.blob.commit()?;
+        let event = match origin {
+            Origin::Added => added_event(&item),
             Origin::Derived { parent, derivation } => {
-                details["parent"] = parent.id.clone().into();
-                details["parent_sha256"] = parent.sha256.clone().into();
-                details["derivation"] = derivation;
-                Action::ItemDerived
+                let mut event = added_event(&item);
+                event.action = Action::ItemDerived;
+                event.details["parent"] = parent.id.clone().into();
+                event.details["parent_sha256"] = parent.sha256.clone().into();
+                event.details["derivation"] = derivation;
+                event
             }
         };
-        let event =
-            NewEvent::item(action, &item.collector, &item.id, &item.sha256).with_details(details);
         let result = self.transact(|tx| {
             insert_item(tx, &item, &blob_name)?;
             super::index::put_item(tx, &item)?;
@@ -452,6 +501,19 @@ impl Vault {
             head,
         })
     }
+}
+
+/// The custody event of a new item.
+fn added_event(item: &Item) -> NewEvent {
+    NewEvent::item(Action::ItemAdded, &item.collector, &item.id, &item.sha256).with_details(
+        serde_json::json!({
+            "name": item.original_name,
+            "size": item.size,
+            "sha512": item.sha512,
+            "mime": item.mime,
+            "kind": item.kind,
+        }),
+    )
 }
 
 fn insert_item(tx: &rusqlite::Connection, item: &Item, blob: &str) -> Result<(), VaultError> {

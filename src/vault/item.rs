@@ -203,7 +203,7 @@ pub(crate) fn new_id() -> String {
 impl Vault {
     /// All items, oldest first.
     pub fn list(&self) -> Result<Vec<Item>, VaultError> {
-        let sql = format!("SELECT {COLUMNS} FROM items ORDER BY ingested_at, id");
+        let sql = format!("SELECT {COLUMNS} FROM items ORDER BY rowid");
         let mut stmt = self.conn.prepare(&sql)?;
         let items = stmt.query_map([], from_row)?.collect::<Result<_, _>>()?;
         Ok(items)
