@@ -123,6 +123,52 @@ impl Drop for BackgroundFlush {
     }
 }
 
+/// Syncs finished files on a thread of its own, so the disk writes one file
+/// while the next is being read and encrypted.
+pub struct SyncQueue {
+    tx: Option<SyncSender<File>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl SyncQueue {
+    /// Starts the syncing thread.
+    pub fn new() -> Self {
+        let (tx, rx) = sync_channel::<File>(16);
+        let thread = std::thread::spawn(move || {
+            for file in rx {
+                // Errors surface at the final, checked sync.
+                let _ = file.sync_data();
+            }
+        });
+        SyncQueue {
+            tx: Some(tx),
+            thread: Some(thread),
+        }
+    }
+
+    /// Queues a (second handle to a) written file for write-back.
+    pub fn push(&self, file: File) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(file);
+        }
+    }
+}
+
+impl Default for SyncQueue {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for SyncQueue {
+    fn drop(&mut self) {
+        self.tx.take();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,7 +20,7 @@ use crate::Task;
 use crate::crypto::hash::Fingerprint;
 use crate::crypto::stream::{EncryptWriter, read_full};
 use crate::custody::{self, Action, NewEvent};
-use crate::pipeline::BackgroundFlush;
+use crate::pipeline::{BackgroundFlush, SyncQueue};
 use crate::store::blobs::PendingBlob;
 
 const READ_BLOCK: usize = 128 * 1024;
@@ -195,8 +195,12 @@ impl Vault {
         let mut batch: Vec<(Staged, Item)> = Vec::new();
         let mut events = Vec::new();
         let mut bytes = 0;
+        let syncer = SyncQueue::new();
         for (i, path) in paths.iter().enumerate() {
-            let (staged, item, event) = self.stage_file(path, meta, task)?;
+            let (mut staged, item, event) = self.stage_file(path, meta, task)?;
+            if let Ok(f) = staged.streamed.blob.file().try_clone() {
+                syncer.push(f);
+            }
             bytes += item.size;
             batch.push((staged, item));
             events.push(event);
