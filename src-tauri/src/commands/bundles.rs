@@ -1,0 +1,88 @@
+//! Export, verify and import bundles, with progress.
+
+use std::path::PathBuf;
+
+use casefile::bundle::{self, ExportOptions, Exported, Format, Imported, Limits, Source, Verdict};
+use casefile::case::sheet::Regime;
+use tauri::AppHandle;
+
+use super::long_work;
+use crate::error::{ApiError, ApiResult};
+
+/// Exports a case as a sealed bundle.
+#[tauri::command]
+pub async fn export_bundle(
+    app: AppHandle,
+    case: String,
+    out: String,
+    zip: bool,
+    recipients: Vec<String>,
+    prepared_for: Option<String>,
+) -> ApiResult<Exported> {
+    let recipients = recipients
+        .iter()
+        .map(|r| r.trim())
+        .filter(|r| !r.is_empty())
+        .map(|r| {
+            r.parse::<age::x25519::Recipient>().map_err(|_| {
+                ApiError::new("invalid", format!("{r} is not an age recipient (age1...)"))
+            })
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    let prepared_for = match prepared_for.filter(|p| !p.is_empty()) {
+        Some(p) => Some(
+            p.parse::<Regime>()
+                .map_err(|e| ApiError::new("invalid", e))?,
+        ),
+        None => None,
+    };
+    let format = if !recipients.is_empty() {
+        Format::Encrypted
+    } else if zip {
+        Format::Zip
+    } else {
+        Format::Folder
+    };
+    let opts = ExportOptions {
+        case,
+        out: PathBuf::from(out),
+        format,
+        items: None,
+        recipients,
+        prepared_for,
+    };
+    long_work(app, "export", 0, move |state, task| {
+        state.with(|v| Ok(bundle::export(v, &opts, task)?))
+    })
+    .await
+}
+
+/// Verifies a bundle (no vault needed).
+#[tauri::command]
+pub async fn verify_bundle(
+    app: AppHandle,
+    path: String,
+    identity: Option<String>,
+) -> ApiResult<Verdict> {
+    long_work(app, "verify", 0, move |_, task| {
+        let identity = identity.filter(|i| !i.is_empty()).map(PathBuf::from);
+        let source = Source::open(&PathBuf::from(&path), identity.as_deref())?;
+        Ok(bundle::verify(&source, &Limits::default(), None, task)?)
+    })
+    .await
+}
+
+/// Verifies and imports a bundle.
+#[tauri::command]
+pub async fn import_bundle(
+    app: AppHandle,
+    path: String,
+    identity: Option<String>,
+) -> ApiResult<Imported> {
+    long_work(app, "import", 0, move |state, task| {
+        let identity = identity.filter(|i| !i.is_empty()).map(PathBuf::from);
+        let source = Source::open(&PathBuf::from(&path), identity.as_deref())?;
+        state.with(|v| Ok(bundle::import(v, &source, &Limits::default(), task)?))
+    })
+    .await
+}

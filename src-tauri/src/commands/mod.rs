@@ -1,0 +1,69 @@
+//! Tauri commands, one module per area. Each translates between the UI and
+//! the library; long work runs on a blocking thread and reports progress.
+
+pub mod bundles;
+pub mod cases;
+pub mod vault;
+
+use std::cell::Cell;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, Manager};
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// A progress event for the UI's progress view.
+#[derive(Clone, Serialize)]
+struct Progress {
+    op: &'static str,
+    done: u64,
+    total: u64,
+}
+
+/// Runs long work off the UI thread with progress events and a fresh cancel flag.
+pub async fn long_work<T: Send + 'static>(
+    app: AppHandle,
+    op: &'static str,
+    total: u64,
+    work: impl FnOnce(&AppState, &casefile::Task<'_>) -> ApiResult<T> + Send + 'static,
+) -> ApiResult<T> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<AppState>();
+        state.cancel.store(false, Ordering::Relaxed);
+        let done = Cell::new(0u64);
+        let last = Cell::new(Instant::now());
+        let report = |n: u64| {
+            done.set(done.get() + n);
+            if last.get().elapsed() > Duration::from_millis(100) {
+                last.set(Instant::now());
+                let _ = app.emit(
+                    "progress",
+                    Progress {
+                        op,
+                        done: done.get(),
+                        total,
+                    },
+                );
+            }
+        };
+        let cancel = state.cancel.clone();
+        let task = casefile::Task::none()
+            .with_progress(&report)
+            .with_cancel(&cancel);
+        let result = work(&state, &task);
+        let _ = app.emit(
+            "progress",
+            Progress {
+                op,
+                done: total,
+                total,
+            },
+        );
+        result
+    })
+    .await
+    .map_err(|e| ApiError::new("internal", format!("background work failed: {e}")))?
+}

@@ -1,0 +1,41 @@
+//! The Casefile desktop app: a Tauri window over the casefile library.
+//! Commands are thin adapters; all logic lives in the library.
+
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod error;
+mod state;
+
+fn main() {
+    tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .manage(state::AppState::new())
+        .invoke_handler(tauri::generate_handler![
+            commands::vault::status,
+            commands::vault::create_vault,
+            commands::vault::unlock,
+            commands::vault::lock,
+            commands::vault::list_items,
+            commands::vault::item_detail,
+            commands::vault::add_files,
+            commands::vault::cancel,
+            commands::vault::search,
+            commands::vault::verify_log,
+            commands::cases::list_cases,
+            commands::cases::case_sheet,
+            commands::cases::new_case,
+            commands::cases::save_case,
+            commands::cases::corroboration,
+            commands::cases::demo,
+            commands::cases::record_testimony,
+            commands::bundles::export_bundle,
+            commands::bundles::verify_bundle,
+            commands::bundles::import_bundle,
+        ])
+        .run(tauri::generate_context!())
+        .unwrap_or_else(|e| {
+            eprintln!("error: cannot start the window: {e}");
+            std::process::exit(1);
+        });
+}

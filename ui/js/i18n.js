@@ -1,0 +1,34 @@
+// Strings live in ui/i18n/<lang>.json; the page switches language at run time.
+const RTL = new Set(['ar']);
+let strings = {};
+let fallback = {};
+
+async function load(lang) {
+  const response = await fetch(`i18n/${lang}.json`);
+  return response.json();
+}
+
+export async function setLanguage(lang) {
+  if (!Object.keys(fallback).length) fallback = await load('en');
+  strings = lang === 'en' ? fallback : await load(lang);
+  document.documentElement.lang = lang;
+  document.documentElement.dir = RTL.has(lang) ? 'rtl' : 'ltr';
+  localStorage.setItem('casefile.lang', lang);
+  translate(document);
+}
+
+export function t(key, vars = {}) {
+  let s = strings[key] ?? fallback[key] ?? key;
+  for (const [k, v] of Object.entries(vars)) s = s.replaceAll(`{${k}}`, String(v));
+  return s;
+}
+
+export function translate(root) {
+  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll('[data-i18n-label]')) el.setAttribute('aria-label', t(el.dataset.i18nLabel));
+  for (const el of root.querySelectorAll('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder);
+}
+
+export function savedLanguage() {
+  return localStorage.getItem('casefile.lang') || 'en';
+}
