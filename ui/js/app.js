@@ -91,6 +91,9 @@ export async function withProgress(promise) {
   }
 }
 
+window.addEventListener('error', (e) => toast(e.message));
+window.addEventListener('unhandledrejection', (e) => toast(e.reason && e.reason.message ? e.reason.message : String(e.reason)));
+
 async function start() {
   const langSelect = document.getElementById('lang-select');
   langSelect.value = savedLanguage();
