@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# Puts the tools a bundle's recipient uses on PATH (minisign, age, bagit.py),
-# installing them if missing. Sourced by scripts/test and scripts/bench.
+# Puts on PATH what the tests use beyond the build: the tools a bundle's
+# recipient uses (minisign, age, bagit.py) and the window test's (Xvfb,
+# WebKitWebDriver, tauri-driver), installing what is missing.
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/deps.sh" minisign age python3-venv
+source "$(dirname "${BASH_SOURCE[0]}")/deps.sh" minisign age python3-venv xvfb xauth webkit2gtk-driver
 if ! command -v bagit.py >/dev/null 2>&1; then
   if [ ! -x target/tools/bin/bagit.py ]; then
     python3 -m venv target/tools
     target/tools/bin/pip install --quiet bagit
   fi
   export PATH="$PWD/target/tools/bin:$PATH"
+fi
+export PATH="$HOME/.cargo/bin:$PATH"
+if ! command -v tauri-driver >/dev/null 2>&1; then
+  cargo install --locked --quiet tauri-driver
 fi

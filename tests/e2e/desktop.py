@@ -73,6 +73,9 @@ class Driver:
             time.sleep(0.2)
 
     def shot(self, folder, name):
+        # Let the page paint what the last step changed.
+        self.js("return new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        time.sleep(0.3)
         png = base64.b64decode(self.s("GET", "/screenshot"))
         with open(os.path.join(folder, f"{name}.png"), "wb") as f:
             f.write(png)
@@ -193,6 +196,7 @@ def main():
         # Arabic: right-to-left layout, Arabic labels.
         d.select("#lang-select", "ar")
         d.wait("return document.documentElement.dir === 'rtl'", "right-to-left")
+        d.wait("return document.querySelector('#search') && document.querySelector('#search').placeholder.startsWith('ابحث')", "page re-rendered in Arabic")
         label = d.text("nav button[data-page=evidence]")
         assert label == "الأدلة", label
         nav_right = d.js("const n = document.querySelector('nav').getBoundingClientRect(); return n.left > window.innerWidth / 2")

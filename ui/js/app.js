@@ -11,6 +11,7 @@ import { settingsPage } from './pages/settings.js';
 const pages = { evidence: evidencePage, evidence_item: itemPage, cases: casesPage, case: casePage, export: exportPage, verify: verifyPage, settings: settingsPage };
 const main = document.getElementById('main');
 let current = 'evidence';
+let currentArg;
 let idleMinutes = Number(localStorage.getItem('casefile.idle') || 10);
 let idleTimer = null;
 
@@ -29,6 +30,7 @@ export function fail(e) {
 
 export async function show(page, arg) {
   current = page;
+  currentArg = arg;
   for (const b of document.querySelectorAll('#nav button')) {
     const section = { evidence_item: 'evidence', case: 'cases' }[page] || page;
     b.setAttribute('aria-current', b.dataset.page === section ? 'page' : 'false');
@@ -100,7 +102,9 @@ async function start() {
   await setLanguage(langSelect.value);
   langSelect.addEventListener('change', async () => {
     await setLanguage(langSelect.value);
-    await refreshStatus();
+    // Labels made at render time follow the new language too.
+    const s = await refreshStatus();
+    if (s.unlocked) show(current, currentArg); else showLocked();
   });
   document.getElementById('lock-btn').addEventListener('click', lockNow);
   for (const b of document.querySelectorAll('#nav button')) b.addEventListener('click', () => show(b.dataset.page));

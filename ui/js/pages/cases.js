@@ -60,7 +60,7 @@ export async function casePage(id) {
   // Perpetrators.
   const perps = h('ul', { class: 'entries' }, ...sheet.perpetrators.map((p) => h('li', {},
     h('strong', { text: `${p.id} · ${p.names.map((n) => n.value).join(' / ')}` }),
-    h('span', { class: 'muted', text: ` ${p.positions.map((x) => `${x.title} ${x.unit}`).join('; ')} ${(p.liability || []).map((l) => t(`liability_${l}`)).join(', ')}` }))));
+    h('span', { class: 'muted', text: ` ${(p.positions || []).map((x) => [x.title, x.unit].filter(Boolean).join(', ')).join('; ')} ${(p.liability || []).map((l) => t(`liability_${l}`)).join(', ')}` }))));
   const [pnF, pName] = field(t('name_original'), h('input', { type: 'text', id: 'perp-name' }));
   const [ptF, pTranslit] = field(t('name_transliteration'), h('input', { type: 'text', id: 'perp-translit' }));
   const [ppF, pPos] = field(t('position'), h('input', { type: 'text', id: 'perp-position' }));
@@ -105,7 +105,7 @@ export async function casePage(id) {
   // Incidents.
   const incidents = h('ul', { class: 'entries' }, ...sheet.incidents.map((i) => h('li', {},
     h('strong', { text: `${i.id} · ${t(`violation_${i.violation}`)} · ${i.start}${i.end ? ` – ${i.end}` : ''}` }),
-    h('span', { class: 'muted', text: ` ${i.place.admin} ${i.perpetrators.map((p) => `${p.perpetrator} (${t(`link_${p.link}`)})`).join(', ')}` }))));
+    h('span', { class: 'muted', text: ` ${i.place.admin || ''} ${(i.perpetrators || []).map((p) => `${p.perpetrator} (${t(`link_${p.link}`)})`).join(', ')}` }))));
   const iViol = select(opts(VIOLATIONS, 'violation_'), 'arbitrary-detention');
   const [ivF] = field(t('violation'), iViol);
   const [isF, iStart] = field(t('start_date'), h('input', { type: 'text', id: 'incident-start', placeholder: 'YYYY-MM-DD', dir: 'ltr' }), t('date_hint'));
@@ -155,8 +155,8 @@ export async function casePage(id) {
   testForm.addEventListener('submit', async (e) => {
     e.preventDefault();
     try {
-      await call('record_testimony', { case: sheet.id, witness: tWitness.value, interviewer: tInterviewer.value, date: tDate.value,
-        place: tPlace.value, language: tLang.value, statement: tText.value });
+      await call('record_testimony', { interview: { case: sheet.id, witness: tWitness.value, interviewer: tInterviewer.value, date: tDate.value,
+        place: tPlace.value, language: tLang.value }, statement: tText.value });
       toast(t('testimony_recorded'), 'ok');
       show('case', sheet.id);
     } catch (err) { fail(err); }
