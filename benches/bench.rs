@@ -105,8 +105,42 @@ impl Table {
     }
 }
 
-/// Builds a vault of 10,000 small items and 100,000 custody events.
+/// How much data a run uses: the full benchmark under `cargo bench`, a quick
+/// smoke run (same code, small data) under `cargo test`.
+struct Scale {
+    big: u64,
+    files: u64,
+    file_size: u64,
+    items: usize,
+    events: usize,
+}
+
+const FULL: Scale = Scale {
+    big: 1 << 30,
+    files: 1000,
+    file_size: 3_000_000,
+    items: 10_000,
+    events: 100_000,
+};
+const SMOKE: Scale = Scale {
+    big: 8 << 20,
+    files: 10,
+    file_size: 300_000,
+    items: 100,
+    events: 1_000,
+};
+
+fn scale() -> &'static Scale {
+    if std::env::args().any(|a| a == "--bench") {
+        &FULL
+    } else {
+        &SMOKE
+    }
+}
+
+/// Builds a vault of many small items and custody events.
 fn build_small_vault(path: &Path) {
+    let sc = scale();
     let (mut v, _) = Vault::create(path, PASS, "bench").unwrap();
     let words = [
         "detention",
@@ -119,7 +153,7 @@ fn build_small_vault(path: &Path) {
         "border",
     ];
     let mut ids = Vec::new();
-    for i in 0..10_000usize {
+    for i in 0..sc.items {
         let meta = NewItem {
             title: Some(format!(
                 "record {i} {} {}",
@@ -142,7 +176,7 @@ fn build_small_vault(path: &Path) {
     }
     let mut events = v.log(None).unwrap().len();
     let mut i = 0;
-    while events < 100_000 {
+    while events < sc.events {
         v.view(&ids[i % ids.len()]).unwrap();
         events += 1;
         i += 1;
@@ -155,6 +189,7 @@ fn main() {
         build_small_vault(Path::new(&path));
         return;
     }
+    let sc = scale();
     let base = std::env::var_os("CASEFILE_BENCH_DIR").map(PathBuf::from);
     let tmp = match &base {
         Some(b) => tempfile::tempdir_in(b).unwrap(),
@@ -167,6 +202,11 @@ fn main() {
             .output()
             .is_ok_and(|o| o.status.success())
     };
+    if std::ptr::eq(sc, &FULL) {
+        println!("full benchmark");
+    } else {
+        println!("smoke run on small data; the full benchmark: cargo bench --bench bench");
+    }
     println!(
         "Casefile benchmarks in {} ({} cores)",
         dir.display(),
@@ -184,12 +224,21 @@ fn main() {
 
     // Data.
     let big = dir.join("big.bin");
-    let gib = 1u64 << 30;
+    let gib = sc.big;
+    let big_label = if gib >= 1 << 30 {
+        format!("{} GiB", gib >> 30)
+    } else {
+        format!("{} MiB", gib >> 20)
+    };
     write_random(&big, gib, 1);
     let photos = dir.join("photos");
     std::fs::create_dir_all(&photos).unwrap();
-    for i in 0..1000u64 {
-        write_random(&photos.join(format!("IMG_{i:04}.jpg")), 3_000_000, i + 10);
+    for i in 0..sc.files {
+        write_random(
+            &photos.join(format!("IMG_{i:04}.jpg")),
+            sc.file_size,
+            i + 10,
+        );
     }
     let vault = dir.join("vault");
     run(casefile(&vault).arg("init"));
@@ -225,7 +274,7 @@ fn main() {
         };
         std::hint::black_box((h256.finalize(), h512.finalize()));
         t.row(
-            &format!("{name} of 1 GiB, page cache (sha2)"),
+            &format!("{name} of {big_label}, page cache (sha2)"),
             &r,
             "",
             None,
@@ -242,7 +291,7 @@ fn main() {
     std::fs::remove_file(dir.join("copy.bin")).unwrap();
     let ingest = run(casefile(&vault).arg("add").arg(&big));
     t.row(
-        "ingest 1 GiB",
+        &format!("ingest {big_label}"),
         &ingest,
         "cp FILE X && sync",
         Some(&cp),
@@ -258,11 +307,15 @@ fn main() {
     std::fs::remove_dir_all(dir.join("photos-copy")).unwrap();
     let many = run(casefile(&vault).arg("add").arg(&photos));
     t.row(
-        "ingest 1,000 files of 3 MB",
+        &format!(
+            "ingest {} files of {} MB",
+            sc.files,
+            sc.file_size / 1_000_000
+        ),
         &many,
         "cp -r DIR X && sync",
         Some(&cpr),
-        Some(3_000_000_000),
+        Some(sc.files * sc.file_size),
     );
 
     // Extract 1 GiB vs cp.
@@ -286,7 +339,7 @@ fn main() {
         .args(["extract", &big_id, "--out"])
         .arg(&out));
     t.row(
-        "extract 1 GiB",
+        &format!("extract {big_label}"),
         &extract,
         "cp FILE X",
         Some(&cp_plain),
@@ -331,7 +384,7 @@ fn main() {
         None
     };
     t.row(
-        "export 1 GiB case as a sealed bag",
+        &format!("export {big_label} case as a sealed bag"),
         &export,
         "bagit.py (sha256+sha512)",
         bagit.as_ref().map(|b| &b.0),
@@ -364,7 +417,7 @@ fn main() {
         );
     }
 
-    // A vault with 10,000 items and 100,000 custody events, on tmpfs where
+    // A vault of many items and custody events (10,000 and 100,000 in full), on tmpfs where
     // available: these rows measure the log and the index, not the disk.
     let shm = Path::new("/dev/shm");
     let small_tmp = if shm.is_dir() {
@@ -374,12 +427,22 @@ fn main() {
     };
     let small = small_tmp.path().join("vault");
     let me = std::env::current_exe().unwrap();
-    run(Command::new(me).env("CASEFILE_BENCH_BUILD", &small));
+    let mut build = Command::new(me);
+    if std::ptr::eq(sc, &FULL) {
+        build.arg("--bench");
+    }
+    run(build.env("CASEFILE_BENCH_BUILD", &small));
     let logv = run(casefile(&small).args(["log", "verify"]));
-    t.row("log verify, 100,000 events", &logv, "", None, None);
+    t.row(
+        &format!("log verify, {} events", sc.events),
+        &logv,
+        "",
+        None,
+        None,
+    );
     let search = run(casefile(&small).args(["search", "Иванов", "protest"]));
     t.row(
-        "search, 10,000 items (whole command)",
+        &format!("search, {} items (whole command)", sc.items),
         &search,
         "",
         None,
