@@ -7,10 +7,10 @@ mod commands;
 mod error;
 mod state;
 
-fn main() {
-    tauri::Builder::default()
-        .plugin(tauri_plugin_dialog::init())
-        .manage(state::AppState::new())
+/// The app's commands and state on a builder (the real runtime, or the mock one in tests).
+fn app<R: tauri::Runtime>(builder: tauri::Builder<R>, state: state::AppState) -> tauri::Builder<R> {
+    builder
+        .manage(state)
         .invoke_handler(tauri::generate_handler![
             commands::vault::status,
             commands::vault::create_vault,
@@ -33,9 +33,19 @@ fn main() {
             commands::bundles::verify_bundle,
             commands::bundles::import_bundle,
         ])
-        .run(tauri::generate_context!())
-        .unwrap_or_else(|e| {
-            eprintln!("error: cannot start the window: {e}");
-            std::process::exit(1);
-        });
 }
+
+fn main() {
+    app(
+        tauri::Builder::default().plugin(tauri_plugin_dialog::init()),
+        state::AppState::new(),
+    )
+    .run(tauri::generate_context!())
+    .unwrap_or_else(|e| {
+        eprintln!("error: cannot start the window: {e}");
+        std::process::exit(1);
+    });
+}
+
+#[cfg(test)]
+mod tests;

@@ -26,6 +26,11 @@ impl AppState {
             .map(PathBuf::from)
             .or_else(casefile::vault::default_dir)
             .unwrap_or_else(|| PathBuf::from("casefile-vault"));
+        Self::at(dir)
+    }
+
+    /// State for the vault in `dir`.
+    pub fn at(dir: PathBuf) -> Self {
         AppState {
             dir,
             vault: Mutex::new(None),

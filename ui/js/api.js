@@ -23,3 +23,7 @@ export async function pickFiles(directory = false) {
 export async function pickSave(defaultPath) {
   return tauri.dialog.save({ defaultPath });
 }
+
+export async function ask(message) {
+  return tauri.dialog.ask(message, { kind: 'warning' });
+}

@@ -11,11 +11,13 @@ use crate::error::{ApiError, ApiResult};
 
 /// Exports a case as a sealed bundle.
 #[tauri::command]
-pub async fn export_bundle(
-    app: AppHandle,
+#[allow(clippy::too_many_arguments)] // one per field of the export wizard
+pub async fn export_bundle<R: tauri::Runtime>(
+    app: AppHandle<R>,
     case: String,
     out: String,
     zip: bool,
+    items: Vec<String>,
     recipients: Vec<String>,
     prepared_for: Option<String>,
 ) -> ApiResult<Exported> {
@@ -43,11 +45,12 @@ pub async fn export_bundle(
     } else {
         Format::Folder
     };
+    let items = (!items.is_empty()).then_some(items);
     let opts = ExportOptions {
         case,
         out: PathBuf::from(out),
         format,
-        items: None,
+        items,
         recipients,
         prepared_for,
     };
@@ -59,8 +62,8 @@ pub async fn export_bundle(
 
 /// Verifies a bundle (no vault needed).
 #[tauri::command]
-pub async fn verify_bundle(
-    app: AppHandle,
+pub async fn verify_bundle<R: tauri::Runtime>(
+    app: AppHandle<R>,
     path: String,
     identity: Option<String>,
 ) -> ApiResult<Verdict> {
@@ -74,8 +77,8 @@ pub async fn verify_bundle(
 
 /// Verifies and imports a bundle.
 #[tauri::command]
-pub async fn import_bundle(
-    app: AppHandle,
+pub async fn import_bundle<R: tauri::Runtime>(
+    app: AppHandle<R>,
     path: String,
     identity: Option<String>,
 ) -> ApiResult<Imported> {

@@ -10,7 +10,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use tauri::{AppHandle, Emitter, Manager};
+use tauri::{AppHandle, Emitter, Manager, Runtime};
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -24,8 +24,8 @@ struct Progress {
 }
 
 /// Runs long work off the UI thread with progress events and a fresh cancel flag.
-pub async fn long_work<T: Send + 'static>(
-    app: AppHandle,
+pub async fn long_work<R: Runtime, T: Send + 'static>(
+    app: AppHandle<R>,
     op: &'static str,
     total: u64,
     work: impl FnOnce(&AppState, &casefile::Task<'_>) -> ApiResult<T> + Send + 'static,

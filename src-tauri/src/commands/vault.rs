@@ -44,8 +44,8 @@ pub struct Created {
 
 /// Creates the vault and leaves it unlocked.
 #[tauri::command]
-pub async fn create_vault(
-    app: AppHandle,
+pub async fn create_vault<R: tauri::Runtime>(
+    app: AppHandle<R>,
     passphrase: String,
     collector: String,
 ) -> ApiResult<Created> {
@@ -69,7 +69,7 @@ pub async fn create_vault(
 
 /// Unlocks the vault with the passphrase.
 #[tauri::command]
-pub async fn unlock(app: AppHandle, passphrase: String) -> ApiResult<()> {
+pub async fn unlock<R: tauri::Runtime>(app: AppHandle<R>, passphrase: String) -> ApiResult<()> {
     let passphrase = Zeroizing::new(passphrase);
     long_work(app, "unlock", 0, move |state, _| {
         let vault = Vault::open(&state.dir, Secret::Passphrase(&passphrase))?;
@@ -123,7 +123,11 @@ pub async fn item_detail(state: State<'_, AppState>, id: String) -> ApiResult<De
 
 /// Adds files and folders (as dropped or picked), with progress.
 #[tauri::command]
-pub async fn add_files(app: AppHandle, paths: Vec<String>, source: String) -> ApiResult<Vec<Item>> {
+pub async fn add_files<R: tauri::Runtime>(
+    app: AppHandle<R>,
+    paths: Vec<String>,
+    source: String,
+) -> ApiResult<Vec<Item>> {
     let paths: Vec<PathBuf> = paths.into_iter().map(PathBuf::from).collect();
     let (files, _skipped) = casefile::vault::collect_files(&paths)?;
     let total = files

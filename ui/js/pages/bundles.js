@@ -10,6 +10,19 @@ export async function exportPage() {
   const cases = await call('list_cases');
   const caseSel = select(cases.map((c) => [c.id, c.title]), cases[0]?.id);
   const [cF] = field(t('case'), caseSel);
+  // Which items: all linked ones by default; originals or derivatives can be chosen.
+  const itemsBox = h('fieldset', { id: 'export-items' }, h('legend', { 'data-i18n': 'export_items' }));
+  const allItems = await call('list_items');
+  const fillItems = async () => {
+    const sheet = await call('case_sheet', { id: caseSel.value });
+    const linked = new Set(sheet.evidence.map((l) => l.item));
+    const offered = allItems.filter((i) => linked.has(i.id) || (i.parent && linked.has(i.parent)));
+    itemsBox.replaceChildren(h('legend', { text: t('export_items') }), ...offered.map((i) => h('label', { class: 'check' },
+      h('input', { type: 'checkbox', value: i.id, checked: linked.has(i.id) }),
+      h('span', { text: i.parent ? `${i.title} (${t('derived_from')} ${i.parent})` : i.title }))));
+  };
+  caseSel.addEventListener('change', fillItems);
+  if (cases.length) await fillItems();
   const forSel = select([['', t('first_regime')], ...REGIMES.map((r) => [r, t(`regime_${r}`)])], '');
   const [fF] = field(t('prepared_for'), forSel, t('prepared_for_hint'));
   const format = select([['folder', t('format_folder')], ['zip', t('format_zip')]], 'folder');
@@ -19,12 +32,13 @@ export async function exportPage() {
   const choose = h('button', { type: 'button', 'data-i18n': 'choose' });
   choose.addEventListener('click', async () => { const p = await pickSave('bundle'); if (p) out.value = p; });
   const result = h('div', { id: 'export-result', 'aria-live': 'polite' });
-  const form = h('form', { class: 'card', id: 'export-form' }, cF, fF, foF, rF, oF, choose, h('button', { type: 'submit', class: 'primary', 'data-i18n': 'export' }));
+  const form = h('form', { class: 'card', id: 'export-form' }, cF, itemsBox, fF, foF, rF, oF, choose, h('button', { type: 'submit', class: 'primary', 'data-i18n': 'export' }));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     result.replaceChildren();
     try {
-      const done = await withProgress(call('export_bundle', { case: caseSel.value, out: out.value, zip: format.value === 'zip',
+      const items = [...itemsBox.querySelectorAll('input:checked')].map((i) => i.value);
+      const done = await withProgress(call('export_bundle', { case: caseSel.value, out: out.value, zip: format.value === 'zip', items,
         recipients: recipients.value.split(/\s+/).filter(Boolean), preparedFor: forSel.value || null }));
       const verifyAt = format.value === 'folder' && !recipients.value.trim() ? `${done.path}/data/VERIFY.txt` : t('verify_inside');
       result.replaceChildren(h('div', { class: 'card ok' },

@@ -1,6 +1,6 @@
 // Cases: the list, and the case sheet editor (perpetrators, victims and
 // witnesses with consent, incidents, evidence links, testimony, corroboration).
-import { call } from '../api.js';
+import { ask, call } from '../api.js';
 import { h, field, select } from '../dom.js';
 import { t, translate } from '../i18n.js';
 import { fail, show, toast } from '../app.js';
@@ -45,6 +45,13 @@ async function save(sheet, message) {
   } catch (e) { fail(e); }
 }
 
+// A remove button for an entry; asks first, then saves the sheet without it.
+function removeButton(sheet, label, remove) {
+  return h('button', { type: 'button', class: 'ghost small', 'aria-label': `${t('remove')} ${label}`, text: t('remove'), onclick: async () => {
+    if (await ask(t('remove_confirm', { what: label }))) { remove(); save(sheet); }
+  } });
+}
+
 function nextId(prefix, list) {
   let n = 1;
   while (list.some((x) => x.id === `${prefix}${n}`)) n++;
@@ -58,7 +65,8 @@ export async function casePage(id) {
   const itemTitle = (iid) => (items.find((i) => i.id === iid) || { title: iid }).title;
 
   // Perpetrators.
-  const perps = h('ul', { class: 'entries' }, ...sheet.perpetrators.map((p) => h('li', {},
+  const perps = h('ul', { class: 'entries' }, ...sheet.perpetrators.map((p, n) => h('li', {},
+    removeButton(sheet, p.id, () => sheet.perpetrators.splice(n, 1)),
     h('strong', { text: `${p.id} · ${p.names.map((n) => n.value).join(' / ')}` }),
     h('span', { class: 'muted', text: ` ${(p.positions || []).map((x) => [x.title, x.unit].filter(Boolean).join(', ')).join('; ')} ${(p.liability || []).map((l) => t(`liability_${l}`)).join(', ')}` }))));
   const [pnF, pName] = field(t('name_original'), h('input', { type: 'text', id: 'perp-name' }));
@@ -79,7 +87,8 @@ export async function casePage(id) {
   });
 
   // Victims and witnesses.
-  const persons = h('ul', { class: 'entries' }, ...sheet.persons.map((p) => h('li', {},
+  const persons = h('ul', { class: 'entries' }, ...sheet.persons.map((p, n) => h('li', {},
+    removeButton(sheet, p.id, () => sheet.persons.splice(n, 1)),
     h('strong', { text: `${p.id} · ${p.pseudonym}` }), ' ',
     h('span', { class: p.consent.given ? 'ok' : 'warn', text: p.consent.given ? t('consent_for', { uses: p.consent.uses.join(', '), to: p.consent.recipients.join(', ') }) : t('no_consent') }))));
   const [vpF, vPseudo] = field(t('pseudonym'), h('input', { type: 'text', id: 'person-pseudonym' }));
@@ -103,7 +112,8 @@ export async function casePage(id) {
   });
 
   // Incidents.
-  const incidents = h('ul', { class: 'entries' }, ...sheet.incidents.map((i) => h('li', {},
+  const incidents = h('ul', { class: 'entries' }, ...sheet.incidents.map((i, n) => h('li', {},
+    removeButton(sheet, i.id, () => sheet.incidents.splice(n, 1)),
     h('strong', { text: `${i.id} · ${t(`violation_${i.violation}`)} · ${i.start}${i.end ? ` – ${i.end}` : ''}` }),
     h('span', { class: 'muted', text: ` ${i.place.admin || ''} ${(i.perpetrators || []).map((p) => `${p.perpetrator} (${t(`link_${p.link}`)})`).join(', ')}` }))));
   const iViol = select(opts(VIOLATIONS, 'violation_'), 'arbitrary-detention');
@@ -125,7 +135,8 @@ export async function casePage(id) {
   });
 
   // Evidence links.
-  const links = h('ul', { class: 'entries' }, ...sheet.evidence.map((l) => h('li', {},
+  const links = h('ul', { class: 'entries' }, ...sheet.evidence.map((l, n) => h('li', {},
+    removeButton(sheet, itemTitle(l.item), () => sheet.evidence.splice(n, 1)),
     h('strong', { text: itemTitle(l.item) }), h('span', { class: 'muted', text: ` → ${[l.incident, l.party].filter(Boolean).join(' ')} ${l.supports || ''}` }))));
   const lItem = select(items.map((i) => [i.id, i.title]), items[0]?.id);
   const [liF] = field(t('item'), lItem);

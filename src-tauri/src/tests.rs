@@ -1,0 +1,107 @@
+//! The commands through Tauri's IPC with the mock runtime: no window needed.
+//! The window itself is tested end to end in tests/desktop.rs.
+
+use serde_json::{Value, json};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{
+    INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder, mock_context, noop_assets,
+};
+use tauri::webview::InvokeRequest;
+use tauri::{App, WebviewWindow};
+
+fn start(dir: &std::path::Path) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let app = crate::app(
+        mock_builder(),
+        crate::state::AppState::at(dir.to_path_buf()),
+    )
+    .build(mock_context(noop_assets()))
+    .expect("mock app");
+    let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .expect("window");
+    (app, window)
+}
+
+fn call(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    let request = InvokeRequest {
+        cmd: cmd.into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        url: "tauri://localhost".parse().expect("url"),
+        body: InvokeBody::Json(args),
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.to_string(),
+    };
+    get_ipc_response(window, request).map(|b| b.deserialize::<Value>().expect("json"))
+}
+
+#[test]
+fn commands_speak_code_and_message() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("vault");
+    let (_app, w) = start(&dir);
+
+    let status = call(&w, "status", json!({})).expect("status");
+    assert_eq!(status["exists"], false);
+    assert_eq!(status["unlocked"], false);
+
+    let locked = call(&w, "list_items", json!({})).expect_err("locked");
+    assert_eq!(locked["code"], "locked");
+
+    let weak = call(
+        &w,
+        "create_vault",
+        json!({"passphrase": "short", "collector": ""}),
+    )
+    .expect_err("weak");
+    assert_eq!(weak["code"], "weak_passphrase");
+
+    let created = call(
+        &w,
+        "create_vault",
+        json!({"passphrase": "mock runtime passphrase", "collector": "Tester"}),
+    )
+    .expect("created");
+    assert_eq!(created["recovery_code"].as_str().expect("code").len(), 39);
+    assert_eq!(call(&w, "list_items", json!({})).expect("items"), json!([]));
+
+    call(&w, "lock", json!({})).expect("lock");
+    let wrong = call(&w, "unlock", json!({"passphrase": "not it"})).expect_err("wrong");
+    assert_eq!(wrong["code"], "wrong_passphrase");
+    assert!(
+        wrong["message"]
+            .as_str()
+            .expect("message")
+            .contains("wrong passphrase")
+    );
+    call(
+        &w,
+        "unlock",
+        json!({"passphrase": "mock runtime passphrase"}),
+    )
+    .expect("unlock");
+
+    let sheet = call(
+        &w,
+        "new_case",
+        json!({"title": "Mock case", "caseType": "corruption", "regimes": ["other"]}),
+    )
+    .expect("case");
+    let mut bad = sheet.clone();
+    bad["incidents"] = json!([{"id": "I1", "violation": "shouting", "start": "2024"}]);
+    let err = call(&w, "save_case", json!({"sheet": bad})).expect_err("invalid");
+    assert_eq!(err["code"], "invalid_sheet");
+    assert!(
+        err["message"]
+            .as_str()
+            .expect("message")
+            .contains("incidents[0].violation")
+    );
+    let missing = call(
+        &w,
+        "verify_bundle",
+        json!({"path": dir.join("nope").to_str().expect("path"), "identity": null}),
+    )
+    .expect_err("missing");
+    assert_eq!(missing["code"], "invalid");
+}
