@@ -105,6 +105,27 @@ pub enum Command {
     Verify(cli::bundle::VerifyArgs),
     /// Verify a bundle, then add its items with their custody history.
     Import(cli::bundle::ImportArgs),
+    /// Change the passphrase (rewraps one key slot; no data is re-encrypted).
+    Passwd {
+        /// Read the new passphrase from this file (otherwise CASEFILE_NEW_PASSPHRASE or a prompt).
+        #[arg(long, value_name = "FILE")]
+        new_passphrase_file: Option<PathBuf>,
+    },
+    /// Unlock with the recovery code and set a new passphrase.
+    Recovery {
+        /// Read the recovery code from this file (otherwise CASEFILE_RECOVERY_CODE or a prompt).
+        #[arg(long, value_name = "FILE")]
+        recovery_file: Option<PathBuf>,
+        /// Read the new passphrase from this file (otherwise CASEFILE_NEW_PASSPHRASE or a prompt).
+        #[arg(long, value_name = "FILE")]
+        new_passphrase_file: Option<PathBuf>,
+    },
+    /// Destroy every key slot at once (crypto-erase), then remove the vault's files.
+    Wipe {
+        /// Do not ask for confirmation (for scripts).
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 /// `log` subcommands.

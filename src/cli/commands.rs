@@ -4,13 +4,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use casefile::vault::{ItemEdit, NewItem, Secret, collect_files, default_dir};
+use casefile::vault::{ItemEdit, NewItem, Secret, collect_files, default_dir, keys};
 use casefile::{ItemKind, Task, Vault};
 use clap::Args;
 
 use super::errors::IntegrityFailure;
 use super::output;
-use super::secrets::passphrase;
+use super::secrets::{passphrase, secret};
 use crate::{Cli, Command, KeyAction, LogAction};
 
 /// Descriptive fields shared by `add` and `edit`.
@@ -140,6 +140,46 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Export(args) => super::bundle::export(&mut open(&dir, pf)?, args, json),
         Command::Verify(args) => super::bundle::verify(args, json),
         Command::Import(args) => super::bundle::import(&mut open(&dir, pf)?, args, json),
+        Command::Passwd {
+            new_passphrase_file,
+        } => {
+            let old = passphrase(pf, false)?;
+            let new = secret(
+                new_passphrase_file.as_deref(),
+                "CASEFILE_NEW_PASSPHRASE",
+                "New passphrase: ",
+                true,
+            )?;
+            let vault = keys::change_passphrase(&dir, Secret::Passphrase(&old), &new)?;
+            vault.close()?;
+            println!("passphrase changed; the recovery code still works");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Recovery {
+            recovery_file,
+            new_passphrase_file,
+        } => {
+            if !dir.join(casefile::vault::KEYSLOTS_FILE).is_file() {
+                return Err(casefile::VaultError::NoVault(dir).into());
+            }
+            let code = secret(
+                recovery_file.as_deref(),
+                "CASEFILE_RECOVERY_CODE",
+                "Recovery code: ",
+                false,
+            )?;
+            let new = secret(
+                new_passphrase_file.as_deref(),
+                "CASEFILE_NEW_PASSPHRASE",
+                "New passphrase: ",
+                true,
+            )?;
+            let vault = keys::change_passphrase(&dir, Secret::RecoveryCode(&code), &new)?;
+            vault.close()?;
+            println!("vault recovered; it now opens with the new passphrase");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Wipe { yes } => wipe(&dir, yes, json),
         Command::Key {
             action: KeyAction::Show,
         } => {
@@ -291,6 +331,48 @@ fn log_verify(vault: &mut Vault, json: bool) -> anyhow::Result<ExitCode> {
             report.events, report.checkpoints, report.root
         );
         println!("signed by device key {}", vault.device_key().key_id_hex());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn wipe(dir: &Path, yes: bool, json: bool) -> anyhow::Result<ExitCode> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !dir.join(casefile::vault::KEYSLOTS_FILE).is_file() {
+        return Err(casefile::VaultError::NoVault(dir.to_path_buf()).into());
+    }
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            anyhow::bail!(
+                "refusing to wipe without confirmation: run in a terminal, or pass --yes"
+            );
+        }
+        eprint!(
+            "This destroys the vault at {} for good: nothing in it can be recovered, not even with the recovery code.\nType WIPE to confirm: ",
+            dir.display()
+        );
+        std::io::stderr().flush()?;
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer)?;
+        if answer.trim() != "WIPE" {
+            anyhow::bail!("not confirmed; nothing was wiped");
+        }
+    }
+    let done = keys::wipe(dir)?;
+    if json {
+        output::json(&serde_json::json!({
+            "keys_destroyed_ms": done.keys_destroyed_in.as_secs_f64() * 1000.0,
+            "files_removed": done.files_removed,
+        }))?;
+    } else {
+        println!(
+            "key slots destroyed in {:.0} ms: the vault can no longer be decrypted",
+            done.keys_destroyed_in.as_secs_f64() * 1000.0
+        );
+        if !done.files_removed {
+            println!(
+                "some files could not be removed; they are unreadable without the destroyed keys"
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

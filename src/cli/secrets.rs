@@ -46,3 +46,34 @@ pub fn read_secret_file(path: &Path) -> anyhow::Result<Zeroizing<String>> {
     let trimmed = trimmed.strip_suffix('\r').unwrap_or(trimmed);
     Ok(Zeroizing::new(trimmed.to_string()))
 }
+
+/// Reads a secret from a file, else an environment variable, else a prompt
+/// (asked twice when `confirm`).
+pub fn secret(
+    file: Option<&Path>,
+    env: &str,
+    label: &str,
+    confirm: bool,
+) -> anyhow::Result<Zeroizing<String>> {
+    if let Some(path) = file {
+        return read_secret_file(path);
+    }
+    if let Ok(v) = std::env::var(env) {
+        return Ok(Zeroizing::new(v));
+    }
+    let ask = |l: &str| {
+        rpassword::prompt_password(l)
+            .map(Zeroizing::new)
+            .map_err(|_| {
+                anyhow::anyhow!(
+                    "no {}: set {env}, use a file option, or run in a terminal to be asked",
+                    label.trim_end_matches(": ").to_lowercase()
+                )
+            })
+    };
+    let first = ask(label)?;
+    if confirm && *first != *ask(&format!("Repeat {}", label.to_lowercase()))? {
+        bail!("the two entries differ; nothing was changed");
+    }
+    Ok(first)
+}

@@ -5,6 +5,7 @@ mod extract;
 pub(crate) mod index;
 mod ingest;
 mod item;
+pub mod keys;
 mod open;
 
 use std::fs::File;

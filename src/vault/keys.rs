@@ -1,0 +1,120 @@
+//! Changing the passphrase, recovering with the recovery code, and wiping:
+//! all work on the key slots alone, never on the data.
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use zeroize::Zeroizing;
+
+use super::open::MIN_PASSPHRASE_CHARS;
+use super::{BLOBS_DIR, DB_FILE, KEYSLOTS_FILE, Secret, Vault, VaultError};
+use crate::crypto::kdf::KdfParams;
+use crate::crypto::random_bytes;
+use crate::custody::{Action, NewEvent};
+use crate::store::StoreError;
+use crate::store::keyslots::{KeySlots, SlotKind, normalize_recovery_code};
+
+/// Replaces the passphrase slot, unlocking with the old passphrase or the
+/// recovery code; no data is re-encrypted. Returns the vault, open under the
+/// new passphrase, with the change recorded.
+pub fn change_passphrase(dir: &Path, secret: Secret<'_>, new: &str) -> Result<Vault, VaultError> {
+    if new.chars().count() < MIN_PASSPHRASE_CHARS {
+        return Err(VaultError::WeakPassphrase(MIN_PASSPHRASE_CHARS));
+    }
+    let path = dir.join(KEYSLOTS_FILE);
+    if !path.is_file() {
+        return Err(VaultError::NoVault(dir.to_path_buf()));
+    }
+    let mut slots = KeySlots::load(&path)?;
+    let (key, how) = match secret {
+        Secret::Passphrase(p) => (
+            slots
+                .unlock(SlotKind::Passphrase, p.as_bytes())
+                .map_err(|e| match e {
+                    StoreError::WrongSecret => VaultError::WrongPassphrase,
+                    other => other.into(),
+                })?,
+            "passphrase",
+        ),
+        Secret::RecoveryCode(c) => (
+            slots
+                .unlock(SlotKind::Recovery, normalize_recovery_code(c).as_bytes())
+                .map_err(|e| match e {
+                    StoreError::WrongSecret => VaultError::WrongRecoveryCode,
+                    other => other.into(),
+                })?,
+            "recovery code",
+        ),
+    };
+    // Keep the slot's cost if it was raised above the floor.
+    let params = slots
+        .slots
+        .iter()
+        .find(|s| s.kind == SlotKind::Passphrase)
+        .map(|s| s.kdf.params)
+        .filter(|p| p.check().is_ok())
+        .unwrap_or(KdfParams::MINIMUM);
+    slots.set_slot(SlotKind::Passphrase, new.as_bytes(), &key, params)?;
+    slots.save(&path)?;
+    drop(key);
+    let mut vault = Vault::open(dir, Secret::Passphrase(new))?;
+    let actor = vault.actor().to_string();
+    vault.record(
+        NewEvent::vault(Action::KeyChanged, &actor)
+            .with_details(serde_json::json!({ "slot": "passphrase", "unlocked_with": how })),
+    )?;
+    Ok(vault)
+}
+
+/// What a wipe did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Wiped {
+    /// Time until the key slots were destroyed and synced: from then on
+    /// nothing in the folder can be decrypted.
+    pub keys_destroyed_in: Duration,
+    /// Whether every file was then removed as well.
+    pub files_removed: bool,
+}
+
+/// Destroys every key slot (overwritten with random bytes, synced, removed),
+/// then removes the rest of the vault best effort. Needs no passphrase: it
+/// is meant for an emergency.
+pub fn wipe(dir: &Path) -> Result<Wiped, VaultError> {
+    let start = Instant::now();
+    let path = dir.join(KEYSLOTS_FILE);
+    if !path.is_file() {
+        return Err(VaultError::NoVault(dir.to_path_buf()));
+    }
+    let io = |e| VaultError::Store(StoreError::io(&path, e));
+    let len = fs::metadata(&path).map_err(io)?.len() as usize;
+    {
+        let mut f = fs::OpenOptions::new().write(true).open(&path).map_err(io)?;
+        let mut noise = Zeroizing::new(vec![0u8; len.max(4096)]);
+        for chunk in noise.chunks_mut(32) {
+            let r = random_bytes::<32>();
+            chunk.copy_from_slice(&r[..chunk.len()]);
+        }
+        f.write_all(&noise).map_err(io)?;
+        f.sync_all().map_err(io)?;
+    }
+    fs::remove_file(&path).map_err(io)?;
+    crate::store::sync_dir(dir).map_err(io)?;
+    let keys_destroyed_in = start.elapsed();
+    let mut files_removed = true;
+    for name in [DB_FILE, "vault.db-wal", "vault.db-shm", "lock"] {
+        let p = dir.join(name);
+        if p.exists() && fs::remove_file(&p).is_err() {
+            files_removed = false;
+        }
+    }
+    if dir.join(BLOBS_DIR).exists() && fs::remove_dir_all(dir.join(BLOBS_DIR)).is_err() {
+        files_removed = false;
+    }
+    let _ = fs::remove_dir(dir);
+    Ok(Wiped {
+        keys_destroyed_in,
+        files_removed,
+    })
+}

@@ -1,0 +1,152 @@
+//! Changing the passphrase, recovering with the recovery code, and wiping.
+
+mod common;
+
+use common::{Env, PASS, sha256_file, write_data};
+
+fn slots(env: &Env) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(env.vault.join("keyslots.json")).unwrap())
+        .unwrap()
+}
+
+fn slot<'a>(v: &'a serde_json::Value, kind: &str) -> &'a serde_json::Value {
+    v["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == kind)
+        .unwrap()
+}
+
+#[test]
+fn passwd_rewraps_one_slot_and_keeps_the_data() {
+    let env = Env::init();
+    let f = env.path("a.bin");
+    write_data(&f, 300_000, 3);
+    let id = env.json(&["add", f.to_str().unwrap()])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let before = slots(&env);
+    let out = env
+        .cmd(&["passwd"])
+        .env("CASEFILE_NEW_PASSPHRASE", "a brand new passphrase")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = slots(&env);
+    assert_ne!(slot(&before, "passphrase"), slot(&after, "passphrase"));
+    assert_eq!(
+        slot(&before, "recovery"),
+        slot(&after, "recovery"),
+        "the recovery slot must not change"
+    );
+    // The old passphrase no longer opens it; the new one does, and the data is intact.
+    let err = env.fails(&["list"], 2);
+    assert!(err.contains("wrong passphrase"), "{err}");
+    let new = |args: &[&str]| {
+        env.cmd(args)
+            .env("CASEFILE_PASSPHRASE", "a brand new passphrase")
+            .output()
+            .unwrap()
+    };
+    let out_file = env.path("a.out");
+    assert!(
+        new(&["extract", &id, "--out", out_file.to_str().unwrap()])
+            .status
+            .success()
+    );
+    assert_eq!(sha256_file(&out_file), sha256_file(&f));
+    let log: serde_json::Value = serde_json::from_slice(&new(&["--json", "log"]).stdout).unwrap();
+    assert!(
+        log.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "key_changed")
+    );
+    assert!(new(&["log", "verify"]).status.success());
+    // A weak new passphrase is refused and changes nothing.
+    let snapshot = slots(&env);
+    let out = env
+        .cmd(&["passwd"])
+        .env("CASEFILE_PASSPHRASE", "a brand new passphrase")
+        .env("CASEFILE_NEW_PASSPHRASE", "short")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(slots(&env), snapshot);
+}
+
+#[test]
+fn recovery_code_sets_a_new_passphrase() {
+    let env = Env::new();
+    let code = env.json(&["init"])["recovery_code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let out = env
+        .cmd(&["recovery"])
+        .env(
+            "CASEFILE_RECOVERY_CODE",
+            "0000-0000-0000-0000-0000-0000-0000-0000",
+        )
+        .env("CASEFILE_NEW_PASSPHRASE", "after the border")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("wrong recovery code"));
+    let out = env
+        .cmd(&["recovery"])
+        .env("CASEFILE_RECOVERY_CODE", code.to_lowercase())
+        .env("CASEFILE_NEW_PASSPHRASE", "after the border")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        env.cmd(&["list"])
+            .env("CASEFILE_PASSPHRASE", "after the border")
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    env.fails(&["list"], 2);
+}
+
+#[test]
+fn wipe_destroys_the_keys_of_a_large_vault_at_once() {
+    let env = Env::init();
+    let big = env.path("big.bin");
+    write_data(&big, 1 << 30, 5);
+    env.ok(&["add", big.to_str().unwrap()]);
+    std::fs::remove_file(&big).unwrap();
+    assert!(env.json(&["key", "show"])["key_id"].is_string());
+
+    // Not on a terminal and without --yes: refused, nothing touched.
+    let out = env
+        .cmd(&["wipe"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(env.vault.join("keyslots.json").is_file());
+
+    let done = env.json(&["wipe", "--yes"]);
+    let ms = done["keys_destroyed_ms"].as_f64().unwrap();
+    println!("key slots of a 1 GiB vault destroyed in {ms:.1} ms");
+    assert_eq!(done["files_removed"], true);
+    assert!(!env.vault.exists(), "the vault folder is still there");
+    // Neither the passphrase nor anything else opens it now.
+    let err = env.fails(&["list"], 2);
+    assert!(err.contains("no vault"), "{err}");
+    let opened = casefile::Vault::open(&env.vault, casefile::vault::Secret::Passphrase(PASS));
+    assert!(opened.is_err());
+}
