@@ -160,7 +160,7 @@ th{{background:#eef1f5}}code{{font-size:.8rem;word-break:break-all}}.meta{{color
         let supports: Vec<String> = s
             .evidence
             .iter()
-            .filter(|l| l.item == it.id)
+            .filter(|l| l.item == it.item.id)
             .map(|l| {
                 let target = [l.incident.as_deref(), l.party.as_deref()]
                     .into_iter()
@@ -174,10 +174,10 @@ th{{background:#eef1f5}}code{{font-size:.8rem;word-break:break-all}}.meta{{color
             h,
             "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
             esc(&it.path),
-            esc(&it.title),
-            it.kind,
-            it.size,
-            it.sha256,
+            esc(&it.item.title),
+            it.item.kind,
+            it.item.size,
+            it.item.sha256,
             supports.join("<br>")
         );
     }
@@ -300,7 +300,7 @@ I, [FULL NAME], declare:
         title = c.sheet.title,
     );
     for it in c.items {
-        let _ = writeln!(t, "   {:<48}  {}", it.path, it.sha256);
+        let _ = writeln!(t, "   {:<48}  {}", it.path, it.item.sha256);
     }
     t.push_str(
         "

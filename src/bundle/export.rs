@@ -24,7 +24,7 @@ use crate::custody::log::{self, Signing};
 use crate::custody::merkle::inclusion_proof;
 use crate::custody::{Action, NewEvent};
 use crate::pipeline::{BackgroundFlush, Prefetch};
-use crate::{Item, ItemKind, Task, Vault};
+use crate::{Item, Task, Vault};
 
 /// How the bag is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,45 +53,14 @@ pub struct ExportOptions {
     pub prepared_for: Option<Regime>,
 }
 
-/// An exported item as `case.json` lists it.
+/// An exported item as `case.json` lists it: the item's record and its path in the bag.
 #[derive(Debug, Clone, Serialize)]
 pub struct BundleItem {
-    /// Item id.
-    pub id: String,
     /// Path in the bag.
     pub path: String,
-    /// Title.
-    pub title: String,
-    /// Kind.
-    pub kind: ItemKind,
-    /// MIME type.
-    pub mime: String,
-    /// Size.
-    pub size: u64,
-    /// SHA-256.
-    pub sha256: String,
-    /// SHA-512.
-    pub sha512: String,
-    /// Original file name.
-    pub original_name: String,
-    /// When it entered the sender's vault.
-    pub ingested_at: String,
-    /// Capture time, if known.
-    pub captured_at: Option<String>,
-    /// Collector.
-    pub collector: String,
-    /// Source.
-    pub source: String,
-    /// Acquisition method.
-    pub method: String,
-    /// Language.
-    pub language: String,
-    /// Notes.
-    pub notes: String,
-    /// Parent item, for derivatives.
-    pub parent: Option<String>,
-    /// How it was derived.
-    pub derivation: Option<serde_json::Value>,
+    /// The item as the vault records it.
+    #[serde(flatten)]
+    pub item: Item,
 }
 
 /// What an export produced.
@@ -446,39 +415,24 @@ pub fn export(
 
     let bundle_items: Vec<BundleItem> = items
         .iter()
-        .map(|it| BundleItem {
-            id: it.id.clone(),
-            path: format!("data/evidence/{}-{}", it.id, safe_name(&it.original_name)),
-            title: it.title.clone(),
-            kind: it.kind,
-            mime: it.mime.clone(),
-            size: it.size,
-            sha256: it.sha256.clone(),
-            sha512: it.sha512.clone(),
-            original_name: it.original_name.clone(),
-            ingested_at: it.ingested_at.clone(),
-            captured_at: it.captured_at.clone(),
-            collector: it.collector.clone(),
-            source: it.source.clone(),
-            method: it.method.clone(),
-            language: it.language.clone(),
-            notes: it.notes.clone(),
-            parent: it.parent.clone(),
-            derivation: it.derivation.clone(),
-        })
-        .map(|mut b| {
-            let mut v = serde_json::to_value(&b).unwrap_or_default();
+        .map(|it| {
+            let mut item = it.clone();
+            // Free text may name a withheld person.
+            let mut v = serde_json::to_value(&item).unwrap_or_default();
             scrub(&mut v, &pseudonyms);
             for (field, text) in [
-                ("title", &mut b.title),
-                ("notes", &mut b.notes),
-                ("source", &mut b.source),
+                ("title", &mut item.title),
+                ("notes", &mut item.notes),
+                ("source", &mut item.source),
             ] {
                 if let Some(clean) = v[field].as_str() {
                     *text = clean.to_string();
                 }
             }
-            b
+            BundleItem {
+                path: format!("data/evidence/{}-{}", it.id, safe_name(&it.original_name)),
+                item,
+            }
         })
         .collect();
     let ctx = Context {
@@ -520,7 +474,14 @@ pub fn export(
     // Manifests from known hashes: evidence from the vault, documents computed here.
     let mut payload: Vec<(String, String, String, u64)> = bundle_items
         .iter()
-        .map(|b| (b.path.clone(), b.sha256.clone(), b.sha512.clone(), b.size))
+        .map(|b| {
+            (
+                b.path.clone(),
+                b.item.sha256.clone(),
+                b.item.sha512.clone(),
+                b.item.size,
+            )
+        })
         .collect();
     for (path, text) in &docs {
         payload.push((
