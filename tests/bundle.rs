@@ -467,24 +467,9 @@ fn edit_lines(bag: &Path, f: impl Fn(&mut Vec<String>)) {
 fn round_trip_into_a_second_vault_keeps_bytes_and_history() {
     let (a, case) = demo();
     let bag = export(&a, &case, "bundle.zip", &["--zip"]);
-    let b = Env::new();
-    b.cmd(&["init", "--collector", "Receiving Office"])
-        .env("CASEFILE_PASSPHRASE", "a different passphrase")
-        .output()
-        .unwrap();
-    let run_b = |args: &[&str]| {
-        let out = b
-            .cmd(args)
-            .env("CASEFILE_PASSPHRASE", "a different passphrase")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    };
+    let b = Env::with_passphrase("a different passphrase");
+    b.ok(&["init", "--collector", "Receiving Office"]);
+    let run_b = |args: &[&str]| b.ok(args);
     let imported: Value =
         serde_json::from_str(&run_b(&["--json", "import", bag.to_str().unwrap()])).unwrap();
     assert_eq!(imported["sealed"], true);
@@ -513,11 +498,7 @@ fn round_trip_into_a_second_vault_keeps_bytes_and_history() {
     assert_eq!(sheet["perpetrators"].as_array().unwrap().len(), 2);
     run_b(&["log", "verify"]);
     // Importing the same bundle twice is refused, and writes nothing.
-    let out = b
-        .cmd(&["import", bag.to_str().unwrap()])
-        .env("CASEFILE_PASSPHRASE", "a different passphrase")
-        .output()
-        .unwrap();
+    let out = b.run(&["import", bag.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("already in this vault"));
 }

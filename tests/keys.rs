@@ -48,12 +48,8 @@ fn passwd_rewraps_one_slot_and_keeps_the_data() {
     // The old passphrase no longer opens it; the new one does, and the data is intact.
     let err = env.fails(&["list"], 2);
     assert!(err.contains("wrong passphrase"), "{err}");
-    let new = |args: &[&str]| {
-        env.cmd(args)
-            .env("CASEFILE_PASSPHRASE", "a brand new passphrase")
-            .output()
-            .unwrap()
-    };
+    env.set_passphrase("a brand new passphrase");
+    let new = |args: &[&str]| env.run(args);
     let out_file = env.path("a.out");
     assert!(
         new(&["extract", &id, "--out", out_file.to_str().unwrap()])
@@ -73,7 +69,6 @@ fn passwd_rewraps_one_slot_and_keeps_the_data() {
     let snapshot = slots(&env);
     let out = env
         .cmd(&["passwd"])
-        .env("CASEFILE_PASSPHRASE", "a brand new passphrase")
         .env("CASEFILE_NEW_PASSPHRASE", "short")
         .output()
         .unwrap();

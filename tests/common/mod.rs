@@ -9,10 +9,12 @@ use sha2::{Digest, Sha256};
 /// The passphrase every test vault uses.
 pub const PASS: &str = "test passphrase 4 casefile";
 
-/// A temporary folder with a vault path inside it.
+/// A temporary folder with a vault path inside it, and the passphrase
+/// commands are run with.
 pub struct Env {
     pub tmp: tempfile::TempDir,
     pub vault: PathBuf,
+    pass: std::cell::RefCell<String>,
 }
 
 impl Env {
@@ -20,7 +22,23 @@ impl Env {
     pub fn new() -> Self {
         let tmp = tempfile::tempdir().expect("temp dir");
         let vault = tmp.path().join("vault");
-        Env { tmp, vault }
+        Env {
+            tmp,
+            vault,
+            pass: std::cell::RefCell::new(PASS.to_string()),
+        }
+    }
+
+    /// A folder with no vault yet, whose commands use `pass`.
+    pub fn with_passphrase(pass: &str) -> Self {
+        let env = Self::new();
+        env.set_passphrase(pass);
+        env
+    }
+
+    /// Uses `pass` for the commands that follow.
+    pub fn set_passphrase(&self, pass: &str) {
+        *self.pass.borrow_mut() = pass.to_string();
     }
 
     /// A folder with an initialised vault.
@@ -39,7 +57,7 @@ impl Env {
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_casefile"));
         c.arg("--vault").arg(&self.vault).args(args);
-        c.env("CASEFILE_PASSPHRASE", PASS);
+        c.env("CASEFILE_PASSPHRASE", self.pass.borrow().as_str());
         c.env_remove("CASEFILE_VAULT");
         c
     }
