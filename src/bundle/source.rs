@@ -202,6 +202,25 @@ impl Guard {
         Ok(rest)
     }
 
+    /// Checks an archive entry's name and size, then hands exactly its
+    /// declared bytes to `visit`.
+    fn visit(
+        &mut self,
+        raw: &str,
+        size: u64,
+        entry: impl Read,
+        visit: &mut Visitor<'_>,
+    ) -> Result<(), BundleError> {
+        let name = self.name(raw)?;
+        self.size(&name, size)?;
+        let mut exact = Exact {
+            inner: entry,
+            left: size,
+            name: name.clone(),
+        };
+        visit(&name, size, &mut exact)
+    }
+
     fn admit(&mut self, name: &str) -> Result<(), BundleError> {
         if self.seen.len() >= self.limits.max_entries {
             return Err(BundleError::Unsafe(format!(
@@ -364,9 +383,7 @@ fn walk_zip(path: &Path, guard: &mut Guard, visit: &mut Visitor<'_>) -> Result<(
                 "{raw:?} is a link or special file"
             )));
         }
-        let name = guard.name(&raw)?;
         let size = entry.size();
-        guard.size(&name, size)?;
         if size > (1 << 20)
             && entry
                 .compressed_size()
@@ -374,16 +391,11 @@ fn walk_zip(path: &Path, guard: &mut Guard, visit: &mut Visitor<'_>) -> Result<(
                 < size
         {
             return Err(BundleError::Unsafe(format!(
-                "{name:?} expands more than {}:1 (a zip bomb)",
+                "{raw:?} expands more than {}:1 (a zip bomb)",
                 guard.limits.max_ratio
             )));
         }
-        let mut exact = Exact {
-            inner: entry,
-            left: size,
-            name: name.clone(),
-        };
-        visit(&name, size, &mut exact)?;
+        guard.visit(&raw, size, entry, visit)?;
     }
     Ok(())
 }
@@ -413,15 +425,8 @@ fn walk_tar(
                 )));
             }
         }
-        let name = guard.name(&raw)?;
         let size = entry.size();
-        guard.size(&name, size)?;
-        let mut exact = Exact {
-            inner: entry,
-            left: size,
-            name: name.clone(),
-        };
-        visit(&name, size, &mut exact)?;
+        guard.visit(&raw, size, entry, visit)?;
     }
     Ok(())
 }
