@@ -10,7 +10,7 @@ use clap::Args;
 
 use super::errors::IntegrityFailure;
 use super::output;
-use super::secrets::{passphrase, secret};
+use super::secrets::{new_passphrase, passphrase, secret};
 use crate::{Cli, Command, KeyAction, LogAction};
 
 /// Descriptive fields shared by `add` and `edit`.
@@ -144,12 +144,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             new_passphrase_file,
         } => {
             let old = passphrase(pf, false)?;
-            let new = secret(
-                new_passphrase_file.as_deref(),
-                "CASEFILE_NEW_PASSPHRASE",
-                "New passphrase: ",
-                true,
-            )?;
+            let new = new_passphrase(new_passphrase_file.as_deref())?;
             let vault = keys::change_passphrase(&dir, Secret::Passphrase(&old), &new)?;
             vault.close()?;
             println!("passphrase changed; the recovery code still works");
@@ -168,12 +163,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "Recovery code: ",
                 false,
             )?;
-            let new = secret(
-                new_passphrase_file.as_deref(),
-                "CASEFILE_NEW_PASSPHRASE",
-                "New passphrase: ",
-                true,
-            )?;
+            let new = new_passphrase(new_passphrase_file.as_deref())?;
             let vault = keys::change_passphrase(&dir, Secret::RecoveryCode(&code), &new)?;
             vault.close()?;
             println!("vault recovered; it now opens with the new passphrase");

@@ -6,34 +6,14 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use zeroize::Zeroizing;
 
-const ENV: &str = "CASEFILE_PASSPHRASE";
-
 /// Reads the passphrase; with `confirm`, a prompt asks twice.
 pub fn passphrase(file: Option<&Path>, confirm: bool) -> anyhow::Result<Zeroizing<String>> {
-    if let Some(path) = file {
-        return read_secret_file(path);
-    }
-    if let Ok(p) = std::env::var(ENV) {
-        return Ok(Zeroizing::new(p));
-    }
-    let first = prompt("Passphrase: ")?;
-    if confirm {
-        let again = prompt("Repeat passphrase: ")?;
-        if *first != *again {
-            bail!("the two passphrases differ; nothing was created");
-        }
-    }
-    Ok(first)
+    secret(file, "CASEFILE_PASSPHRASE", "Passphrase: ", confirm)
 }
 
-fn prompt(label: &str) -> anyhow::Result<Zeroizing<String>> {
-    rpassword::prompt_password(label)
-        .map(Zeroizing::new)
-        .map_err(|_| {
-            anyhow::anyhow!(
-                "no passphrase: set {ENV}, use --passphrase-file, or run in a terminal to be asked"
-            )
-        })
+/// Reads a new passphrase (file, CASEFILE_NEW_PASSPHRASE, or asked twice).
+pub fn new_passphrase(file: Option<&Path>) -> anyhow::Result<Zeroizing<String>> {
+    secret(file, "CASEFILE_NEW_PASSPHRASE", "New passphrase: ", true)
 }
 
 /// Reads a secret from a file, dropping one trailing newline.
