@@ -159,6 +159,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let code = secret(
                 recovery_file.as_deref(),
+                "--recovery-file",
                 "CASEFILE_RECOVERY_CODE",
                 "Recovery code: ",
                 false,

@@ -8,12 +8,24 @@ use zeroize::Zeroizing;
 
 /// Reads the passphrase; with `confirm`, a prompt asks twice.
 pub fn passphrase(file: Option<&Path>, confirm: bool) -> anyhow::Result<Zeroizing<String>> {
-    secret(file, "CASEFILE_PASSPHRASE", "Passphrase: ", confirm)
+    secret(
+        file,
+        "--passphrase-file",
+        "CASEFILE_PASSPHRASE",
+        "Passphrase: ",
+        confirm,
+    )
 }
 
 /// Reads a new passphrase (file, CASEFILE_NEW_PASSPHRASE, or asked twice).
 pub fn new_passphrase(file: Option<&Path>) -> anyhow::Result<Zeroizing<String>> {
-    secret(file, "CASEFILE_NEW_PASSPHRASE", "New passphrase: ", true)
+    secret(
+        file,
+        "--new-passphrase-file",
+        "CASEFILE_NEW_PASSPHRASE",
+        "New passphrase: ",
+        true,
+    )
 }
 
 /// Reads a secret from a file, dropping one trailing newline.
@@ -31,6 +43,7 @@ pub fn read_secret_file(path: &Path) -> anyhow::Result<Zeroizing<String>> {
 /// (asked twice when `confirm`).
 pub fn secret(
     file: Option<&Path>,
+    option: &str,
     env: &str,
     label: &str,
     confirm: bool,
@@ -46,7 +59,7 @@ pub fn secret(
             .map(Zeroizing::new)
             .map_err(|_| {
                 anyhow::anyhow!(
-                    "no {}: set {env}, use a file option, or run in a terminal to be asked",
+                    "no {}: set {env}, use {option}, or run in a terminal to be asked",
                     label.trim_end_matches(": ").to_lowercase()
                 )
             })
