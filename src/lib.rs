@@ -16,6 +16,7 @@ pub mod case;
 pub mod crypto;
 pub mod custody;
 pub mod demo;
+pub mod media;
 pub mod pipeline;
 pub mod search;
 pub mod store;

@@ -91,6 +91,8 @@ pub enum Command {
     Testimony(cli::case::TestimonyArgs),
     /// Make a linked derivative of an item: a translation, correction or transcript.
     Derive(cli::case::DeriveArgs),
+    /// Make a redacted copy of a photo: metadata stripped, regions blacked out or blurred.
+    Redact(cli::media::RedactArgs),
     /// Full-text search over titles, notes, names, narratives and testimony, any script.
     Search {
         /// Words to find (all must match; each also matches as a prefix).

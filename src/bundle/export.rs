@@ -51,6 +51,8 @@ pub struct ExportOptions {
     pub recipients: Vec<age::x25519::Recipient>,
     /// The regime or mechanism receiving it (default: the case's first).
     pub prepared_for: Option<Regime>,
+    /// Send each item's latest redacted copy in place of the item, where one exists.
+    pub prefer_redacted: bool,
 }
 
 /// An exported item as `case.json` lists it: the item's record and its path in the bag.
@@ -342,6 +344,15 @@ pub fn export(
                 }
             }
         }
+    }
+    if opts.prefer_redacted {
+        for id in ids.iter_mut() {
+            if let Some(copy) = vault.latest_redaction(id)? {
+                *id = copy;
+            }
+        }
+        let mut seen = BTreeSet::new();
+        ids.retain(|i| seen.insert(i.clone()));
     }
     if ids.is_empty() {
         return Err(BundleError::Input(format!(

@@ -30,6 +30,9 @@ pub struct ExportArgs {
     /// Encrypt to this age recipient (age1...); repeatable. Writes a .tar.age.
     #[arg(long = "to", value_name = "AGE_RECIPIENT")]
     to: Vec<String>,
+    /// Send each item's latest redacted copy (made with `redact`) instead of the item.
+    #[arg(long)]
+    redacted: bool,
     /// The regime or mechanism it is for (default: the case's first);
     /// persons whose consent does not cover it are left out.
     #[arg(long = "for", value_name = "REGIME")]
@@ -101,6 +104,7 @@ pub fn export(vault: &mut Vault, a: ExportArgs, json: bool) -> anyhow::Result<Ex
         items: a.items,
         recipients,
         prepared_for: a.prepared_for,
+        prefer_redacted: a.redacted,
     };
     let done = bundle::export(vault, &opts, &Task::none().with_progress(&advance))?;
     bar.finish_and_clear();

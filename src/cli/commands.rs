@@ -69,10 +69,16 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Show { id } => {
             let mut vault = open(&dir, pf)?;
             let item = vault.view(&id)?;
+            let media = vault.media(&item.id)?;
             if json {
-                output::json(&item)?
+                let mut value = serde_json::to_value(&item)?;
+                value["media"] = serde_json::to_value(&media)?;
+                output::json(&value)?
             } else {
-                output::item_detail(&item)
+                output::item_detail(&item);
+                if let Some(info) = &media {
+                    super::media::detail(info);
+                }
             }
             vault.close()?;
             Ok(ExitCode::SUCCESS)
@@ -133,6 +139,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Case { action } => super::case::run(&mut open(&dir, pf)?, action, json),
         Command::Testimony(args) => super::case::testimony(&mut open(&dir, pf)?, args, json),
         Command::Derive(args) => super::case::derive(&mut open(&dir, pf)?, args, json),
+        Command::Redact(args) => super::media::redact(&mut open(&dir, pf)?, args, json),
         Command::Search { query } => {
             super::case::search(&mut open(&dir, pf)?, &query.join(" "), json)
         }

@@ -4,5 +4,6 @@ pub mod bundle;
 pub mod case;
 pub mod commands;
 pub mod errors;
+pub mod media;
 pub mod output;
 pub mod secrets;

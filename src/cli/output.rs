@@ -57,7 +57,10 @@ pub fn item_detail(it: &Item) {
         ("sha256", it.sha256.clone()),
         ("sha512", it.sha512.clone()),
         ("ingested", it.ingested_at.clone()),
-        ("captured", it.captured_at.clone().unwrap_or_default()),
+        (
+            "captured (stated)",
+            it.captured_at.clone().unwrap_or_default(),
+        ),
         ("collector", it.collector.clone()),
         ("source", it.source.clone()),
         ("method", it.method.clone()),
@@ -67,7 +70,7 @@ pub fn item_detail(it: &Item) {
         ("derived from", it.parent.clone().unwrap_or_default()),
     ];
     for (k, v) in rows.iter().filter(|(_, v)| !v.is_empty()) {
-        println!("{k:>14}: {v}");
+        println!("{k:>17}: {v}");
     }
 }
 

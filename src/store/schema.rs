@@ -100,4 +100,12 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX received_by_item ON received_events(item);
     "#,
+    // 4: facts read from each file's own metadata, and thumbnails.
+    r#"
+    CREATE TABLE media (
+        item      TEXT PRIMARY KEY REFERENCES items(id),
+        info      TEXT NOT NULL,
+        thumbnail BLOB
+    ) STRICT;
+    "#,
 ];

@@ -69,6 +69,9 @@ pub enum VaultError {
     /// A value given by the user is not acceptable.
     #[error("{0}")]
     Invalid(String),
+    /// A picture could not be decoded, redacted or encoded.
+    #[error(transparent)]
+    Media(#[from] crate::media::MediaError),
     /// The storage layer failed.
     #[error(transparent)]
     Store(#[from] StoreError),

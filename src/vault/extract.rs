@@ -1,7 +1,7 @@
 //! Writing an item's original bytes out, decrypted and checked against its hash.
 
-use std::fs::{self, OpenOptions};
-use std::io::{Read, Write};
+use std::fs::{self, File, OpenOptions};
+use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -15,21 +15,34 @@ impl Vault {
     /// A reader over an item's decrypted original bytes (authenticated chunk by chunk).
     pub fn open_item(&self, id: &str) -> Result<(Item, impl Read + Send + use<>), VaultError> {
         let item = self.item(id)?;
+        let reader = self.blob_reader(&item)?;
+        Ok((item, reader))
+    }
+
+    /// Like [`Vault::open_item`], starting `offset` bytes in: for serving a
+    /// range of a recording without decrypting what comes before it.
+    pub fn open_item_at(
+        &self,
+        id: &str,
+        offset: u64,
+    ) -> Result<(Item, impl Read + Send + use<>), VaultError> {
+        let item = self.item(id)?;
+        let mut reader = self.blob_reader(&item)?;
+        reader
+            .seek_to(offset, item.size)
+            .map_err(|e| damaged(&item, &e))?;
+        Ok((item, reader))
+    }
+
+    fn blob_reader(&self, item: &Item) -> Result<DecryptReader<BufReader<File>>, VaultError> {
         let blob: String =
             self.conn
                 .query_row("SELECT blob FROM items WHERE id = ?1", [&item.id], |r| {
                     r.get(0)
                 })?;
         let file = self.blobs.open(&blob)?;
-        let reader = DecryptReader::new(
-            &self.blob_key,
-            std::io::BufReader::with_capacity(256 * 1024, file),
-        )
-        .map_err(|e| VaultError::Damaged {
-            id: item.id.clone(),
-            why: format!("its encrypted file cannot be read ({e})"),
-        })?;
-        Ok((item, reader))
+        DecryptReader::new(&self.blob_key, BufReader::with_capacity(256 * 1024, file))
+            .map_err(|e| damaged(item, &e))
     }
 
     /// Writes an item's original bytes to `out` (which must not exist), checks
@@ -106,4 +119,11 @@ fn copy_checked(
     }
     file.sync_all().map_err(write_err)?;
     Ok(())
+}
+
+fn damaged(item: &Item, e: &std::io::Error) -> VaultError {
+    VaultError::Damaged {
+        id: item.id.clone(),
+        why: format!("its encrypted file cannot be read ({e})"),
+    }
 }

@@ -20,6 +20,7 @@ use crate::Task;
 use crate::crypto::hash::Fingerprint;
 use crate::crypto::stream::{EncryptWriter, read_full};
 use crate::custody::{self, Action, NewEvent};
+use crate::media::{self, Analysis};
 use crate::pipeline::{BackgroundFlush, SyncQueue};
 use crate::store::blobs::PendingBlob;
 
@@ -119,6 +120,7 @@ fn nonempty(value: &Option<String>) -> Option<&str> {
 /// disappears unless committed with [`Vault::commit_staged`].
 pub struct Staged {
     streamed: Streamed,
+    media: Option<Analysis>,
 }
 
 impl Staged {
@@ -249,7 +251,13 @@ impl Vault {
             .unwrap_or_default();
         let item = self.describe(&streamed, &name, meta, None, None);
         let event = added_event(&item);
-        Ok((Staged { streamed }, item, event))
+        let media = media::wanted(&item.mime)
+            .then(|| File::open(path).ok())
+            .flatten()
+            .map(|mut f| {
+                media::analyze(&item.mime, item.size, &mut std::io::BufReader::new(&mut f))
+            });
+        Ok((Staged { streamed, media }, item, event))
     }
 
     /// The item a stream will become.
@@ -329,6 +337,7 @@ impl Vault {
     ) -> Result<Staged, VaultError> {
         Ok(Staged {
             streamed: self.stream_in(reader, Path::new(name), task)?,
+            media: None,
         })
     }
 
@@ -349,15 +358,22 @@ impl Vault {
                 });
             }
         }
-        let (blobs, items): (Vec<_>, Vec<_>) = staged
-            .into_iter()
-            .map(|(s, i)| (s.streamed.blob, i))
-            .unzip();
+        let mut blobs = Vec::with_capacity(staged.len());
+        let mut items = Vec::with_capacity(staged.len());
+        let mut analyses = Vec::with_capacity(staged.len());
+        for (s, item) in staged {
+            blobs.push(s.streamed.blob);
+            items.push(item);
+            analyses.push(s.media);
+        }
         let names = self.blobs.commit_all(blobs)?;
         let result = self.transact(|tx| {
-            for (item, blob) in items.iter().zip(&names) {
+            for ((item, blob), analysis) in items.iter().zip(&names).zip(&analyses) {
                 insert_item(tx, item, blob)?;
                 super::index::put_item(tx, item)?;
+                if let Some(a) = analysis {
+                    super::media::put(tx, &item.id, a)?;
+                }
             }
             extra(tx)?;
             Ok(((), events))
@@ -368,7 +384,7 @@ impl Vault {
         result
     }
 
-    fn ingest_bytes(
+    pub(super) fn ingest_bytes(
         &mut self,
         name: &str,
         data: &[u8],
@@ -378,7 +394,9 @@ impl Vault {
     ) -> Result<Item, VaultError> {
         let mut reader = data;
         let streamed = self.stream_in(&mut reader, Path::new(name), &Task::none())?;
-        self.commit_streamed(streamed, name, meta, origin, text)
+        let mime = detect_mime(&streamed.head);
+        let analysis = media::wanted(&mime).then(|| media::analyze_bytes(&mime, data));
+        self.commit_streamed(streamed, name, meta, origin, text, analysis)
     }
 
     fn commit_streamed(
@@ -388,6 +406,7 @@ impl Vault {
         meta: &NewItem,
         origin: Origin<'_>,
         text: Option<&str>,
+        analysis: Option<Analysis>,
     ) -> Result<Item, VaultError> {
         let (parent, derivation) = match &origin {
             Origin::Added => (None, None),
@@ -413,6 +432,9 @@ impl Vault {
             super::index::put_item(tx, &item)?;
             if let Some(text) = text {
                 super::index::put(tx, "text", &item.id, &item.title, text)?;
+            }
+            if let Some(a) = &analysis {
+                super::media::put(tx, &item.id, a)?;
             }
             Ok(((), vec![event]))
         });

@@ -6,6 +6,7 @@ pub(crate) mod index;
 mod ingest;
 mod item;
 pub mod keys;
+mod media;
 mod open;
 
 use std::fs::File;

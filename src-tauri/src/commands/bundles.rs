@@ -20,6 +20,7 @@ pub async fn export_bundle<R: tauri::Runtime>(
     items: Vec<String>,
     recipients: Vec<String>,
     prepared_for: Option<String>,
+    prefer_redacted: Option<bool>,
 ) -> ApiResult<Exported> {
     let recipients = recipients
         .iter()
@@ -53,6 +54,7 @@ pub async fn export_bundle<R: tauri::Runtime>(
         items,
         recipients,
         prepared_for,
+        prefer_redacted: prefer_redacted.unwrap_or(false),
     };
     long_work(app, "export", 0, move |state, task| {
         state.with(|v| Ok(bundle::export(v, &opts, task)?))

@@ -1,0 +1,111 @@
+//! `redact` and the media facts shown by `show`.
+
+use std::process::ExitCode;
+
+use casefile::Vault;
+use casefile::media::{MediaInfo, Redaction, Region};
+use casefile::vault::NewItem;
+use clap::Args;
+
+use super::output;
+
+/// Arguments of `redact`.
+#[derive(Args)]
+pub struct RedactArgs {
+    /// Item id (a photo) or a unique prefix of it.
+    id: String,
+    /// Drop all metadata (always done: the copy is re-encoded from its pixels alone).
+    #[arg(long)]
+    strip_metadata: bool,
+    /// Paint a region solid black: x,y,width,height in pixels as displayed. Repeatable.
+    #[arg(long = "box", value_name = "X,Y,W,H")]
+    boxes: Vec<Region>,
+    /// Blur a region beyond recovery: x,y,width,height in pixels as displayed. Repeatable.
+    #[arg(long = "blur", value_name = "X,Y,W,H")]
+    blurs: Vec<Region>,
+    /// Title of the redacted copy (default: the original's title + " (redacted)").
+    #[arg(long)]
+    title: Option<String>,
+}
+
+/// `redact`.
+pub fn redact(vault: &mut Vault, a: RedactArgs, json: bool) -> anyhow::Result<ExitCode> {
+    if !a.strip_metadata && a.boxes.is_empty() && a.blurs.is_empty() {
+        anyhow::bail!("say what to redact: --strip-metadata, --box X,Y,W,H or --blur X,Y,W,H");
+    }
+    let redaction = Redaction {
+        boxes: a.boxes,
+        blurs: a.blurs,
+    };
+    let meta = NewItem {
+        title: a.title,
+        ..NewItem::default()
+    };
+    let item = vault.redact(&a.id, &redaction, &meta)?;
+    if json {
+        output::json(&item)?;
+    } else {
+        println!(
+            "redacted {} into {}  {}  (metadata stripped, {} black, {} blurred)",
+            item.parent.as_deref().unwrap_or_default(),
+            item.id,
+            item.sha256,
+            redaction.boxes.len(),
+            redaction.blurs.len()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The media facts of an item, one per line, in the style of `show`.
+pub fn detail(info: &MediaInfo) {
+    let mut rows: Vec<(&str, String)> = Vec::new();
+    if let (Some(w), Some(h)) = (info.width, info.height) {
+        rows.push(("dimensions", format!("{w} × {h}")));
+    }
+    if let Some(at) = &info.captured_at {
+        rows.push(("captured (device)", at.clone()));
+    }
+    if let Some(p) = &info.position {
+        let mut s = format!("{:.6}, {:.6}", p.latitude, p.longitude);
+        if let Some(a) = p.altitude {
+            s.push_str(&format!(", {a:.0} m altitude"));
+        }
+        if let Some(a) = p.accuracy {
+            s.push_str(&format!(", ±{a:.0} m"));
+        }
+        rows.push(("position", s));
+    }
+    let device = [info.make.as_deref(), info.model.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if !device.is_empty() {
+        rows.push(("device", device));
+    }
+    if let Some(s) = &info.software {
+        rows.push(("software", s.clone()));
+    }
+    if let Some(o) = info.orientation {
+        rows.push(("orientation", format!("EXIF {o}")));
+    }
+    if let Some(d) = info.duration {
+        rows.push(("duration", format!("{d:.1} s")));
+    }
+    if let (Some(c), Some(r)) = (info.channels, info.sample_rate) {
+        rows.push(("audio", format!("{c} channel(s), {r} Hz")));
+    }
+    if let Some(p) = info.pages {
+        rows.push(("pages", p.to_string()));
+    }
+    if let Some(v) = &info.pdf_version {
+        rows.push(("pdf version", v.clone()));
+    }
+    if let Some(n) = &info.note {
+        rows.push(("note", n.clone()));
+    }
+    for (k, v) in rows {
+        println!("{k:>17}: {v}");
+    }
+}

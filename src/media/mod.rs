@@ -1,0 +1,176 @@
+//! Photos and recordings: facts read from their metadata, thumbnails, and
+//! redacted copies. Everything works on bytes in memory; nothing is written
+//! to disk in the clear.
+
+mod photo;
+mod probe;
+pub mod redact;
+mod tags;
+
+use std::io::{Cursor, Read, Seek};
+
+use serde::{Deserialize, Serialize};
+
+pub use photo::{THUMBNAIL_SIDE, decode, thumbnail};
+pub use redact::{Redaction, Region};
+
+/// Largest file read into memory to decode an image or scan a PDF.
+pub const MAX_IN_MEMORY: u64 = 96 << 20;
+
+/// What went wrong with a picture.
+#[derive(Debug, thiserror::Error)]
+pub enum MediaError {
+    /// The bytes are not an image this build can decode.
+    #[error("{0}")]
+    Unsupported(String),
+    /// The image is damaged or truncated.
+    #[error("the image cannot be decoded: {0}")]
+    Decode(String),
+    /// A region lies outside the picture or is empty.
+    #[error("{0}")]
+    Region(String),
+    /// Encoding the result failed.
+    #[error("the redacted image could not be encoded: {0}")]
+    Encode(String),
+    /// Reading the content failed.
+    #[error("reading the content failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A GPS fix read from a photo.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Position {
+    /// Degrees north (negative: south).
+    pub latitude: f64,
+    /// Degrees east (negative: west).
+    pub longitude: f64,
+    /// Metres above sea level, if recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub altitude: Option<f64>,
+    /// Horizontal accuracy in metres, if recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accuracy: Option<f64>,
+}
+
+/// Facts read from a file's own metadata at ingest. The capture time here is
+/// what the device wrote, kept apart from the ingest time and from a time
+/// the collector states.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MediaInfo {
+    /// Pixel width as displayed (after orientation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    /// Pixel height as displayed (after orientation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    /// Capture time written by the device (`YYYY-MM-DDTHH:MM:SS`, with an
+    /// offset when the device recorded one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub captured_at: Option<String>,
+    /// Where the device says it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<Position>,
+    /// Device maker.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub make: Option<String>,
+    /// Device model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Software that wrote the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub software: Option<String>,
+    /// EXIF orientation (1–8), when not the default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub orientation: Option<u32>,
+    /// Duration of a recording, seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<f64>,
+    /// Audio channels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channels: Option<u32>,
+    /// Audio sample rate, Hz.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample_rate: Option<u32>,
+    /// Number of pages of a PDF.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pages: Option<u32>,
+    /// PDF version from its header.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pdf_version: Option<String>,
+    /// Why something could not be read (no preview, unsupported format...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl MediaInfo {
+    /// True when nothing was learnt.
+    pub fn is_empty(&self) -> bool {
+        *self == MediaInfo::default()
+    }
+}
+
+/// What analysing one file produced.
+#[derive(Debug, Default)]
+pub struct Analysis {
+    /// Facts from its metadata.
+    pub info: MediaInfo,
+    /// A small JPEG, oriented, for images that could be decoded.
+    pub thumbnail: Option<Vec<u8>>,
+}
+
+/// True for MIME types worth analysing.
+pub fn wanted(mime: &str) -> bool {
+    mime.starts_with("image/")
+        || mime.starts_with("video/")
+        || mime.starts_with("audio/")
+        || mime == "application/pdf"
+}
+
+/// Reads what can be learnt from a file of type `mime` and `size` bytes.
+/// Never fails: what cannot be read becomes a note.
+pub fn analyze<R: Read + Seek>(mime: &str, size: u64, content: &mut R) -> Analysis {
+    let mut analysis = Analysis::default();
+    if mime.starts_with("image/") {
+        if size > MAX_IN_MEMORY {
+            analysis.info.note = Some(format!(
+                "no preview: the image is larger than {} MiB",
+                MAX_IN_MEMORY >> 20
+            ));
+            return analysis;
+        }
+        let mut bytes = Vec::with_capacity(size as usize);
+        if let Err(e) = content.take(MAX_IN_MEMORY).read_to_end(&mut bytes) {
+            analysis.info.note = Some(format!("the image could not be read: {e}"));
+            return analysis;
+        }
+        tags::read_exif(&bytes, &mut analysis.info);
+        match photo::decode(&bytes) {
+            Ok(image) => {
+                analysis.info.width = Some(image.width());
+                analysis.info.height = Some(image.height());
+                match photo::thumbnail(&image) {
+                    Ok(jpeg) => analysis.thumbnail = Some(jpeg),
+                    Err(e) => analysis.info.note = Some(format!("no preview: {e}")),
+                }
+            }
+            Err(e) => analysis.info.note = Some(format!("no preview: {e}")),
+        }
+    } else if mime == "application/pdf" {
+        if size <= MAX_IN_MEMORY {
+            let mut bytes = Vec::with_capacity(size as usize);
+            if content.read_to_end(&mut bytes).is_ok() {
+                probe::pdf(&bytes, &mut analysis.info);
+            }
+        }
+    } else if mime == "audio/x-wav" || mime == "audio/wav" || mime == "audio/vnd.wave" {
+        probe::wav(content, &mut analysis.info);
+    } else if mime.starts_with("video/") || mime.starts_with("audio/") {
+        probe::mp4(content, size, &mut analysis.info);
+    }
+    analysis
+}
+
+/// [`analyze`] over bytes in memory.
+pub fn analyze_bytes(mime: &str, data: &[u8]) -> Analysis {
+    analyze(mime, data.len() as u64, &mut Cursor::new(data))
+}
