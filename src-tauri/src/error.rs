@@ -38,6 +38,7 @@ impl From<VaultError> for ApiError {
             VaultError::DestinationExists(_) => "destination_exists",
             VaultError::Cancelled => "cancelled",
             VaultError::Invalid(_) => "invalid",
+            VaultError::Media(_) => "picture",
             e if e.is_integrity() => "damaged",
             _ => "internal",
         };

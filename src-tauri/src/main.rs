@@ -5,12 +5,14 @@
 
 mod commands;
 mod error;
+mod preview;
 mod state;
 
 /// The app's commands and state on a builder (the real runtime, or the mock one in tests).
 fn app<R: tauri::Runtime>(builder: tauri::Builder<R>, state: state::AppState) -> tauri::Builder<R> {
     builder
         .manage(state)
+        .register_asynchronous_uri_scheme_protocol("casefile", preview::handle)
         .invoke_handler(tauri::generate_handler![
             commands::vault::status,
             commands::vault::create_vault,
@@ -18,6 +20,7 @@ fn app<R: tauri::Runtime>(builder: tauri::Builder<R>, state: state::AppState) ->
             commands::vault::lock,
             commands::vault::list_items,
             commands::vault::item_detail,
+            commands::vault::redact,
             commands::vault::add_files,
             commands::vault::cancel,
             commands::vault::search,

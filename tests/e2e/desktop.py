@@ -91,11 +91,15 @@ def main():
     ap.add_argument("--files", nargs=2, required=True)
     ap.add_argument("--bundle", required=True)
     ap.add_argument("--shots", required=True)
+    ap.add_argument("--home", required=True, help="folder for the app's cache, data, config and temp files")
     a = ap.parse_args()
     os.makedirs(a.shots, exist_ok=True)
     display = f":{free_port() % 400 + 100}"
     xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x900x24", "-nolisten", "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    env = dict(os.environ, DISPLAY=display, CASEFILE_VAULT=a.vault)
+    dirs = {k: os.path.join(a.home, k.lower()) for k in ("XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "TMPDIR")}
+    for path in dirs.values():
+        os.makedirs(path, exist_ok=True)
+    env = dict(os.environ, DISPLAY=display, CASEFILE_VAULT=a.vault, **dirs)
     port, native = free_port(), free_port()
     log = open(os.path.join(a.shots, "tauri-driver.log"), "w")
     driver_proc = subprocess.Popen(["tauri-driver", "--port", str(port), "--native-port", str(native)], env=env, stdout=log, stderr=log)
@@ -203,7 +207,38 @@ def main():
         assert nav_right, "in Arabic the navigation must sit on the right"
         d.shot(a.shots, "07-arabic")
         d.select("#lang-select", "en")
+
+        # Preview the photo (streamed from the vault over the app's own protocol),
+        # see its metadata, and make a redacted copy with two typed regions.
+        d.click("nav button[data-page=evidence]")
+        d.wait("return [...document.querySelectorAll('#items tbody tr button.link')].some(b => b.textContent.endsWith('.jpg'))", "photo listed")
+        d.js("[...document.querySelectorAll('#items tbody tr button.link')].find(b => b.textContent.endsWith('.jpg')).click()")
+        d.wait("const i = document.querySelector('#preview'); return i && i.complete && i.naturalWidth > 0", "photo preview")
+        facts = d.text("dl.meta")
+        assert "Dimensions" in facts and "1024 × 768" in facts, facts
+        for k, v in {"x": "40", "y": "60", "w": "300", "h": "200"}.items():
+            d.type(f"#region-{k}", v)
+        d.click("#region-add")
+        d.select("#redact-mode", "blur")
+        d.type("#region-x", "500")
+        d.click("#region-add")
+        d.wait("return document.querySelectorAll('#regions li').length === 2 && document.querySelectorAll('.stage .region.box, .stage .region.blur').length === 2", "two regions drawn")
+        d.shot(a.shots, "08-redact")
+        d.click("#redact-go")
+        d.wait("return document.querySelector('#item-title') && document.querySelector('#item-title').textContent.endsWith('(redacted)')", "redacted copy shown")
+        d.wait("const i = document.querySelector('#preview'); return i && i.complete && i.naturalWidth === 1024", "redacted preview")
+        facts = d.text("dl.meta")
+        assert "Derived from" in facts and "Acme" not in facts, facts
+        d.shot(a.shots, "09-redacted")
         print("desktop end-to-end: all steps passed")
+    except Exception:
+        # Leave a picture and the page's state of where it stopped.
+        try:
+            d.shot(a.shots, "zz-failure")
+            print("page at failure:", d.js("return document.querySelector('main').innerHTML.slice(0, 3000)"), file=sys.stderr)
+        except Exception:
+            pass
+        raise
     finally:
         try:
             if d.session:

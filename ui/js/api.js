@@ -27,3 +27,10 @@ export async function pickSave(defaultPath) {
 export async function ask(message) {
   return tauri.dialog.ask(message, { kind: 'warning' });
 }
+
+// Address of a decrypted preview served by the app itself (never a file):
+// `what` is 'thumb' or 'original'. Windows webviews reach custom schemes over http.
+export function previewUrl(what, id) {
+  const base = navigator.userAgent.includes('Windows') ? 'http://casefile.localhost' : 'casefile://localhost';
+  return `${base}/${what}/${encodeURIComponent(id)}`;
+}

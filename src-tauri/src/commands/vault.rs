@@ -100,6 +100,7 @@ pub struct Detail {
     item: Item,
     events: Vec<Event>,
     received: Vec<Event>,
+    media: Option<casefile::media::MediaInfo>,
 }
 
 /// One item, viewed.
@@ -113,12 +114,25 @@ pub async fn item_detail(state: State<'_, AppState>, id: String) -> ApiResult<De
             .into_iter()
             .map(|(_, _, e)| e)
             .collect();
+        let media = v.media(&item.id)?;
         Ok(Detail {
             item,
             events,
             received,
+            media,
         })
     })
+}
+
+/// Makes a redacted copy of a photo (metadata stripped; regions in pixels
+/// of the picture as displayed).
+#[tauri::command]
+pub async fn redact(
+    state: State<'_, AppState>,
+    id: String,
+    redaction: casefile::media::Redaction,
+) -> ApiResult<Item> {
+    state.with(|v| Ok(v.redact(&id, &redaction, &casefile::vault::NewItem::default())?))
 }
 
 /// Adds files and folders (as dropped or picked), with progress.

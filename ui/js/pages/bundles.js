@@ -21,6 +21,17 @@ export async function exportPage() {
       h('input', { type: 'checkbox', value: i.id, checked: linked.has(i.id) }),
       h('span', { text: i.parent ? `${i.title} (${t('derived_from')} ${i.parent})` : i.title }))));
   };
+  // Ticking swaps each original for its redacted copy (and back) in the list above.
+  const redacted = h('input', { type: 'checkbox', id: 'export-redacted' });
+  redacted.addEventListener('change', () => {
+    for (const i of allItems.filter((x) => x.parent && x.derivation && x.derivation.operation === 'redaction')) {
+      const copy = itemsBox.querySelector(`input[value="${i.id}"]`);
+      const original = itemsBox.querySelector(`input[value="${i.parent}"]`);
+      if (copy) copy.checked = redacted.checked;
+      if (original && copy) original.checked = !redacted.checked;
+    }
+  });
+  const redactedField = h('label', { class: 'check' }, redacted, h('span', { 'data-i18n': 'export_redacted' }));
   caseSel.addEventListener('change', fillItems);
   if (cases.length) await fillItems();
   const forSel = select([['', t('first_regime')], ...REGIMES.map((r) => [r, t(`regime_${r}`)])], '');
@@ -32,7 +43,7 @@ export async function exportPage() {
   const choose = h('button', { type: 'button', 'data-i18n': 'choose' });
   choose.addEventListener('click', async () => { const p = await pickSave('bundle'); if (p) out.value = p; });
   const result = h('div', { id: 'export-result', 'aria-live': 'polite' });
-  const form = h('form', { class: 'card', id: 'export-form' }, cF, itemsBox, fF, foF, rF, oF, choose, h('button', { type: 'submit', class: 'primary', 'data-i18n': 'export' }));
+  const form = h('form', { class: 'card', id: 'export-form' }, cF, itemsBox, redactedField, fF, foF, rF, oF, choose, h('button', { type: 'submit', class: 'primary', 'data-i18n': 'export' }));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     result.replaceChildren();

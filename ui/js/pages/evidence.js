@@ -4,6 +4,7 @@ import { call, onEvent, pickFiles } from '../api.js';
 import { h, field, select, size } from '../dom.js';
 import { t } from '../i18n.js';
 import { fail, show, toast, withProgress } from '../app.js';
+import { mediaFacts, preview, redactTool } from './media.js';
 
 const KINDS = ['photo', 'video', 'audio', 'document', 'detention-record', 'testimony', 'open-source', 'other'];
 let unlistenDrop = null;
@@ -76,14 +77,19 @@ export async function itemPage(id) {
   const d = await call('item_detail', { id });
   const i = d.item;
   const meta = [['id', i.id], ['col_title', i.title], ['col_kind', t(`kind_${i.kind}`)], ['original_name', i.original_name], ['mime', i.mime],
-    ['col_size', `${size(i.size)} (${i.size})`], ['sha256', i.sha256], ['sha512', i.sha512], ['ingested', i.ingested_at], ['captured', i.captured_at || ''],
-    ['collector', i.collector], ['source', i.source], ['language', i.language], ['notes', i.notes], ['derived_from', i.parent || '']].filter(([, v]) => v);
+    ['col_size', `${size(i.size)} (${i.size})`], ['sha256', i.sha256], ['sha512', i.sha512], ['ingested', i.ingested_at], ['captured_stated', i.captured_at || ''],
+    ['collector', i.collector], ['source', i.source], ['language', i.language], ['notes', i.notes], ['derived_from', i.parent || ''],
+    ...mediaFacts(d.media)].filter(([, v]) => v);
   const events = (list) => h('ol', { class: 'timeline' }, ...list.map((e) => h('li', {},
     h('span', { class: 'when', dir: 'ltr', text: e.time.replace('T', ' ').slice(0, 19) }), ' ',
     h('strong', { text: t(`action_${e.action}`) }), ' ', h('span', { class: 'muted', text: `#${e.seq} · ${e.actor}` }))));
+  const view = preview(i, d.media);
+  const tool = view && view.tagName === 'IMG' ? redactTool(i, d.media, view) : null;
   return h('section', { 'aria-labelledby': 'item-title' },
     h('button', { class: 'ghost', onclick: () => show('evidence'), 'data-i18n': 'back' }),
     h('h1', { id: 'item-title', text: i.title }),
+    view ? h('figure', { class: 'figure' }, view.parentNode || view) : null,
+    tool,
     h('dl', { class: 'meta' }, ...meta.flatMap(([k, v]) => [h('dt', { 'data-i18n': k }), h('dd', { dir: k.startsWith('sha') ? 'ltr' : null, class: k.startsWith('sha') ? 'hash' : null, text: v })])),
     h('h2', { 'data-i18n': 'custody_timeline' }),
     d.received.length ? [h('h3', { 'data-i18n': 'received_history' }), events(d.received), h('h3', { 'data-i18n': 'history_here' })] : null,

@@ -1,0 +1,178 @@
+//! The `casefile:` protocol: decrypted previews streamed straight to the
+//! webview from the vault, never through a file. `casefile://localhost/thumb/ID`
+//! is an item's thumbnail; `casefile://localhost/original/ID` its original
+//! bytes, with HTTP range requests for audio and video.
+
+use std::io::Read;
+
+use tauri::http::{Request, Response, StatusCode, header};
+use tauri::{Manager, Runtime, UriSchemeContext, UriSchemeResponder};
+
+use crate::state::AppState;
+
+/// Most bytes sent for one range request; players ask again for more.
+const MAX_SLICE: u64 = 4 << 20;
+/// Largest whole original sent in one response (pictures).
+const MAX_WHOLE: u64 = casefile::media::MAX_IN_MEMORY;
+
+/// Handles one request on a worker thread, so the window never waits on the vault.
+pub fn handle<R: Runtime>(
+    ctx: UriSchemeContext<'_, R>,
+    request: Request<Vec<u8>>,
+    responder: UriSchemeResponder,
+) {
+    let app = ctx.app_handle().clone();
+    std::thread::spawn(move || {
+        let state = app.state::<AppState>();
+        responder.respond(respond(&state, &request));
+    });
+}
+
+fn plain(status: StatusCode, message: &str) -> Response<Vec<u8>> {
+    with_headers(Response::builder().status(status))
+        .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
+        .body(message.as_bytes().to_vec())
+        .unwrap_or_default()
+}
+
+/// Nothing served here may be cached (on disk, in the clear), sniffed into
+/// another type, or run as a document.
+fn with_headers(b: tauri::http::response::Builder) -> tauri::http::response::Builder {
+    b.header(header::CACHE_CONTROL, "no-store")
+        .header("X-Content-Type-Options", "nosniff")
+        .header(
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; sandbox",
+        )
+        .header(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")
+}
+
+/// Types a webview may show without running anything.
+fn previewable(mime: &str) -> bool {
+    (mime.starts_with("image/") && mime != "image/svg+xml")
+        || mime.starts_with("audio/")
+        || mime.starts_with("video/")
+}
+
+fn respond(state: &AppState, request: &Request<Vec<u8>>) -> Response<Vec<u8>> {
+    let path = request.uri().path().trim_start_matches('/');
+    let Some((what, id)) = path.split_once('/') else {
+        return plain(StatusCode::NOT_FOUND, "no such preview");
+    };
+    let range = request
+        .headers()
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let result = state.with(|vault| {
+        Ok(match what {
+            "thumb" => match vault.thumbnail(id)? {
+                Some(jpeg) => with_headers(Response::builder())
+                    .header(header::CONTENT_TYPE, "image/jpeg")
+                    .body(jpeg)
+                    .unwrap_or_default(),
+                None => plain(StatusCode::NOT_FOUND, "no thumbnail"),
+            },
+            "original" => original(vault, id, range.as_deref())?,
+            _ => plain(StatusCode::NOT_FOUND, "no such preview"),
+        })
+    });
+    result.unwrap_or_else(|e| {
+        let status = if e.code == "locked" {
+            StatusCode::FORBIDDEN
+        } else {
+            StatusCode::NOT_FOUND
+        };
+        plain(status, &e.message)
+    })
+}
+
+fn original(
+    vault: &mut casefile::Vault,
+    id: &str,
+    range: Option<&str>,
+) -> crate::error::ApiResult<Response<Vec<u8>>> {
+    let item = vault.item(id)?;
+    if !previewable(&item.mime) {
+        return Ok(plain(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "this kind of file is not previewed; extract it to open it",
+        ));
+    }
+    let size = item.size;
+    let (start, end, partial) = match range.map(|r| parse_range(r, size)) {
+        Some(Some((start, end))) => (start, end.min(start + MAX_SLICE - 1), true),
+        Some(None) => {
+            return Ok(
+                with_headers(Response::builder().status(StatusCode::RANGE_NOT_SATISFIABLE))
+                    .header(header::CONTENT_RANGE, format!("bytes */{size}"))
+                    .body(Vec::new())
+                    .unwrap_or_default(),
+            );
+        }
+        None if size > MAX_WHOLE => (0, MAX_SLICE.min(size).saturating_sub(1), true),
+        None => (0, size.saturating_sub(1), false),
+    };
+    let len = if size == 0 { 0 } else { end - start + 1 };
+    let (_, reader) = vault.open_item_at(&item.id, start)?;
+    let mut body = Vec::with_capacity(len as usize);
+    reader.take(len).read_to_end(&mut body).map_err(|e| {
+        crate::error::ApiError::new("damaged", format!("item {} cannot be read: {e}", item.id))
+    })?;
+    let mut b = with_headers(Response::builder())
+        .header(header::CONTENT_TYPE, item.mime.as_str())
+        .header(header::ACCEPT_RANGES, "bytes")
+        .header(header::CONTENT_LENGTH, body.len());
+    if partial {
+        b = b
+            .status(StatusCode::PARTIAL_CONTENT)
+            .header(header::CONTENT_RANGE, format!("bytes {start}-{end}/{size}"));
+    }
+    Ok(b.body(body).unwrap_or_default())
+}
+
+/// The first range of a `Range: bytes=...` header as inclusive offsets, or
+/// None when it cannot be satisfied.
+pub fn parse_range(header: &str, size: u64) -> Option<(u64, u64)> {
+    let spec = header
+        .trim()
+        .strip_prefix("bytes=")?
+        .split(',')
+        .next()?
+        .trim();
+    let (a, b) = spec.split_once('-')?;
+    let (start, end) = match (a.trim(), b.trim()) {
+        ("", suffix) => {
+            let n: u64 = suffix.parse().ok()?;
+            if n == 0 {
+                return None;
+            }
+            (size.saturating_sub(n), size.checked_sub(1)?)
+        }
+        (s, "") => (s.parse().ok()?, size.checked_sub(1)?),
+        (s, e) => (
+            s.parse().ok()?,
+            e.parse::<u64>().ok()?.min(size.checked_sub(1)?),
+        ),
+    };
+    (start <= end && start < size).then_some((start, end))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_range;
+
+    #[test]
+    fn ranges() {
+        assert_eq!(parse_range("bytes=0-99", 1000), Some((0, 99)));
+        assert_eq!(parse_range("bytes=500-", 1000), Some((500, 999)));
+        assert_eq!(parse_range("bytes=-100", 1000), Some((900, 999)));
+        assert_eq!(parse_range("bytes=900-5000", 1000), Some((900, 999)));
+        assert_eq!(parse_range("bytes=0-0,5-9", 1000), Some((0, 0)));
+        assert_eq!(parse_range("bytes=1000-", 1000), None);
+        assert_eq!(parse_range("bytes=9-3", 1000), None);
+        assert_eq!(parse_range("bytes=0-", 0), None);
+        assert_eq!(parse_range("items=0-9", 1000), None);
+        assert_eq!(parse_range("bytes=x-9", 1000), None);
+    }
+}
