@@ -122,6 +122,15 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         new_passphrase_file: Option<PathBuf>,
     },
+    /// Show wrong-passphrase failures in a row; set or clear the wipe-after-N limit.
+    Guard {
+        /// Destroy the keys after this many wrong passphrases or recovery codes in a row.
+        #[arg(long, value_name = "N", conflicts_with = "no_wipe")]
+        wipe_after: Option<u32>,
+        /// Never wipe after failures (the default).
+        #[arg(long)]
+        no_wipe: bool,
+    },
     /// Destroy every key slot at once (crypto-erase), then remove the vault's files.
     Wipe {
         /// Do not ask for confirmation (for scripts).

@@ -145,3 +145,113 @@ fn wipe_destroys_the_keys_of_a_large_vault_at_once() {
     let opened = casefile::Vault::open(&env.vault, casefile::vault::Secret::Passphrase(PASS));
     assert!(opened.is_err());
 }
+
+fn failures(env: &Env) -> u64 {
+    std::fs::read(env.vault.join("guard.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|g| g["failures"].as_u64())
+        .unwrap_or(0)
+}
+
+#[test]
+fn wrong_passphrases_are_counted_across_restarts_and_slowed() {
+    let env = Env::init();
+    env.set_passphrase("a wrong guess 123");
+    for n in 1..=3 {
+        let err = env.fails(&["list"], 2);
+        assert!(err.contains("wrong passphrase"), "{err}");
+        assert!(
+            !err.contains("a wrong guess"),
+            "the guess is never echoed: {err}"
+        );
+        assert_eq!(failures(&env), n, "each failure is recorded on disk");
+    }
+    // Each command is a new process: the fourth try waits, because the count persisted.
+    let started = std::time::Instant::now();
+    env.fails(&["list"], 2);
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(1),
+        "the fourth try waits at least a second"
+    );
+    assert_eq!(failures(&env), 4);
+    env.set_passphrase(PASS);
+    env.ok(&["list"]);
+    assert_eq!(failures(&env), 0, "the right passphrase resets the count");
+}
+
+#[test]
+fn an_optional_limit_wipes_the_keys_after_n_failures() {
+    let env = Env::init();
+    let err = env.fails(&["guard", "--wipe-after", "2"], 2);
+    assert!(err.contains("below 3"), "{err}");
+    let shown = env.json(&["guard", "--wipe-after", "3"]);
+    assert_eq!(shown["wipe_after"], 3);
+    // Setting the limit needs the passphrase.
+    env.set_passphrase("not the passphrase");
+    env.fails(&["guard", "--no-wipe"], 2);
+    assert_eq!(failures(&env), 1);
+    env.set_passphrase(PASS);
+    env.ok(&["list"]);
+    env.set_passphrase("not the passphrase");
+    env.fails(&["list"], 2);
+    env.fails(&["list"], 2);
+    assert!(env.vault.join("keyslots.json").exists());
+    let err = env.fails(&["list"], 2);
+    assert!(err.contains("keys have been destroyed"), "{err}");
+    assert!(!env.vault.join("keyslots.json").exists());
+    env.set_passphrase(PASS);
+    let err = env.fails(&["list"], 2);
+    assert!(err.contains("no vault"), "{err}");
+}
+
+#[test]
+fn secrets_never_reach_arguments_or_messages() {
+    let env = Env::init();
+    // There is no way to give a secret as an argument.
+    for flag in ["--passphrase", "--recovery-code", "--new-passphrase"] {
+        let err = env.fails(&[flag, "hunter2hunter2", "list"], 2);
+        assert!(!err.contains("hunter2"), "{flag}: {err}");
+    }
+    // A wrong or too short secret is never repeated back, from any source.
+    let file = env.path("pass.txt");
+    std::fs::write(&file, "file-secret-xyz\n").unwrap();
+    let out = env
+        .cmd(&["--passphrase-file", file.to_str().unwrap(), "list"])
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("wrong passphrase") && !text.contains("file-secret"),
+        "{text}"
+    );
+    let out = env
+        .cmd(&["passwd"])
+        .env("CASEFILE_NEW_PASSPHRASE", "short7!")
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("too short") && !text.contains("short7!"),
+        "{text}"
+    );
+    // The passphrase is not in the custody log or anywhere in the vault folder.
+    let log = env.ok(&["--json", "log"]);
+    assert!(!log.contains(PASS));
+    for f in common::all_files(&env.vault) {
+        let bytes = std::fs::read(&f).unwrap();
+        assert!(
+            !bytes.windows(PASS.len()).any(|w| w == PASS.as_bytes()),
+            "{}",
+            f.display()
+        );
+    }
+}

@@ -178,6 +178,30 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Wipe { yes } => wipe(&dir, yes, json),
+        Command::Guard {
+            wipe_after,
+            no_wipe,
+        } => {
+            // Unlocking first proves the right to change the limit.
+            let vault = open(&dir, pf)?;
+            let guard = if wipe_after.is_some() || no_wipe {
+                casefile::vault::guard::set_wipe_after(&dir, wipe_after)?
+            } else {
+                casefile::vault::guard::Guard::load(&dir)
+            };
+            vault.close()?;
+            if json {
+                output::json(&guard)?;
+            } else {
+                match guard.wipe_after {
+                    Some(n) => {
+                        println!("the keys are destroyed after {n} wrong passphrases in a row")
+                    }
+                    None => println!("no wipe after wrong passphrases"),
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Key {
             action: KeyAction::Show,
         } => {

@@ -21,6 +21,11 @@ pub enum VaultError {
     /// The recovery code did not open the recovery slot.
     #[error("wrong recovery code")]
     WrongRecoveryCode,
+    /// Too many wrong secrets in a row: the limit set with `guard` was hit and the keys are gone.
+    #[error(
+        "wrong passphrase for the {0}th time in a row: as this vault was set up to do, its keys have been destroyed"
+    )]
+    WipedAfterFailures(u32),
     /// A passphrase that is too weak to protect the vault.
     #[error("the passphrase is too short: use at least {0} characters")]
     WeakPassphrase(usize),

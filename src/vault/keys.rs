@@ -14,7 +14,7 @@ use crate::crypto::kdf::KdfParams;
 use crate::crypto::random_bytes;
 use crate::custody::{Action, NewEvent};
 use crate::store::StoreError;
-use crate::store::keyslots::{KeySlots, SlotKind, normalize_recovery_code};
+use crate::store::keyslots::{KeySlots, SlotKind};
 
 /// Replaces the passphrase slot, unlocking with the old passphrase or the
 /// recovery code; no data is re-encrypted. Returns the vault, open under the
@@ -28,26 +28,11 @@ pub fn change_passphrase(dir: &Path, secret: Secret<'_>, new: &str) -> Result<Va
         return Err(VaultError::NoVault(dir.to_path_buf()));
     }
     let mut slots = KeySlots::load(&path)?;
-    let (key, how) = match secret {
-        Secret::Passphrase(p) => (
-            slots
-                .unlock(SlotKind::Passphrase, p.as_bytes())
-                .map_err(|e| match e {
-                    StoreError::WrongSecret => VaultError::WrongPassphrase,
-                    other => other.into(),
-                })?,
-            "passphrase",
-        ),
-        Secret::RecoveryCode(c) => (
-            slots
-                .unlock(SlotKind::Recovery, normalize_recovery_code(c).as_bytes())
-                .map_err(|e| match e {
-                    StoreError::WrongSecret => VaultError::WrongRecoveryCode,
-                    other => other.into(),
-                })?,
-            "recovery code",
-        ),
+    let how = match secret {
+        Secret::Passphrase(_) => "passphrase",
+        Secret::RecoveryCode(_) => "recovery code",
     };
+    let key = super::guard::unlock(dir, &slots, &secret)?;
     // Keep the slot's cost if it was raised above the floor.
     let params = slots
         .slots
@@ -103,7 +88,13 @@ pub fn wipe(dir: &Path) -> Result<Wiped, VaultError> {
     crate::store::sync_dir(dir).map_err(io)?;
     let keys_destroyed_in = start.elapsed();
     let mut files_removed = true;
-    for name in [DB_FILE, "vault.db-wal", "vault.db-shm", "lock"] {
+    for name in [
+        DB_FILE,
+        "vault.db-wal",
+        "vault.db-shm",
+        "lock",
+        super::guard::GUARD_FILE,
+    ] {
         let p = dir.join(name);
         if p.exists() && fs::remove_file(&p).is_err() {
             files_removed = false;

@@ -2,6 +2,7 @@
 
 mod error;
 mod extract;
+pub mod guard;
 pub(crate) mod index;
 mod ingest;
 mod item;

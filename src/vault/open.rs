@@ -164,22 +164,7 @@ impl Vault {
         }
         let (lock_file, alone) = lock(dir)?;
         let slots = KeySlots::load(&slots_path)?;
-        let vault_key = match secret {
-            Secret::Passphrase(p) => {
-                slots
-                    .unlock(SlotKind::Passphrase, p.as_bytes())
-                    .map_err(|e| match e {
-                        StoreError::WrongSecret => VaultError::WrongPassphrase,
-                        other => other.into(),
-                    })?
-            }
-            Secret::RecoveryCode(c) => slots
-                .unlock(SlotKind::Recovery, normalize_recovery_code(c).as_bytes())
-                .map_err(|e| match e {
-                    StoreError::WrongSecret => VaultError::WrongRecoveryCode,
-                    other => other.into(),
-                })?,
-        };
+        let vault_key = super::guard::unlock(dir, &slots, &secret)?;
         Self::open_with_key(dir, &vault_key, &slots.vault_id, lock_file, alone)
     }
 
