@@ -147,7 +147,16 @@ impl Vault {
     }
 
     /// Recomputes the chain and the tree and checks every signed checkpoint.
+    /// Every page of the database is read first, so damage anywhere in it
+    /// is found, not only in the log.
     pub fn verify_log(&mut self) -> Result<Report, VaultError> {
+        let check: String = self.conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+        if check != "ok" {
+            return Err(VaultError::Store(crate::store::StoreError::Corrupt {
+                path: self.dir.join(DB_FILE),
+                why: integrity_summary(&check),
+            }));
+        }
         self.checkpoint()?;
         Ok(custody::log::verify(
             &self.conn,
@@ -177,3 +186,21 @@ impl Drop for Vault {
         let _ = self.checkpoint();
     }
 }
+
+/// SQLite's integrity report (one problem per line) as one sentence.
+fn integrity_summary(report: &str) -> String {
+    let problems: Vec<&str> = report
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("***"))
+        .collect();
+    match problems.as_slice() {
+        [] => "it fails its integrity check".into(),
+        [one] => format!("it fails its integrity check: {one}"),
+        [first, rest @ ..] => format!(
+            "it fails its integrity check in {} places, first: {first}",
+            rest.len() + 1
+        ),
+    }
+}
+
