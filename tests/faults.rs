@@ -179,7 +179,7 @@ fn a_file_that_grows_while_it_is_added_is_refused() {
     let env = Env::init();
     let p = env.path("growing.bin");
     write_data(&p, 64 << 20, 5);
-    let mut child = env
+    let child = env
         .cmd(&["add", p.to_str().unwrap()])
         .stderr(std::process::Stdio::piped())
         .spawn()

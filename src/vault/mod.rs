@@ -150,7 +150,9 @@ impl Vault {
     /// Every page of the database is read first, so damage anywhere in it
     /// is found, not only in the log.
     pub fn verify_log(&mut self) -> Result<Report, VaultError> {
-        let check: String = self.conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+        let check: String = self
+            .conn
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))?;
         if check != "ok" {
             return Err(VaultError::Store(crate::store::StoreError::Corrupt {
                 path: self.dir.join(DB_FILE),
@@ -203,4 +205,3 @@ fn integrity_summary(report: &str) -> String {
         ),
     }
 }
-
