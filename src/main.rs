@@ -112,6 +112,12 @@ pub enum Command {
         /// Read the new passphrase from this file (otherwise CASEFILE_NEW_PASSPHRASE or a prompt).
         #[arg(long, value_name = "FILE")]
         new_passphrase_file: Option<PathBuf>,
+        /// Raise Argon2id's memory for the new passphrase, MiB (at least 64).
+        #[arg(long, value_name = "MIB")]
+        kdf_memory: Option<u32>,
+        /// Raise Argon2id's passes for the new passphrase (at least 3).
+        #[arg(long, value_name = "N")]
+        kdf_passes: Option<u32>,
     },
     /// Unlock with the recovery code and set a new passphrase.
     Recovery {

@@ -255,3 +255,39 @@ fn secrets_never_reach_arguments_or_messages() {
         );
     }
 }
+
+#[test]
+fn passwd_can_raise_the_key_derivation_cost() {
+    let env = Env::init();
+    let out = env
+        .cmd(&["passwd", "--kdf-memory", "32"])
+        .env("CASEFILE_NEW_PASSPHRASE", "a stronger passphrase")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 65536 KiB"));
+    let recovery_before = slot(&slots(&env), "recovery").clone();
+    let out = env
+        .cmd(&["passwd", "--kdf-memory", "128", "--kdf-passes", "4"])
+        .env("CASEFILE_NEW_PASSPHRASE", "a stronger passphrase")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = slots(&env);
+    assert_eq!(slot(&after, "passphrase")["kdf"]["memory_kib"], 128 * 1024);
+    assert_eq!(slot(&after, "passphrase")["kdf"]["iterations"], 4);
+    assert_eq!(slot(&after, "recovery"), &recovery_before);
+    env.set_passphrase("a stronger passphrase");
+    let log = env.json(&["log"]);
+    let changed = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "key_changed")
+        .unwrap();
+    assert_eq!(changed["details"]["kdf"]["memory_kib"], 128 * 1024);
+}

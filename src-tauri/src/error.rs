@@ -31,6 +31,7 @@ impl From<VaultError> for ApiError {
             VaultError::Exists(_) => "vault_exists",
             VaultError::WrongPassphrase => "wrong_passphrase",
             VaultError::WrongRecoveryCode => "wrong_recovery_code",
+            VaultError::WipedAfterFailures(_) => "wiped",
             VaultError::WeakPassphrase(_) => "weak_passphrase",
             VaultError::NoItem(_) | VaultError::Ambiguous(_) => "no_item",
             VaultError::Read { .. } | VaultError::NotAFile(_) => "unreadable_file",

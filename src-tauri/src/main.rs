@@ -6,6 +6,7 @@
 mod commands;
 mod error;
 mod preview;
+mod sleep;
 mod state;
 
 /// The app's commands and state on a builder (the real runtime, or the mock one in tests).
@@ -13,11 +14,18 @@ fn app<R: tauri::Runtime>(builder: tauri::Builder<R>, state: state::AppState) ->
     builder
         .manage(state)
         .register_asynchronous_uri_scheme_protocol("casefile", preview::handle)
+        .setup(|app| {
+            sleep::watch(app.handle().clone());
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::vault::status,
             commands::vault::create_vault,
             commands::vault::unlock,
             commands::vault::lock,
+            commands::vault::wipe_vault,
+            commands::vault::guard,
+            commands::vault::set_wipe_after,
             commands::vault::list_items,
             commands::vault::item_detail,
             commands::vault::redact,

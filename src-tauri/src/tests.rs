@@ -105,3 +105,38 @@ fn commands_speak_code_and_message() {
     .expect_err("missing");
     assert_eq!(missing["code"], "invalid");
 }
+
+#[test]
+fn guard_limit_and_panic_wipe() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("vault");
+    let (_app, w) = start(&dir);
+    call(
+        &w,
+        "create_vault",
+        json!({"passphrase": "mock runtime passphrase", "collector": "Tester"}),
+    )
+    .expect("created");
+    let low = call(&w, "set_wipe_after", json!({"limit": 1})).expect_err("too low");
+    assert_eq!(low["code"], "invalid");
+    let set = call(&w, "set_wipe_after", json!({"limit": 5})).expect("set");
+    assert_eq!(set["wipe_after"], 5);
+    assert_eq!(
+        call(&w, "guard", json!({})).expect("guard")["wipe_after"],
+        5
+    );
+
+    let wiped = call(&w, "wipe_vault", json!({})).expect("wiped");
+    assert_eq!(wiped["files_removed"], true);
+    assert!(!dir.join("keyslots.json").exists());
+    let status = call(&w, "status", json!({})).expect("status");
+    assert_eq!(status["exists"], false);
+    assert_eq!(status["unlocked"], false);
+    let gone = call(
+        &w,
+        "unlock",
+        json!({"passphrase": "mock runtime passphrase"}),
+    )
+    .expect_err("nothing to unlock");
+    assert_eq!(gone["code"], "no_vault");
+}

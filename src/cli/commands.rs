@@ -149,10 +149,20 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(args) => super::bundle::import(&mut open(&dir, pf)?, args, json),
         Command::Passwd {
             new_passphrase_file,
+            kdf_memory,
+            kdf_passes,
         } => {
+            let cost = (kdf_memory.is_some() || kdf_passes.is_some()).then(|| {
+                let floor = casefile::crypto::kdf::KdfParams::MINIMUM;
+                casefile::crypto::kdf::KdfParams {
+                    memory_kib: kdf_memory.map_or(floor.memory_kib, |m| m.saturating_mul(1024)),
+                    iterations: kdf_passes.unwrap_or(floor.iterations),
+                    parallelism: floor.parallelism,
+                }
+            });
             let old = passphrase(pf, false)?;
             let new = new_passphrase(new_passphrase_file.as_deref())?;
-            let vault = keys::change_passphrase(&dir, Secret::Passphrase(&old), &new)?;
+            let vault = keys::change_passphrase(&dir, Secret::Passphrase(&old), &new, cost)?;
             vault.close()?;
             println!("passphrase changed; the recovery code still works");
             Ok(ExitCode::SUCCESS)
@@ -172,7 +182,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 false,
             )?;
             let new = new_passphrase(new_passphrase_file.as_deref())?;
-            let vault = keys::change_passphrase(&dir, Secret::RecoveryCode(&code), &new)?;
+            let vault = keys::change_passphrase(&dir, Secret::RecoveryCode(&code), &new, None)?;
             vault.close()?;
             println!("vault recovered; it now opens with the new passphrase");
             Ok(ExitCode::SUCCESS)

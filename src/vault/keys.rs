@@ -17,9 +17,19 @@ use crate::store::StoreError;
 use crate::store::keyslots::{KeySlots, SlotKind};
 
 /// Replaces the passphrase slot, unlocking with the old passphrase or the
-/// recovery code; no data is re-encrypted. Returns the vault, open under the
-/// new passphrase, with the change recorded.
-pub fn change_passphrase(dir: &Path, secret: Secret<'_>, new: &str) -> Result<Vault, VaultError> {
+/// recovery code; no data is re-encrypted. `cost` raises the Argon2id cost
+/// of the new slot (None keeps the slot's current cost). Returns the vault,
+/// open under the new passphrase, with the change recorded.
+pub fn change_passphrase(
+    dir: &Path,
+    secret: Secret<'_>,
+    new: &str,
+    cost: Option<KdfParams>,
+) -> Result<Vault, VaultError> {
+    if let Some(c) = cost {
+        c.check()
+            .map_err(|e| VaultError::Invalid(format!("key-derivation cost: {e}")))?;
+    }
     if new.chars().count() < MIN_PASSPHRASE_CHARS {
         return Err(VaultError::WeakPassphrase(MIN_PASSPHRASE_CHARS));
     }
@@ -34,21 +44,26 @@ pub fn change_passphrase(dir: &Path, secret: Secret<'_>, new: &str) -> Result<Va
     };
     let key = super::guard::unlock(dir, &slots, &secret)?;
     // Keep the slot's cost if it was raised above the floor.
-    let params = slots
-        .slots
-        .iter()
-        .find(|s| s.kind == SlotKind::Passphrase)
-        .map(|s| s.kdf.params)
-        .filter(|p| p.check().is_ok())
-        .unwrap_or(KdfParams::MINIMUM);
+    let params = cost.unwrap_or_else(|| {
+        slots
+            .slots
+            .iter()
+            .find(|s| s.kind == SlotKind::Passphrase)
+            .map(|s| s.kdf.params)
+            .filter(|p| p.check().is_ok())
+            .unwrap_or(KdfParams::MINIMUM)
+    });
     slots.set_slot(SlotKind::Passphrase, new.as_bytes(), &key, params)?;
     slots.save(&path)?;
     drop(key);
     let mut vault = Vault::open(dir, Secret::Passphrase(new))?;
     let actor = vault.actor().to_string();
     vault.record(
-        NewEvent::vault(Action::KeyChanged, &actor)
-            .with_details(serde_json::json!({ "slot": "passphrase", "unlocked_with": how })),
+        NewEvent::vault(Action::KeyChanged, &actor).with_details(serde_json::json!({
+            "slot": "passphrase",
+            "unlocked_with": how,
+            "kdf": {"memory_kib": params.memory_kib, "iterations": params.iterations},
+        })),
     )?;
     Ok(vault)
 }

@@ -115,6 +115,8 @@ async function start() {
     bar.value = p.total ? p.done : 0;
     document.getElementById('progress-text').textContent = p.total ? `${size(p.done)} / ${size(p.total)}` : '';
   });
+  // The app locked itself because the machine slept: show nothing of the vault.
+  onEvent('vault-locked', async () => { await showLocked(); toast(t('locked_on_resume'), 'ok'); });
   document.addEventListener('keydown', (e) => {
     if (e.ctrlKey && (e.key === 'l' || e.key === 'L')) { e.preventDefault(); if (!document.getElementById('lock-btn').hidden) lockNow(); }
   });

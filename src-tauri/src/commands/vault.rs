@@ -88,6 +88,31 @@ pub async fn lock(state: State<'_, AppState>) -> ApiResult<()> {
     Ok(())
 }
 
+/// Destroys every key slot at once (crypto-erase) and removes the vault's
+/// files; from then on nothing in the folder can be decrypted.
+#[tauri::command]
+pub async fn wipe_vault(state: State<'_, AppState>) -> ApiResult<casefile::vault::keys::Wiped> {
+    // The open vault goes first, without a last checkpoint: speed matters here.
+    drop(state.slot().take());
+    Ok(casefile::vault::keys::wipe(&state.dir)?)
+}
+
+/// The wrong-passphrase guard: failures in a row and the wipe limit.
+#[tauri::command]
+pub async fn guard(state: State<'_, AppState>) -> ApiResult<casefile::vault::guard::Guard> {
+    state.with(|_| Ok(casefile::vault::guard::Guard::load(&state.dir)))
+}
+
+/// Sets (None: clears) the number of wrong passphrases in a row after which
+/// the keys are destroyed. Only while unlocked.
+#[tauri::command]
+pub async fn set_wipe_after(
+    state: State<'_, AppState>,
+    limit: Option<u32>,
+) -> ApiResult<casefile::vault::guard::Guard> {
+    state.with(|_| Ok(casefile::vault::guard::set_wipe_after(&state.dir, limit)?))
+}
+
 /// Every item.
 #[tauri::command]
 pub async fn list_items(state: State<'_, AppState>) -> ApiResult<Vec<Item>> {

@@ -1,8 +1,9 @@
-// Settings: auto-lock, the custody log check, the demo case, importing a bundle.
-import { call, pickFiles } from '../api.js';
+// Settings: auto-lock, the custody log check, the wrong-passphrase limit,
+// the panic wipe, the demo case, importing a bundle.
+import { ask, call, pickFiles } from '../api.js';
 import { h, field } from '../dom.js';
 import { t } from '../i18n.js';
-import { fail, getIdleMinutes, setIdleMinutes, show, toast, withProgress } from '../app.js';
+import { fail, getIdleMinutes, setIdleMinutes, show, showLocked, toast, withProgress } from '../app.js';
 
 export async function settingsPage() {
   const status = await call('status');
@@ -31,10 +32,28 @@ export async function settingsPage() {
       toast(t('imported_n', { n: r.items.length }), 'ok');
     } catch (e) { fail(e); }
   });
+  // Security: wipe after N wrong passphrases, and the panic wipe.
+  const guard = await call('guard');
+  const [limitF, limit] = field(t('wipe_after'), h('input', { type: 'number', min: 0, max: 100, id: 'wipe-after', value: guard.wipe_after || 0 }), t('wipe_after_hint'));
+  limit.addEventListener('change', async () => {
+    const n = Math.max(0, Number(limit.value) || 0);
+    try { await call('set_wipe_after', { limit: n === 0 ? null : n }); toast(t('saved'), 'ok'); } catch (e) { fail(e); limit.value = guard.wipe_after || 0; }
+  });
+  const wipe = h('button', { class: 'danger', id: 'wipe-btn', 'data-i18n': 'wipe_now' });
+  wipe.addEventListener('click', async () => {
+    if (!(await ask(t('wipe_confirm')))) return;
+    try {
+      const r = await call('wipe_vault');
+      toast(t('wiped', { ms: (r.keys_destroyed_in.secs * 1000 + r.keys_destroyed_in.nanos / 1e6).toFixed(1) }), 'ok');
+      await showLocked();
+    } catch (e) { fail(e); }
+  });
   return h('section', { 'aria-labelledby': 'settings-h' },
     h('h1', { id: 'settings-h', 'data-i18n': 'nav_settings' }),
     h('div', { class: 'card' }, h('h2', { 'data-i18n': 'vault' }), h('p', { class: 'muted', dir: 'ltr', text: status.vault }),
       h('p', { text: `${t('device_key')}: ${status.key_id}` }), idleF, checkLog, logResult),
+    h('div', { class: 'card' }, h('h2', { 'data-i18n': 'security' }), limitF,
+      h('h3', { 'data-i18n': 'panic_wipe' }), h('p', { class: 'muted', 'data-i18n': 'wipe_intro' }), wipe),
     h('div', { class: 'card' }, h('h2', { 'data-i18n': 'import_bundle' }), impF, pick, imp),
     h('div', { class: 'card' }, h('h2', { 'data-i18n': 'demo' }), h('p', { 'data-i18n': 'demo_intro' }), demo));
 }
