@@ -128,6 +128,15 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         new_passphrase_file: Option<PathBuf>,
     },
+    /// Make a second vault in this folder, opened by its own passphrase (a decoy to reveal under duress).
+    Decoy {
+        /// Read the second vault's passphrase from this file (otherwise CASEFILE_NEW_PASSPHRASE or a prompt).
+        #[arg(long, value_name = "FILE")]
+        new_passphrase_file: Option<PathBuf>,
+        /// Collector name recorded in the second vault.
+        #[arg(long, default_value = "")]
+        collector: String,
+    },
     /// Show wrong-passphrase failures in a row; set or clear the wipe-after-N limit.
     Guard {
         /// Destroy the keys after this many wrong passphrases or recovery codes in a row.

@@ -188,6 +188,19 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Wipe { yes } => wipe(&dir, yes, json),
+        Command::Decoy {
+            new_passphrase_file,
+            collector,
+        } => {
+            let mut vault = open(&dir, pf)?;
+            let new = new_passphrase(new_passphrase_file.as_deref())?;
+            vault.create_second(&new, &collector)?;
+            vault.close()?;
+            println!(
+                "a second vault now opens with the new passphrase; the folder looks as it did"
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Guard {
             wipe_after,
             no_wipe,

@@ -25,6 +25,30 @@ const PREFIX: usize = 7;
 /// Bytes of header before the first chunk.
 pub const HEADER_LEN: usize = MAGIC.len() + SALT + PREFIX;
 const PURPOSE: &str = "casefile blob v1";
+const OWNER_PURPOSE: &str = "casefile blob owner v1";
+
+/// Half the salt is random; the other half is a keyed tag of it, so the
+/// vault that wrote a blob can recognise it (and sweep it if orphaned) while
+/// to anyone else the whole salt is random. Blobs of another vault sharing
+/// the folder are thereby never swept.
+fn owned_salt(master: &[u8; 32]) -> [u8; SALT] {
+    let mut salt = [0u8; SALT];
+    salt[..SALT / 2].copy_from_slice(&random_bytes::<{ SALT / 2 }>());
+    let tag = subkey_salted(master, &salt[..SALT / 2], OWNER_PURPOSE);
+    salt[SALT / 2..].copy_from_slice(&tag[..SALT / 2]);
+    salt
+}
+
+/// True when a blob header was written under `master` (see [`owned_salt`]).
+pub fn owned_by(master: &[u8; 32], header: &[u8]) -> bool {
+    if header.len() < HEADER_LEN || &header[..MAGIC.len()] != MAGIC {
+        return false;
+    }
+    let salt = &header[MAGIC.len()..MAGIC.len() + SALT];
+    let tag = subkey_salted(master, &salt[..SALT / 2], OWNER_PURPOSE);
+    // Not secret-dependent timing that matters: the tag only says whose blob it is.
+    tag[..SALT / 2] == salt[SALT / 2..]
+}
 
 /// Ciphertext size for a given plaintext size.
 pub fn encrypted_len(plain: u64) -> u64 {
@@ -53,7 +77,7 @@ pub struct EncryptWriter<W: Write> {
 impl<W: Write> EncryptWriter<W> {
     /// Starts a new encrypted stream under `master`, writing the header at once.
     pub fn new(master: &[u8; 32], mut inner: W) -> io::Result<Self> {
-        let salt = random_bytes::<SALT>();
+        let salt = owned_salt(master);
         let prefix = random_bytes::<PREFIX>();
         inner.write_all(MAGIC)?;
         inner.write_all(&salt)?;

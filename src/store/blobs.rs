@@ -135,8 +135,13 @@ impl BlobStore {
         Ok(names)
     }
 
-    /// Deletes temporary files and blobs that no item references; returns how many.
-    pub fn sweep(&self, referenced: &HashSet<String>) -> Result<usize, StoreError> {
+    /// Deletes temporary files, and blobs that no item references and that
+    /// `ours` recognises; returns how many.
+    pub fn sweep(
+        &self,
+        referenced: &HashSet<String>,
+        ours: impl Fn(&Path) -> bool,
+    ) -> Result<usize, StoreError> {
         let entries = fs::read_dir(&self.dir).map_err(|e| StoreError::io(&self.dir, e))?;
         let mut removed = 0;
         for entry in entries {
@@ -145,7 +150,8 @@ impl BlobStore {
             let Some(name) = name.to_str() else { continue };
             let orphan = match name.strip_suffix(TMP_SUFFIX) {
                 Some(base) => valid_name(base),
-                None => valid_name(name) && !referenced.contains(name),
+                // Another vault may share the folder: only our own blobs go.
+                None => valid_name(name) && !referenced.contains(name) && ours(&entry.path()),
             };
             if orphan {
                 let path = entry.path();
@@ -224,7 +230,9 @@ mod tests {
         let leftover = store.begin().unwrap();
         std::mem::forget(leftover); // as if the process died mid-write
         fs::write(dir.path().join("unrelated.txt"), b"z").unwrap();
-        let removed = store.sweep(&HashSet::from([kept.clone()])).unwrap();
+        let removed = store
+            .sweep(&HashSet::from([kept.clone()]), |_| true)
+            .unwrap();
         assert_eq!(removed, 2);
         assert!(store.open(&kept).is_ok());
         assert!(store.open(&orphan).is_err());

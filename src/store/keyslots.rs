@@ -18,7 +18,16 @@ use crate::crypto::wrap::{Sealed, open, seal};
 use crate::crypto::{SecretKey, random_bytes};
 
 const FORMAT: &str = "casefile-keyslots";
-const VERSION: u32 = 1;
+/// Version 1 labels each slot with its kind; version 2 has a fixed number of
+/// unlabelled slots, unused ones random, so the file never tells how many
+/// secrets, or how many vaults, it serves.
+const VERSION: u32 = 2;
+/// Slots in a version 2 file.
+pub const SLOTS: usize = 4;
+/// Sealed payload of a version 2 slot: vault key, space, kind.
+const PAYLOAD: usize = 34;
+/// Sealed payload plus the AES-GCM tag.
+const WRAPPED: usize = PAYLOAD + 16;
 /// A key-slot file larger than this is not ours.
 const MAX_FILE: u64 = 1024 * 1024;
 
@@ -39,6 +48,23 @@ impl SlotKind {
             SlotKind::Recovery => "recovery",
         }
     }
+
+    fn byte(self) -> u8 {
+        match self {
+            SlotKind::Passphrase => 1,
+            SlotKind::Recovery => 2,
+        }
+    }
+}
+
+/// What a slot unwrapped.
+pub struct Unlocked {
+    /// The vault key.
+    pub key: SecretKey,
+    /// Which vault in the folder it opens: 0 the first, 1 the second.
+    pub space: u8,
+    /// The slot's position in the file.
+    pub index: usize,
 }
 
 /// Argon2id parameters and salt of one slot.
@@ -58,8 +84,9 @@ pub struct SlotKdf {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KeySlot {
-    /// What opens it.
-    pub kind: SlotKind,
+    /// What opens it (version 1 only; version 2 keeps it inside the sealed payload).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<SlotKind>,
     /// How the secret is stretched.
     pub kdf: SlotKdf,
     /// Base64 AES-GCM nonce.
@@ -83,17 +110,46 @@ pub struct KeySlots {
 }
 
 impl KeySlots {
-    /// An empty slot file for a new vault.
-    pub fn new(vault_id: &str) -> Self {
-        Self {
+    /// A version 2 file for a new vault: each entry (kind, space, secret)
+    /// wraps `vault_key` in a slot at a random position; the other slots are
+    /// random filler. Returns the file and each entry's position.
+    pub fn create(
+        vault_id: &str,
+        vault_key: &SecretKey,
+        entries: &[(SlotKind, u8, &[u8])],
+        params: KdfParams,
+    ) -> Result<(Self, Vec<usize>), StoreError> {
+        let mut slots = Self {
             format: FORMAT.into(),
             version: VERSION,
             vault_id: vault_id.into(),
-            slots: Vec::new(),
+            slots: (0..SLOTS).map(|_| filler(params)).collect(),
+        };
+        let mut free: Vec<usize> = (0..SLOTS).collect();
+        let mut positions = Vec::new();
+        for &(kind, space, secret) in entries {
+            if free.is_empty() {
+                return Err(StoreError::Corrupt {
+                    path: "keyslots.json".into(),
+                    why: "no free key slot".into(),
+                });
+            }
+            let pick = usize::from(random_bytes::<1>()[0]) % free.len();
+            let index = free.swap_remove(pick);
+            slots.replace(index, kind, space, secret, vault_key, params)?;
+            positions.push(index);
         }
+        Ok((slots, positions))
     }
 
     fn aad(&self, kind: SlotKind, p: &KdfParams) -> Vec<u8> {
+        if self.version >= 2 {
+            return format!(
+                "casefile keyslot v2|{}|{}|{}|{}",
+                self.vault_id, p.memory_kib, p.iterations, p.parallelism
+            )
+            .into_bytes();
+        }
         format!(
             "casefile keyslot v1|{}|{}|{}|{}|{}",
             self.vault_id,
@@ -105,19 +161,44 @@ impl KeySlots {
         .into_bytes()
     }
 
-    /// Wraps `vault_key` under `secret`, replacing any slot of the same kind.
-    pub fn set_slot(
+    /// Version 2: wraps `vault_key` for (`kind`, `space`) under `secret` into
+    /// the slot at `index`, whatever it held.
+    pub fn replace(
         &mut self,
+        index: usize,
         kind: SlotKind,
+        space: u8,
         secret: &[u8],
         vault_key: &SecretKey,
         params: KdfParams,
     ) -> Result<(), StoreError> {
+        if self.version < 2 || index >= self.slots.len() {
+            return Err(StoreError::Corrupt {
+                path: "keyslots.json".into(),
+                why: "no such key slot".into(),
+            });
+        }
+        let mut payload = Zeroizing::new([0u8; PAYLOAD]);
+        payload[..32].copy_from_slice(&vault_key[..]);
+        payload[32] = space;
+        payload[33] = kind.byte();
+        self.slots[index] = self.sealed_slot(None, kind, secret, &payload[..], params)?;
+        Ok(())
+    }
+
+    fn sealed_slot(
+        &self,
+        label: Option<SlotKind>,
+        kind: SlotKind,
+        secret: &[u8],
+        payload: &[u8],
+        params: KdfParams,
+    ) -> Result<KeySlot, StoreError> {
         let salt = random_bytes::<16>();
         let kek = stretch(secret, &salt, params)?;
-        let sealed = seal(&kek, &self.aad(kind, &params), vault_key.as_ref())?;
-        let slot = KeySlot {
-            kind,
+        let sealed = seal(&kek, &self.aad(kind, &params), payload)?;
+        Ok(KeySlot {
+            kind: label,
             kdf: SlotKdf {
                 algorithm: "argon2id".into(),
                 params,
@@ -125,19 +206,34 @@ impl KeySlots {
             },
             nonce: B64.encode(sealed.nonce),
             wrapped_key: B64.encode(sealed.ciphertext),
-        };
-        self.slots.retain(|s| s.kind != kind);
+        })
+    }
+
+    /// Version 1: wraps `vault_key` under `secret`, replacing any slot of the same kind.
+    pub fn set_slot(
+        &mut self,
+        kind: SlotKind,
+        secret: &[u8],
+        vault_key: &SecretKey,
+        params: KdfParams,
+    ) -> Result<(), StoreError> {
+        let slot = self.sealed_slot(Some(kind), kind, secret, &vault_key[..], params)?;
+        self.slots.retain(|s| s.kind != Some(kind));
         self.slots.push(slot);
         Ok(())
     }
 
-    /// Unwraps the vault key with `secret` from a slot of `kind`.
-    pub fn unlock(&self, kind: SlotKind, secret: &[u8]) -> Result<SecretKey, StoreError> {
-        for slot in self.slots.iter().filter(|s| s.kind == kind) {
-            let bad = |why: &str| StoreError::Corrupt {
-                path: "keyslots.json".into(),
-                why: why.into(),
-            };
+    /// Unwraps the vault key with `secret` from a slot of `kind`. Every slot
+    /// is tried in turn: nothing in the file says which one is whose.
+    pub fn unlock(&self, kind: SlotKind, secret: &[u8]) -> Result<Unlocked, StoreError> {
+        let bad = |why: &str| StoreError::Corrupt {
+            path: "keyslots.json".into(),
+            why: why.into(),
+        };
+        for (index, slot) in self.slots.iter().enumerate() {
+            if self.version < 2 && slot.kind != Some(kind) {
+                continue;
+            }
             if slot.kdf.algorithm != "argon2id" {
                 return Err(bad("unknown key-derivation algorithm"));
             }
@@ -152,10 +248,23 @@ impl KeySlots {
                 .map_err(|_| bad("bad wrapped key"))?;
             let kek = stretch(secret, &salt, slot.kdf.params)?;
             let sealed = Sealed { nonce, ciphertext };
-            if let Ok(key) = open(&kek, &self.aad(kind, &slot.kdf.params), &sealed) {
-                let key: [u8; 32] = key[..].try_into().map_err(|_| bad("bad key length"))?;
-                return Ok(Zeroizing::new(key));
-            }
+            let Ok(plain) = open(&kek, &self.aad(kind, &slot.kdf.params), &sealed) else {
+                continue;
+            };
+            let (key, space) = if self.version < 2 {
+                (&plain[..], 0)
+            } else {
+                if plain.len() != PAYLOAD || plain[33] != kind.byte() {
+                    continue;
+                }
+                (&plain[..32], plain[32])
+            };
+            let key: [u8; 32] = key.try_into().map_err(|_| bad("bad key length"))?;
+            return Ok(Unlocked {
+                key: Zeroizing::new(key),
+                space,
+                index,
+            });
         }
         Err(StoreError::WrongSecret)
     }
@@ -177,10 +286,16 @@ impl KeySlots {
         }
         let slots: KeySlots =
             serde_json::from_slice(&bytes).map_err(|e| corrupt(format!("not valid JSON: {e}")))?;
-        if slots.format != FORMAT || slots.version != VERSION {
+        if slots.format != FORMAT || !(1..=VERSION).contains(&slots.version) {
             return Err(corrupt(
                 "not a Casefile key-slot file of a known version".into(),
             ));
+        }
+        if slots.version >= 2 && slots.slots.len() != SLOTS {
+            return Err(corrupt(format!("it must hold exactly {SLOTS} key slots")));
+        }
+        if slots.version < 2 && slots.slots.iter().any(|s| s.kind.is_none()) {
+            return Err(corrupt("a version 1 key slot has no kind".into()));
         }
         if slots.slots.is_empty() {
             return Err(corrupt(
@@ -198,6 +313,20 @@ impl KeySlots {
         })?;
         json.push(b'\n');
         write_atomic(path, &json)
+    }
+}
+
+/// A slot that opens nothing and looks like one that does.
+fn filler(params: KdfParams) -> KeySlot {
+    KeySlot {
+        kind: None,
+        kdf: SlotKdf {
+            algorithm: "argon2id".into(),
+            params,
+            salt: B64.encode(random_bytes::<16>()),
+        },
+        nonce: B64.encode(random_bytes::<12>()),
+        wrapped_key: B64.encode(random_bytes::<WRAPPED>()),
     }
 }
 
@@ -250,38 +379,45 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("keyslots.json");
         let key = random_key();
-        let mut slots = KeySlots::new("v1");
-        slots
-            .set_slot(
-                SlotKind::Passphrase,
-                b"correct horse",
-                &key,
-                KdfParams::MINIMUM,
-            )
-            .unwrap();
+        let other = random_key();
         let code = new_recovery_code();
         let norm = normalize_recovery_code(&code);
+        let (mut slots, at) = KeySlots::create(
+            "v",
+            &key,
+            &[
+                (SlotKind::Passphrase, 0, b"correct horse"),
+                (SlotKind::Recovery, 0, norm.as_bytes()),
+            ],
+            KdfParams::MINIMUM,
+        )
+        .unwrap();
+        let free = (0..SLOTS).find(|i| !at.contains(i)).unwrap();
         slots
-            .set_slot(
-                SlotKind::Recovery,
-                norm.as_bytes(),
-                &key,
+            .replace(
+                free,
+                SlotKind::Passphrase,
+                1,
+                b"battery staple",
+                &other,
                 KdfParams::MINIMUM,
             )
             .unwrap();
         slots.save(&path).unwrap();
         let loaded = KeySlots::load(&path).unwrap();
-        assert_eq!(
-            *loaded
-                .unlock(SlotKind::Passphrase, b"correct horse")
-                .unwrap(),
-            *key
-        );
+        let u = loaded
+            .unlock(SlotKind::Passphrase, b"correct horse")
+            .unwrap();
+        assert_eq!((*u.key, u.space, u.index), (*key, 0, at[0]));
         let typed = normalize_recovery_code(&code.to_lowercase().replace('-', " "));
-        assert_eq!(
-            *loaded.unlock(SlotKind::Recovery, typed.as_bytes()).unwrap(),
-            *key
-        );
+        let u = loaded.unlock(SlotKind::Recovery, typed.as_bytes()).unwrap();
+        assert_eq!((*u.key, u.space, u.index), (*key, 0, at[1]));
+        let u = loaded
+            .unlock(SlotKind::Passphrase, b"battery staple")
+            .unwrap();
+        assert_eq!((*u.key, u.space, u.index), (*other, 1, free));
+        // A secret opens only slots of its own kind.
+        assert!(loaded.unlock(SlotKind::Recovery, b"correct horse").is_err());
         assert!(matches!(
             loaded.unlock(SlotKind::Passphrase, b"wrong"),
             Err(StoreError::WrongSecret)
@@ -289,6 +425,40 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(!text.contains("correct horse"));
         assert!(!text.contains(&hex::encode(&key[..])));
+        // Every slot looks alike: no labels, same sizes.
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let lens: Vec<usize> = json["slots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                assert!(s.get("kind").is_none());
+                s["wrapped_key"].as_str().unwrap().len()
+            })
+            .collect();
+        assert_eq!(lens, vec![lens[0]; SLOTS]);
+    }
+
+    #[test]
+    fn version_1_files_still_open() {
+        let key = random_key();
+        let mut slots = KeySlots {
+            format: FORMAT.into(),
+            version: 1,
+            vault_id: "old".into(),
+            slots: Vec::new(),
+        };
+        slots
+            .set_slot(SlotKind::Passphrase, b"old pass", &key, KdfParams::MINIMUM)
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keyslots.json");
+        slots.save(&path).unwrap();
+        let u = KeySlots::load(&path)
+            .unwrap()
+            .unlock(SlotKind::Passphrase, b"old pass")
+            .unwrap();
+        assert_eq!((*u.key, u.space), (*key, 0));
     }
 
     #[test]

@@ -13,9 +13,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::{Secret, VaultError, keys};
-use crate::crypto::SecretKey;
 use crate::store::StoreError;
-use crate::store::keyslots::{KeySlots, SlotKind, normalize_recovery_code};
+use crate::store::keyslots::{KeySlots, SlotKind, Unlocked, normalize_recovery_code};
 
 /// Name of the guard file inside a vault folder.
 pub const GUARD_FILE: &str = "guard.json";
@@ -88,7 +87,7 @@ pub(super) fn unlock(
     dir: &Path,
     slots: &KeySlots,
     secret: &Secret<'_>,
-) -> Result<SecretKey, VaultError> {
+) -> Result<Unlocked, VaultError> {
     let mut guard = Guard::load(dir);
     std::thread::sleep(guard.delay());
     let result = match secret {

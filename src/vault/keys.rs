@@ -14,7 +14,7 @@ use crate::crypto::kdf::KdfParams;
 use crate::crypto::random_bytes;
 use crate::custody::{Action, NewEvent};
 use crate::store::StoreError;
-use crate::store::keyslots::{KeySlots, SlotKind};
+use crate::store::keyslots::{KeySlots, SlotKind, Unlocked};
 
 /// Replaces the passphrase slot, unlocking with the old passphrase or the
 /// recovery code; no data is re-encrypted. `cost` raises the Argon2id cost
@@ -42,20 +42,41 @@ pub fn change_passphrase(
         Secret::Passphrase(_) => "passphrase",
         Secret::RecoveryCode(_) => "recovery code",
     };
-    let key = super::guard::unlock(dir, &slots, &secret)?;
+    let unlocked = super::guard::unlock(dir, &slots, &secret)?;
+    let key = &unlocked.key;
+    // Version 2: each vault's database records where its passphrase slot is.
+    let index = match (&secret, slots.version) {
+        (_, v) if v < 2 => slots
+            .slots
+            .iter()
+            .position(|s| s.kind == Some(SlotKind::Passphrase))
+            .unwrap_or(0),
+        (Secret::Passphrase(_), _) => unlocked.index,
+        (Secret::RecoveryCode(_), _) => passphrase_slot(dir, &unlocked)?,
+    };
     // Keep the slot's cost if it was raised above the floor.
     let params = cost.unwrap_or_else(|| {
         slots
             .slots
-            .iter()
-            .find(|s| s.kind == SlotKind::Passphrase)
+            .get(index)
             .map(|s| s.kdf.params)
             .filter(|p| p.check().is_ok())
             .unwrap_or(KdfParams::MINIMUM)
     });
-    slots.set_slot(SlotKind::Passphrase, new.as_bytes(), &key, params)?;
+    if slots.version < 2 {
+        slots.set_slot(SlotKind::Passphrase, new.as_bytes(), key, params)?;
+    } else {
+        slots.replace(
+            index,
+            SlotKind::Passphrase,
+            unlocked.space,
+            new.as_bytes(),
+            key,
+            params,
+        )?;
+    }
     slots.save(&path)?;
-    drop(key);
+    drop(unlocked);
     let mut vault = Vault::open(dir, Secret::Passphrase(new))?;
     let actor = vault.actor().to_string();
     vault.record(
@@ -66,6 +87,27 @@ pub fn change_passphrase(
         })),
     )?;
     Ok(vault)
+}
+
+/// Where the passphrase slot of the vault `unlocked` opens is, as its database records it.
+fn passphrase_slot(dir: &Path, unlocked: &Unlocked) -> Result<usize, VaultError> {
+    let db_path = dir.join(super::db_file(unlocked.space));
+    let conn = crate::store::db::open(
+        &db_path,
+        &crate::crypto::kdf::subkey(&unlocked.key, super::DB_KEY_PURPOSE),
+        false,
+    )?;
+    let value: String = conn.query_row(
+        "SELECT value FROM meta WHERE key = 'slot_passphrase'",
+        [],
+        |r| r.get(0),
+    )?;
+    value.parse().map_err(|_| {
+        VaultError::Store(StoreError::Corrupt {
+            path: db_path,
+            why: "the passphrase slot position is not a number".into(),
+        })
+    })
 }
 
 /// What a wipe did.
@@ -107,6 +149,9 @@ pub fn wipe(dir: &Path) -> Result<Wiped, VaultError> {
         DB_FILE,
         "vault.db-wal",
         "vault.db-shm",
+        super::SECOND_DB_FILE,
+        "vault-2.db-wal",
+        "vault-2.db-shm",
         "lock",
         super::guard::GUARD_FILE,
     ] {

@@ -1,5 +1,6 @@
 //! An unlocked vault: the folder, its keys, its items and its custody log.
 
+mod decoy;
 mod error;
 mod extract;
 pub mod guard;
@@ -31,6 +32,14 @@ use crate::store::blobs::BlobStore;
 pub const KEYSLOTS_FILE: &str = "keyslots.json";
 /// Name of the database inside a vault folder.
 pub const DB_FILE: &str = "vault.db";
+/// Name of the second database: a second vault's (see `Vault::create_second`)
+/// or, in every vault that has none, random bytes of the same kind of size.
+pub const SECOND_DB_FILE: &str = "vault-2.db";
+
+/// The database file of a space (0: the first vault, 1: the second).
+pub(crate) fn db_file(space: u8) -> &'static str {
+    if space == 0 { DB_FILE } else { SECOND_DB_FILE }
+}
 /// Name of the blob folder inside a vault folder.
 pub const BLOBS_DIR: &str = "blobs";
 const LOCK_FILE: &str = "lock";
@@ -49,6 +58,8 @@ pub struct Vault {
     device: DeviceKey,
     origin: String,
     actor: String,
+    /// Which of the folder's two databases this vault lives in.
+    space: u8,
     _lock: File,
 }
 
@@ -155,7 +166,7 @@ impl Vault {
             .query_row("PRAGMA quick_check", [], |r| r.get(0))?;
         if check != "ok" {
             return Err(VaultError::Store(crate::store::StoreError::Corrupt {
-                path: self.dir.join(DB_FILE),
+                path: self.dir.join(db_file(self.space)),
                 why: integrity_summary(&check),
             }));
         }
@@ -186,6 +197,10 @@ impl Drop for Vault {
     fn drop(&mut self) {
         // Best effort: an unsigned tail is signed at the next open anyway.
         let _ = self.checkpoint();
+        // Fold the WAL into the database now, so closing writes nothing more
+        // and the time given to the other database file below stays equal.
+        let _ = self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
+        open::same_times(&self.dir, self.space);
     }
 }
 

@@ -7,7 +7,9 @@ use std::path::Path;
 use rusqlite::{Connection, OptionalExtension, params};
 use zeroize::Zeroizing;
 
-use super::{BLOBS_DIR, DB_FILE, KEYSLOTS_FILE, LOCK_FILE, Vault, VaultError};
+use super::{
+    BLOBS_DIR, DB_FILE, KEYSLOTS_FILE, LOCK_FILE, SECOND_DB_FILE, Vault, VaultError, db_file,
+};
 use crate::crypto::kdf::{KdfParams, subkey};
 use crate::crypto::sign::DeviceKey;
 use crate::crypto::{SecretKey, random_bytes, random_key};
@@ -75,7 +77,7 @@ impl Vault {
         if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
             return Err(VaultError::WeakPassphrase(MIN_PASSPHRASE_CHARS));
         }
-        for name in [KEYSLOTS_FILE, DB_FILE, BLOBS_DIR] {
+        for name in [KEYSLOTS_FILE, DB_FILE, SECOND_DB_FILE, BLOBS_DIR] {
             if dir.join(name).exists() {
                 return Err(VaultError::Exists(dir.to_path_buf()));
             }
@@ -88,56 +90,34 @@ impl Vault {
         let vault_key = random_key();
         let vault_id = hex::encode(random_bytes::<16>());
         let recovery = new_recovery_code();
-        let mut slots = KeySlots::new(&vault_id);
-        slots.set_slot(
-            SlotKind::Passphrase,
-            passphrase.as_bytes(),
-            &vault_key,
-            KdfParams::MINIMUM,
-        )?;
         let normalized = normalize_recovery_code(&recovery);
-        slots.set_slot(
-            SlotKind::Recovery,
-            normalized.as_bytes(),
+        let (slots, at) = KeySlots::create(
+            &vault_id,
             &vault_key,
+            &[
+                (SlotKind::Passphrase, 0, passphrase.as_bytes()),
+                (SlotKind::Recovery, 0, normalized.as_bytes()),
+            ],
             KdfParams::MINIMUM,
         )?;
-
-        let db_path = dir.join(DB_FILE);
-        let mut conn = db::open(&db_path, &subkey(&vault_key, DB_KEY_PURPOSE), true)?;
-        let device = DeviceKey::generate();
         let origin = format!("casefile/{vault_id}");
-        let now = custody::log::now_utc();
-        let tx = conn.transaction()?;
-        for (k, v) in [
-            ("vault_id", vault_id.as_str()),
-            ("origin", origin.as_str()),
-            ("collector", collector),
-            ("created_at", now.as_str()),
-        ] {
-            tx.execute(
-                "INSERT INTO meta (key, value) VALUES (?1, ?2)",
-                params![k, v],
-            )?;
-        }
-        let public = device.public();
-        tx.execute(
-            "INSERT INTO device (id, seed, key_id, public, created_at) VALUES (1, ?1, ?2, ?3, ?4)",
-            params![
-                &device.seed()[..],
-                &public.key_id[..],
-                public.key.as_bytes(),
-                now
+        let db_path = dir.join(DB_FILE);
+        let (conn, device) = init_db(
+            &db_path,
+            &vault_key,
+            &[
+                ("vault_id", vault_id.as_str()),
+                ("origin", origin.as_str()),
+                ("collector", collector),
+                ("slot_passphrase", &at[0].to_string()),
+                ("slot_recovery", &at[1].to_string()),
             ],
+            collector,
         )?;
-        custody::log::append(
-            &tx,
-            &public,
-            NewEvent::vault(Action::VaultCreated, collector).with_details(serde_json::json!({
-                "device_key": public.to_minisign().lines().nth(1).unwrap_or_default(),
-            })),
-        )?;
-        tx.commit()?;
+        // Every vault has a second database file: random bytes of a random
+        // size between 1 and 8 MiB, which a second vault takes over (see decoy.rs).
+        let pages = 256 + u64::from(u16::from_le_bytes(random_bytes::<2>())) % 1793;
+        filler_file(&dir.join(SECOND_DB_FILE), pages * 4096)?;
         // The key slots go last: until they exist, nothing here can be opened,
         // so an interrupted creation leaves no half-usable vault.
         slots.save(&dir.join(KEYSLOTS_FILE))?;
@@ -150,6 +130,7 @@ impl Vault {
             device,
             origin,
             actor: collector.to_string(),
+            space: 0,
             _lock: lock_file,
         };
         vault.checkpoint()?;
@@ -164,18 +145,26 @@ impl Vault {
         }
         let (lock_file, alone) = lock(dir)?;
         let slots = KeySlots::load(&slots_path)?;
-        let vault_key = super::guard::unlock(dir, &slots, &secret)?;
-        Self::open_with_key(dir, &vault_key, &slots.vault_id, lock_file, alone)
+        let unlocked = super::guard::unlock(dir, &slots, &secret)?;
+        Self::open_with_key(
+            dir,
+            &unlocked.key,
+            unlocked.space,
+            &slots.vault_id,
+            lock_file,
+            alone,
+        )
     }
 
     fn open_with_key(
         dir: &Path,
         vault_key: &SecretKey,
+        space: u8,
         slots_vault_id: &str,
         lock_file: File,
         alone: bool,
     ) -> Result<Vault, VaultError> {
-        let db_path = dir.join(DB_FILE);
+        let db_path = dir.join(db_file(space));
         let conn = db::open(&db_path, &subkey(vault_key, DB_KEY_PURPOSE), false)?;
         let vault_id = meta(&conn, "vault_id")?;
         if vault_id != slots_vault_id {
@@ -201,7 +190,13 @@ impl Vault {
                 .prepare("SELECT blob FROM items")?
                 .query_map([], |r| r.get(0))?
                 .collect::<Result<_, _>>()?;
-            blobs.sweep(&referenced)?;
+            let blob_key = subkey(vault_key, BLOB_KEY_PURPOSE);
+            blobs.sweep(&referenced, |path| {
+                let mut header = [0u8; crate::crypto::stream::HEADER_LEN];
+                File::open(path)
+                    .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut header))
+                    .is_ok_and(|()| crate::crypto::stream::owned_by(&blob_key, &header))
+            })?;
             // Others may now share the vault; the sweep is done.
             lock_file
                 .lock_shared()
@@ -215,8 +210,10 @@ impl Vault {
             blobs,
             blob_key: subkey(vault_key, BLOB_KEY_PURPOSE),
             device,
+            space,
             _lock: lock_file,
         };
+        same_times(dir, space);
         // Events left unsigned by a process that was killed get signed now.
         vault.checkpoint()?;
         let actor = vault.actor.clone();
@@ -233,4 +230,69 @@ fn create_private_dir(dir: &Path) -> Result<(), VaultError> {
         fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(io_err(dir))?;
     }
     Ok(())
+}
+
+/// Creates and fills a vault database: schema, `meta` rows, a new device
+/// key and the `vault_created` event.
+pub(super) fn init_db(
+    path: &Path,
+    vault_key: &SecretKey,
+    meta_rows: &[(&str, &str)],
+    collector: &str,
+) -> Result<(Connection, DeviceKey), VaultError> {
+    let mut conn = db::open(path, &subkey(vault_key, DB_KEY_PURPOSE), true)?;
+    let device = DeviceKey::generate();
+    let now = custody::log::now_utc();
+    let tx = conn.transaction()?;
+    for (k, v) in meta_rows.iter().chain([&("created_at", now.as_str())]) {
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)",
+            params![k, v],
+        )?;
+    }
+    let public = device.public();
+    tx.execute(
+        "INSERT INTO device (id, seed, key_id, public, created_at) VALUES (1, ?1, ?2, ?3, ?4)",
+        params![
+            &device.seed()[..],
+            &public.key_id[..],
+            public.key.as_bytes(),
+            now
+        ],
+    )?;
+    custody::log::append(
+        &tx,
+        &public,
+        NewEvent::vault(Action::VaultCreated, collector).with_details(serde_json::json!({
+            "device_key": public.to_minisign().lines().nth(1).unwrap_or_default(),
+        })),
+    )?;
+    tx.commit()?;
+    Ok((conn, device))
+}
+
+/// Writes `size` random bytes to `path` and syncs them.
+pub(super) fn filler_file(path: &Path, size: u64) -> Result<(), VaultError> {
+    use std::io::Write;
+    let mut f = File::create(path).map_err(io_err(path))?;
+    let mut left = size;
+    while left > 0 {
+        let block = random_bytes::<4096>();
+        let n = left.min(block.len() as u64) as usize;
+        f.write_all(&block[..n]).map_err(io_err(path))?;
+        left -= n as u64;
+    }
+    f.sync_all().map_err(io_err(path))
+}
+
+/// Gives the other database the modification time of this one, so the
+/// times never tell which of the two is in use.
+pub(super) fn same_times(dir: &Path, space: u8) {
+    let here = dir.join(db_file(space));
+    let other = dir.join(db_file(1 - space.min(1)));
+    if let Ok(t) = fs::metadata(&here).and_then(|m| m.modified())
+        && let Ok(f) = OpenOptions::new().write(true).open(&other)
+    {
+        let _ = f.set_modified(t);
+    }
 }

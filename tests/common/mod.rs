@@ -154,7 +154,7 @@ pub fn raw_db(vault: &Path) -> rusqlite::Connection {
         .expect("unlock");
     casefile::store::db::open(
         &vault.join("vault.db"),
-        &casefile::crypto::kdf::subkey(&key, casefile::vault::DB_KEY_PURPOSE),
+        &casefile::crypto::kdf::subkey(&key.key, casefile::vault::DB_KEY_PURPOSE),
         false,
     )
     .expect("open db")
