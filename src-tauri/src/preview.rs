@@ -176,3 +176,88 @@ mod tests {
         assert_eq!(parse_range("bytes=x-9", 1000), None);
     }
 }
+
+#[cfg(test)]
+mod protocol_tests {
+    use tauri::http::{Request, StatusCode, header};
+
+    use super::respond;
+    use crate::state::AppState;
+
+    fn get(state: &AppState, path: &str, range: Option<&str>) -> tauri::http::Response<Vec<u8>> {
+        let mut b = Request::builder().uri(format!("casefile://localhost{path}"));
+        if let Some(r) = range {
+            b = b.header(header::RANGE, r);
+        }
+        respond(state, &b.body(Vec::new()).expect("request"))
+    }
+
+    #[test]
+    fn serves_decrypted_ranges_and_refuses_what_it_must_not_show() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let state = AppState::at(tmp.path().join("vault"));
+        let (vault, _) =
+            casefile::Vault::create(&state.dir, "protocol test pass", "T").expect("vault");
+        *state.slot() = Some(vault);
+        // A recording bigger than one encrypted chunk, and a page that must never be served.
+        let mut wav = b"RIFF\0\0\0\0WAVEfmt ".to_vec();
+        wav.extend((0..300_000u32).map(|i| (i % 251) as u8));
+        let (audio, html) = state
+            .with(|v| {
+                let meta = casefile::vault::NewItem::default();
+                Ok((
+                    v.add_bytes("a.wav", &wav, &meta, None)?,
+                    v.add_bytes(
+                        "p.html",
+                        b"<html><script>alert(1)</script></html>",
+                        &meta,
+                        None,
+                    )?,
+                ))
+            })
+            .expect("items");
+
+        let r = get(
+            &state,
+            &format!("/original/{}", audio.id),
+            Some("bytes=70000-70009"),
+        );
+        assert_eq!(r.status(), StatusCode::PARTIAL_CONTENT);
+        assert_eq!(r.body(), &wav[70000..70010]);
+        assert_eq!(
+            r.headers()[header::CONTENT_RANGE],
+            format!("bytes 70000-70009/{}", wav.len()).as_str()
+        );
+        assert_eq!(r.headers()[header::CACHE_CONTROL], "no-store");
+        let r = get(&state, &format!("/original/{}", audio.id), Some("bytes=-5"));
+        assert_eq!(r.body(), &wav[wav.len() - 5..]);
+        let r = get(
+            &state,
+            &format!("/original/{}", audio.id),
+            Some("bytes=999999-"),
+        );
+        assert_eq!(r.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+        let r = get(&state, &format!("/original/{}", audio.id), None);
+        assert_eq!((r.status(), r.body().len()), (StatusCode::OK, wav.len()));
+
+        let r = get(&state, &format!("/original/{}", html.id), None);
+        assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert_eq!(
+            get(&state, "/original/nosuchitem", None).status(),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            get(&state, "/elsewhere/x", None).status(),
+            StatusCode::NOT_FOUND
+        );
+
+        // Locked: nothing is served.
+        drop(state.slot().take());
+        let r = get(
+            &state,
+            &format!("/original/{}", audio.id),
+            Some("bytes=0-9"),
+        );
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    }
+}
