@@ -1,6 +1,6 @@
 // The evidence list: import (drop, pick, or type a path), search, sort, filter;
 // and the item view with metadata, hashes and the custody timeline.
-import { call, onEvent, pickFiles } from '../api.js';
+import { call, onEvent, pickFiles, previewUrl } from '../api.js';
 import { h, field, select, size } from '../dom.js';
 import { t } from '../i18n.js';
 import { fail, show, toast, withProgress } from '../app.js';
@@ -49,7 +49,10 @@ export async function evidencePage() {
     rows.sort(by);
     tbody.replaceChildren(...rows.map((i) => {
       const open = h('button', { class: 'link', text: i.title, onclick: () => show('evidence_item', i.id) });
-      return h('tr', {}, h('td', {}, open), h('td', { text: t(`kind_${i.kind}`) }), h('td', { class: 'num', text: size(i.size) }),
+      // Thumbnails stream from the vault only as rows scroll into view.
+      const thumb = i.mime.startsWith('image/') && i.mime !== 'image/svg+xml'
+        ? h('img', { class: 'thumb', src: previewUrl('thumb', i.id), alt: '', loading: 'lazy', onerror: (e) => e.target.remove() }) : null;
+      return h('tr', {}, h('td', {}, h('div', { class: 'title-cell' }, thumb, open)), h('td', { text: t(`kind_${i.kind}`) }), h('td', { class: 'num', text: size(i.size) }),
         h('td', { text: i.ingested_at.slice(0, 16).replace('T', ' ') }), h('td', { class: 'hash', dir: 'ltr', text: i.sha256.slice(0, 16) }));
     }));
     if (!rows.length) tbody.append(h('tr', {}, h('td', { colspan: 5, class: 'muted', text: t('no_items') })));
