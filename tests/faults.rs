@@ -184,8 +184,10 @@ fn a_file_that_grows_while_it_is_added_is_refused() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // Append while the add is reading.
-    for _ in 0..200 {
+    // Keep appending until the add ends: reading 64 MiB takes far longer
+    // than the millisecond between two appends, so some land mid-read.
+    let mut child = child;
+    while child.try_wait().unwrap().is_none() {
         use std::io::Write;
         let mut f = std::fs::OpenOptions::new().append(true).open(&p).unwrap();
         f.write_all(&[7u8; 4096]).unwrap();
@@ -193,19 +195,56 @@ fn a_file_that_grows_while_it_is_added_is_refused() {
     }
     let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
-    if out.status.success() {
-        // The add finished before the first append: then the stored hash is
-        // of what was read, and the file has grown since.
-        assert_ne!(
-            env.json(&["list"])[0]["size"].as_u64(),
-            Some(std::fs::metadata(&p).unwrap().len())
-        );
-    } else {
-        assert!(
-            err.contains("changed while it was being added; nothing was stored"),
-            "{err}"
-        );
-        assert_eq!(env.json(&["list"]).as_array().unwrap().len(), 0);
-    }
+    assert!(
+        err.contains("changed while it was being added; nothing was stored"),
+        "{err}"
+    );
+    assert_eq!(env.json(&["list"]).as_array().unwrap().len(), 0);
+    assert_eq!(all_blobs(&env), 0, "no partial blob is left");
     env.ok(&["log", "verify"]);
+}
+
+#[test]
+fn a_file_that_vanishes_while_it_is_added_stores_nothing() {
+    let env = Env::init();
+    let p = env.path("vanishing.bin");
+    write_data(&p, 64 << 20, 6);
+    let child = env
+        .cmd(&["add", p.to_str().unwrap()])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Delete the file once the add has it open (seen in /proc), mid-read.
+    let fds = format!("/proc/{}/fd", child.id());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let open = std::fs::read_dir(&fds)
+            .map(|d| {
+                d.flatten()
+                    .any(|e| std::fs::read_link(e.path()).is_ok_and(|t| t == p))
+            })
+            .unwrap_or(false);
+        if open {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the add never opened the file"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    std::fs::remove_file(&p).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("changed while it was being added; nothing was stored"),
+        "{err}"
+    );
+    assert_eq!(env.json(&["list"]).as_array().unwrap().len(), 0);
+    assert_eq!(all_blobs(&env), 0, "no partial blob is left");
+    env.ok(&["log", "verify"]);
+}
+
+fn all_blobs(env: &Env) -> usize {
+    std::fs::read_dir(env.vault.join("blobs")).unwrap().count()
 }
