@@ -459,6 +459,6 @@ fn main() {
     t.row("search query alone (in process)", &q, "", None, None);
     drop(v);
     println!(
-        "\n(unlock and the whole-command rows include process start and one Argon2id derivation)"
+        "\n(unlock and the whole-command rows include process start and one to four Argon2id derivations, one per key slot tried)"
     );
 }
