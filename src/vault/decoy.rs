@@ -93,6 +93,12 @@ impl Vault {
             conn.execute_batch("DROP TABLE padding; PRAGMA wal_checkpoint(TRUNCATE);")?;
         }
         drop(conn);
+        // Noted first: if the process dies before the slot is written, a
+        // retry must not reuse this slot over a second vault that may exist.
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('second_vault_slot', ?1)",
+            [index.to_string()],
+        )?;
         let io = |e| VaultError::Store(StoreError::io(&path, e));
         fs::rename(&tmp, &path).map_err(io)?;
         crate::store::sync_dir(&self.dir).map_err(io)?;
@@ -105,10 +111,6 @@ impl Vault {
             KdfParams::MINIMUM,
         )?;
         slots.save(&slots_path)?;
-        self.conn.execute(
-            "INSERT INTO meta (key, value) VALUES ('second_vault_slot', ?1)",
-            [index.to_string()],
-        )?;
         super::open::same_times(&self.dir, 0);
         Ok(())
     }
