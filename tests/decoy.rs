@@ -48,22 +48,20 @@ fn each_passphrase_opens_its_own_vault_and_neither_shows_the_other() {
     let size_before = std::fs::metadata(env.vault.join("vault-2.db"))
         .unwrap()
         .len();
-    let out = env
-        .cmd(&["decoy", "--collector", "A. Tourist"])
-        .env("CASEFILE_NEW_PASSPHRASE", DECOY)
-        .output()
-        .unwrap();
+    let out = env.run_env(
+        &["decoy", "--collector", "A. Tourist"],
+        &[("CASEFILE_NEW_PASSPHRASE", DECOY)],
+    );
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
     // Only one second vault, and never with the first vault's passphrase.
-    let again = env
-        .cmd(&["decoy"])
-        .env("CASEFILE_NEW_PASSPHRASE", "another one 123")
-        .output()
-        .unwrap();
+    let again = env.run_env(
+        &["decoy"],
+        &[("CASEFILE_NEW_PASSPHRASE", "another one 123")],
+    );
     assert!(String::from_utf8_lossy(&again.stderr).contains("already has a second vault"));
     let size_after = std::fs::metadata(env.vault.join("vault-2.db"))
         .unwrap()
@@ -140,11 +138,10 @@ fn each_passphrase_opens_its_own_vault_and_neither_shows_the_other() {
     );
 
     // Changing one passphrase leaves the other vault alone.
-    let out = env
-        .cmd(&["passwd"])
-        .env("CASEFILE_NEW_PASSPHRASE", "a new decoy phrase")
-        .output()
-        .unwrap();
+    let out = env.run_env(
+        &["passwd"],
+        &[("CASEFILE_NEW_PASSPHRASE", "a new decoy phrase")],
+    );
     assert!(
         out.status.success(),
         "{}",

@@ -29,11 +29,10 @@ fn passwd_rewraps_one_slot_and_keeps_the_data() {
         .unwrap()
         .to_string();
     let before = slots(&env);
-    let out = env
-        .cmd(&["passwd"])
-        .env("CASEFILE_NEW_PASSPHRASE", "a brand new passphrase")
-        .output()
-        .unwrap();
+    let out = env.run_env(
+        &["passwd"],
+        &[("CASEFILE_NEW_PASSPHRASE", "a brand new passphrase")],
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -67,11 +66,7 @@ fn passwd_rewraps_one_slot_and_keeps_the_data() {
     assert!(new(&["log", "verify"]).status.success());
     // A weak new passphrase is refused and changes nothing.
     let snapshot = slots(&env);
-    let out = env
-        .cmd(&["passwd"])
-        .env("CASEFILE_NEW_PASSPHRASE", "short")
-        .output()
-        .unwrap();
+    let out = env.run_env(&["passwd"], &[("CASEFILE_NEW_PASSPHRASE", "short")]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(slots(&env), snapshot);
 }
@@ -83,33 +78,32 @@ fn recovery_code_sets_a_new_passphrase() {
         .as_str()
         .unwrap()
         .to_string();
-    let out = env
-        .cmd(&["recovery"])
-        .env(
-            "CASEFILE_RECOVERY_CODE",
-            "0000-0000-0000-0000-0000-0000-0000-0000",
-        )
-        .env("CASEFILE_NEW_PASSPHRASE", "after the border")
-        .output()
-        .unwrap();
+    let out = env.run_env(
+        &["recovery"],
+        &[
+            (
+                "CASEFILE_RECOVERY_CODE",
+                "0000-0000-0000-0000-0000-0000-0000-0000",
+            ),
+            ("CASEFILE_NEW_PASSPHRASE", "after the border"),
+        ],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("wrong recovery code"));
-    let out = env
-        .cmd(&["recovery"])
-        .env("CASEFILE_RECOVERY_CODE", code.to_lowercase())
-        .env("CASEFILE_NEW_PASSPHRASE", "after the border")
-        .output()
-        .unwrap();
+    let out = env.run_env(
+        &["recovery"],
+        &[
+            ("CASEFILE_RECOVERY_CODE", &code.to_lowercase()),
+            ("CASEFILE_NEW_PASSPHRASE", "after the border"),
+        ],
+    );
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        env.cmd(&["list"])
-            .env("CASEFILE_PASSPHRASE", "after the border")
-            .output()
-            .unwrap()
+        env.run_env(&["list"], &[("CASEFILE_PASSPHRASE", "after the border")])
             .status
             .success()
     );
@@ -229,11 +223,7 @@ fn secrets_never_reach_arguments_or_messages() {
         text.contains("wrong passphrase") && !text.contains("file-secret"),
         "{text}"
     );
-    let out = env
-        .cmd(&["passwd"])
-        .env("CASEFILE_NEW_PASSPHRASE", "short7!")
-        .output()
-        .unwrap();
+    let out = env.run_env(&["passwd"], &[("CASEFILE_NEW_PASSPHRASE", "short7!")]);
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
@@ -280,19 +270,17 @@ fn secrets_never_reach_arguments_or_messages() {
 #[test]
 fn passwd_can_raise_the_key_derivation_cost() {
     let env = Env::init();
-    let out = env
-        .cmd(&["passwd", "--kdf-memory", "32"])
-        .env("CASEFILE_NEW_PASSPHRASE", "a stronger passphrase")
-        .output()
-        .unwrap();
+    let out = env.run_env(
+        &["passwd", "--kdf-memory", "32"],
+        &[("CASEFILE_NEW_PASSPHRASE", "a stronger passphrase")],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("at least 65536 KiB"));
     let before = slots(&env);
-    let out = env
-        .cmd(&["passwd", "--kdf-memory", "128", "--kdf-passes", "4"])
-        .env("CASEFILE_NEW_PASSPHRASE", "a stronger passphrase")
-        .output()
-        .unwrap();
+    let out = env.run_env(
+        &["passwd", "--kdf-memory", "128", "--kdf-passes", "4"],
+        &[("CASEFILE_NEW_PASSPHRASE", "a stronger passphrase")],
+    );
     assert!(
         out.status.success(),
         "{}",

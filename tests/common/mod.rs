@@ -67,6 +67,16 @@ impl Env {
         self.cmd(args).output().expect("run casefile")
     }
 
+    /// Runs with extra environment variables (secrets, for instance),
+    /// whatever the exit code.
+    pub fn run_env(&self, args: &[&str], vars: &[(&str, &str)]) -> Output {
+        let mut c = self.cmd(args);
+        for (k, v) in vars {
+            c.env(k, v);
+        }
+        c.output().expect("run casefile")
+    }
+
     /// Runs, asserts success, returns stdout.
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
