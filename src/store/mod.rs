@@ -84,3 +84,17 @@ pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<(), StoreErr
 pub fn sync_dir(dir: &std::path::Path) -> std::io::Result<()> {
     std::fs::File::open(dir)?.sync_all()
 }
+
+/// Writes `len` random bytes at the file's current position and syncs them:
+/// the filler of an unused database file, and the overwrite of a wiped key slot.
+pub fn write_random(file: &mut std::fs::File, len: u64) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut left = len;
+    while left > 0 {
+        let block = crate::crypto::random_bytes::<4096>();
+        let n = left.min(block.len() as u64) as usize;
+        file.write_all(&block[..n])?;
+        left -= n as u64;
+    }
+    file.sync_all()
+}

@@ -6,7 +6,7 @@
 
 use std::fs;
 
-use super::open::{MIN_PASSPHRASE_CHARS, init_db};
+use super::open::{MIN_PASSPHRASE_CHARS, init_db, meta_opt};
 use super::{KEYSLOTS_FILE, SECOND_DB_FILE, Vault, VaultError};
 use crate::crypto::kdf::KdfParams;
 use crate::crypto::random_key;
@@ -26,28 +26,28 @@ impl Vault {
                 "a second vault can only be made from the first one".into(),
             ));
         }
-        if self.meta_value("second_vault_slot")?.is_some() {
+        if meta_opt(&self.conn, "second_vault_slot")?.is_some() {
             return Err(VaultError::Invalid(
                 "this vault already has a second vault".into(),
             ));
         }
         let slots_path = self.dir.join(KEYSLOTS_FILE);
         let mut slots = KeySlots::load(&slots_path)?;
-        let mut used = Vec::new();
-        for key in ["slot_passphrase", "slot_recovery"] {
-            match self.meta_value(key)?.and_then(|v| v.parse::<usize>().ok()) {
-                Some(i) => used.push(i),
-                None => {
-                    return Err(VaultError::Invalid(
-                        "this vault was made by an older version whose key-slot file cannot hold a second vault".into(),
-                    ));
-                }
-            }
-        }
         if slots.version < 2 {
             return Err(VaultError::Invalid(
                 "this vault's key-slot file is too old to hold a second vault".into(),
             ));
+        }
+        let mut used = Vec::new();
+        for key in ["slot_passphrase", "slot_recovery"] {
+            match meta_opt(&self.conn, key)?.and_then(|v| v.parse::<usize>().ok()) {
+                Some(i) => used.push(i),
+                None => {
+                    return Err(VaultError::Invalid(
+                        "this vault does not record where its key slots are, so a second vault could overwrite one".into(),
+                    ));
+                }
+            }
         }
         // The same passphrase for both would open whichever slot comes first.
         if slots
@@ -113,13 +113,5 @@ impl Vault {
         slots.save(&slots_path)?;
         super::open::same_times(&self.dir, 0);
         Ok(())
-    }
-
-    fn meta_value(&self, key: &str) -> Result<Option<String>, VaultError> {
-        use rusqlite::OptionalExtension;
-        Ok(self
-            .conn
-            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-            .optional()?)
     }
 }

@@ -55,7 +55,7 @@ impl Vault {
         let mut partial = out.as_os_str().to_owned();
         partial.push(".partial");
         let partial = PathBuf::from(partial);
-        let result = copy_checked(&item, &mut reader, &partial, task);
+        let result = write_checked(&item, &mut reader, &partial, task);
         let result = result.and_then(|()| {
             fs::rename(&partial, out).map_err(|e| VaultError::Write {
                 path: out.to_path_buf(),
@@ -76,7 +76,8 @@ impl Vault {
     }
 }
 
-fn copy_checked(
+/// Writes an item's content to a new file at `partial`, checked and synced.
+fn write_checked(
     item: &Item,
     reader: &mut impl Read,
     partial: &Path,
@@ -91,6 +92,19 @@ fn copy_checked(
         .create_new(true)
         .open(partial)
         .map_err(write_err)?;
+    copy_checked(item, reader, &mut file, write_err, task)?;
+    file.sync_all().map_err(write_err)
+}
+
+/// Copies an item's decrypted content to `out`, failing unless it is exactly
+/// the bytes whose SHA-256 and size were fixed at ingest.
+pub(super) fn copy_checked(
+    item: &Item,
+    reader: &mut impl Read,
+    out: &mut impl Write,
+    write_err: impl Fn(std::io::Error) -> VaultError,
+    task: &Task<'_>,
+) -> Result<(), VaultError> {
     let mut sha = Sha256::new();
     let mut buf = vec![0u8; 128 * 1024];
     let mut total = 0u64;
@@ -106,7 +120,7 @@ fn copy_checked(
             break;
         }
         sha.update(&buf[..n]);
-        file.write_all(&buf[..n]).map_err(write_err)?;
+        out.write_all(&buf[..n]).map_err(&write_err)?;
         total += n as u64;
         task.advance(n as u64);
     }
@@ -117,7 +131,6 @@ fn copy_checked(
             why: "its content does not match the SHA-256 fixed at ingest".into(),
         });
     }
-    file.sync_all().map_err(write_err)?;
     Ok(())
 }
 

@@ -2,16 +2,12 @@
 //! all work on the key slots alone, never on the data.
 
 use std::fs;
-use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};
-
-use zeroize::Zeroizing;
 
 use super::open::MIN_PASSPHRASE_CHARS;
 use super::{BLOBS_DIR, DB_FILE, KEYSLOTS_FILE, Secret, Vault, VaultError};
 use crate::crypto::kdf::KdfParams;
-use crate::crypto::random_bytes;
 use crate::custody::{Action, NewEvent};
 use crate::store::StoreError;
 use crate::store::keyslots::{KeySlots, SlotKind, Unlocked};
@@ -97,11 +93,7 @@ fn passphrase_slot(dir: &Path, unlocked: &Unlocked) -> Result<usize, VaultError>
         &crate::crypto::kdf::subkey(&unlocked.key, super::DB_KEY_PURPOSE),
         false,
     )?;
-    let value: String = conn.query_row(
-        "SELECT value FROM meta WHERE key = 'slot_passphrase'",
-        [],
-        |r| r.get(0),
-    )?;
+    let value = super::open::meta(&conn, "slot_passphrase")?;
     value.parse().map_err(|_| {
         VaultError::Store(StoreError::Corrupt {
             path: db_path,
@@ -130,31 +122,22 @@ pub fn wipe(dir: &Path) -> Result<Wiped, VaultError> {
         return Err(VaultError::NoVault(dir.to_path_buf()));
     }
     let io = |e| VaultError::Store(StoreError::io(&path, e));
-    let len = fs::metadata(&path).map_err(io)?.len() as usize;
+    let len = fs::metadata(&path).map_err(io)?.len();
     {
+        // Overwritten in place (not truncated), then synced.
         let mut f = fs::OpenOptions::new().write(true).open(&path).map_err(io)?;
-        let mut noise = Zeroizing::new(vec![0u8; len.max(4096)]);
-        for chunk in noise.chunks_mut(32) {
-            let r = random_bytes::<32>();
-            chunk.copy_from_slice(&r[..chunk.len()]);
-        }
-        f.write_all(&noise).map_err(io)?;
-        f.sync_all().map_err(io)?;
+        crate::store::write_random(&mut f, len.max(4096)).map_err(io)?;
     }
     fs::remove_file(&path).map_err(io)?;
     crate::store::sync_dir(dir).map_err(io)?;
     let keys_destroyed_in = start.elapsed();
     let mut files_removed = true;
-    for name in [
-        DB_FILE,
-        "vault.db-wal",
-        "vault.db-shm",
-        super::SECOND_DB_FILE,
-        "vault-2.db-wal",
-        "vault-2.db-shm",
-        "lock",
-        super::guard::GUARD_FILE,
-    ] {
+    let databases = [DB_FILE, super::SECOND_DB_FILE];
+    let names = databases
+        .iter()
+        .flat_map(|db| ["", "-wal", "-shm"].map(|suffix| format!("{db}{suffix}")))
+        .chain(["lock", super::guard::GUARD_FILE].map(String::from));
+    for name in names {
         let p = dir.join(name);
         if p.exists() && fs::remove_file(&p).is_err() {
             files_removed = false;

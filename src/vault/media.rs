@@ -2,8 +2,8 @@
 
 use std::io::{Cursor, Read};
 
+use crate::Task;
 use rusqlite::{OptionalExtension, params};
-use sha2::{Digest, Sha256};
 
 use super::ingest::Origin;
 use super::{Item, NewItem, Vault, VaultError};
@@ -84,18 +84,9 @@ impl Vault {
     fn read_checked(&self, item: &Item) -> Result<Vec<u8>, VaultError> {
         let (_, mut reader) = self.open_item(&item.id)?;
         let mut bytes = Vec::with_capacity(item.size as usize);
-        reader
-            .read_to_end(&mut bytes)
-            .map_err(|e| VaultError::Damaged {
-                id: item.id.clone(),
-                why: format!("its encrypted file cannot be read ({e})"),
-            })?;
-        if hex::encode(Sha256::digest(&bytes)) != item.sha256 {
-            return Err(VaultError::Damaged {
-                id: item.id.clone(),
-                why: "its content does not match its SHA-256".into(),
-            });
-        }
+        // Writing to memory cannot fail; an error here would be allocation's.
+        let in_memory = |e: std::io::Error| VaultError::Invalid(e.to_string());
+        super::extract::copy_checked(item, &mut reader, &mut bytes, in_memory, &Task::none())?;
         Ok(bytes)
     }
 

@@ -56,15 +56,21 @@ fn lock(dir: &Path) -> Result<(File, bool), VaultError> {
     }
 }
 
-fn meta(conn: &Connection, key: &str) -> Result<String, VaultError> {
-    conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-        .optional()?
-        .ok_or_else(|| {
-            VaultError::Store(StoreError::Corrupt {
-                path: DB_FILE.into(),
-                why: format!("vault setting {key:?} is missing"),
-            })
+/// A vault setting, if set.
+pub(super) fn meta_opt(conn: &Connection, key: &str) -> Result<Option<String>, VaultError> {
+    Ok(conn
+        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .optional()?)
+}
+
+/// A vault setting that must be set.
+pub(super) fn meta(conn: &Connection, key: &str) -> Result<String, VaultError> {
+    meta_opt(conn, key)?.ok_or_else(|| {
+        VaultError::Store(StoreError::Corrupt {
+            path: DB_FILE.into(),
+            why: format!("vault setting {key:?} is missing"),
         })
+    })
 }
 
 impl Vault {
@@ -185,12 +191,12 @@ impl Vault {
         let seed = Zeroizing::new(seed);
         let device = DeviceKey::from_parts(&seed, &key_id).map_err(StoreError::from)?;
         let blobs = BlobStore::new(dir.join(BLOBS_DIR));
+        let blob_key = subkey(vault_key, BLOB_KEY_PURPOSE);
         if alone {
             let referenced: HashSet<String> = conn
                 .prepare("SELECT blob FROM items")?
                 .query_map([], |r| r.get(0))?
                 .collect::<Result<_, _>>()?;
-            let blob_key = subkey(vault_key, BLOB_KEY_PURPOSE);
             blobs.sweep(&referenced, |path| {
                 let mut header = [0u8; crate::crypto::stream::HEADER_LEN];
                 File::open(path)
@@ -208,7 +214,7 @@ impl Vault {
             actor: meta(&conn, "collector")?,
             conn,
             blobs,
-            blob_key: subkey(vault_key, BLOB_KEY_PURPOSE),
+            blob_key,
             device,
             space,
             _lock: lock_file,
@@ -271,18 +277,10 @@ pub(super) fn init_db(
     Ok((conn, device))
 }
 
-/// Writes `size` random bytes to `path` and syncs them.
-pub(super) fn filler_file(path: &Path, size: u64) -> Result<(), VaultError> {
-    use std::io::Write;
+/// Writes `size` random bytes to a new file at `path` and syncs them.
+fn filler_file(path: &Path, size: u64) -> Result<(), VaultError> {
     let mut f = File::create(path).map_err(io_err(path))?;
-    let mut left = size;
-    while left > 0 {
-        let block = random_bytes::<4096>();
-        let n = left.min(block.len() as u64) as usize;
-        f.write_all(&block[..n]).map_err(io_err(path))?;
-        left -= n as u64;
-    }
-    f.sync_all().map_err(io_err(path))
+    crate::store::write_random(&mut f, size).map_err(io_err(path))
 }
 
 /// Gives the other database the modification time of this one, so the
