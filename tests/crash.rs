@@ -7,6 +7,24 @@ use std::collections::HashMap;
 
 use common::{Env, all_files, sha256_file, write_data};
 
+/// Extracts a listed item and checks it comes out byte-identical.
+fn assert_extracts(env: &Env, item: &serde_json::Value, sha256: &str) {
+    let out = env.path("check.out");
+    let _ = std::fs::remove_file(&out);
+    env.ok(&[
+        "extract",
+        item["id"].as_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        sha256_file(&out),
+        sha256,
+        "{} does not extract byte-identical",
+        item["original_name"]
+    );
+}
+
 #[test]
 fn sigkill_during_ingest_leaves_only_complete_items() {
     let env = Env::init();
@@ -58,19 +76,7 @@ fn sigkill_during_ingest_leaves_only_complete_items() {
             let want = &sources[name];
             assert_eq!(item["sha256"].as_str().unwrap(), want, "{name}");
             assert_eq!(item["size"].as_u64().unwrap(), 40 << 20);
-            let out = env.path("check.out");
-            let _ = std::fs::remove_file(&out);
-            env.ok(&[
-                "extract",
-                item["id"].as_str().unwrap(),
-                "--out",
-                out.to_str().unwrap(),
-            ]);
-            assert_eq!(
-                &sha256_file(&out),
-                want,
-                "{name} does not extract byte-identical"
-            );
+            assert_extracts(&env, item, want);
         }
         assert!(env.ok(&["log", "verify"]).contains("custody log verified"));
     }
@@ -214,17 +220,10 @@ fn sigkill_at_100_random_points_over_ingest_edits_and_export() {
         "only {interrupted} of 100 kills landed mid-operation"
     );
     for item in env.json(&["list"]).as_array().unwrap() {
-        let out = env.path("check.out");
-        let _ = std::fs::remove_file(&out);
-        env.ok(&[
-            "extract",
-            item["id"].as_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ]);
-        assert_eq!(
-            sha256_file(&out),
-            sources[item["original_name"].as_str().unwrap()]
+        assert_extracts(
+            &env,
+            item,
+            &sources[item["original_name"].as_str().unwrap()],
         );
     }
 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use casefile::vault::{NewItem, Secret};
@@ -59,6 +59,19 @@ fn tag(path: &Path, orientation: u32) {
     );
 }
 
+/// A patterned picture of `size` at `name`, tagged with EXIF (see [`tag`]).
+fn tagged_photo(env: &Env, name: &str, size: (u32, u32), orientation: u32) -> PathBuf {
+    let photo = env.path(name);
+    save(&pattern(size.0, size.1), &photo);
+    tag(&photo, orientation);
+    photo
+}
+
+/// Adds one file through the command line; returns its id.
+fn add(env: &Env, path: &Path) -> String {
+    id_of(&env.ok(&["add", path.to_str().unwrap()]))
+}
+
 fn id_of(added: &str) -> String {
     added
         .split_whitespace()
@@ -97,9 +110,7 @@ fn metadata_groups(path: &Path) -> Vec<String> {
 fn photo_metadata_is_read_and_kept_apart_from_stated_and_ingest_times() {
     require_tool("exiftool");
     let env = Env::init();
-    let photo = env.path("photo.jpg");
-    save(&pattern(400, 200), &photo);
-    tag(&photo, 6);
+    let photo = tagged_photo(&env, "photo.jpg", (400, 200), 6);
     let before = sha256_file(&photo);
     let id = id_of(&env.ok(&[
         "add",
@@ -162,7 +173,7 @@ fn thumbnails_are_oriented_small_and_made_for_every_readable_format() {
         if orientation != 0 {
             tag(&path, orientation);
         }
-        ids.push((name, id_of(&env.ok(&["add", path.to_str().unwrap()]))));
+        ids.push((name, add(&env, &path)));
     }
     let mut vault = open(&env);
     for (name, id) in &ids {
@@ -209,7 +220,7 @@ fn broken_and_unsupported_pictures_are_kept_with_a_note() {
         (&cut, "no preview"),
         (&heic, "cannot be decoded by this version"),
     ] {
-        let id = id_of(&env.ok(&["add", path.to_str().unwrap()]));
+        let id = add(&env, path);
         let shown = env.json(&["show", &id]);
         assert_eq!(
             shown["sha256"],
@@ -275,14 +286,14 @@ fn documents_and_recordings_report_basic_facts() {
     let v = env.path("clip.mp4");
     std::fs::write(&v, &mp4).unwrap();
 
-    let pdf_media = &env.json(&["show", &id_of(&env.ok(&["add", p.to_str().unwrap()]))])["media"];
+    let pdf_media = &env.json(&["show", &add(&env, &p)])["media"];
     assert_eq!(pdf_media["pages"], 3);
     assert_eq!(pdf_media["pdf_version"], "1.7");
-    let wav_media = &env.json(&["show", &id_of(&env.ok(&["add", w.to_str().unwrap()]))])["media"];
+    let wav_media = &env.json(&["show", &add(&env, &w)])["media"];
     assert_eq!(wav_media["duration"], 2.0);
     assert_eq!(wav_media["channels"], 1);
     assert_eq!(wav_media["sample_rate"], 8000);
-    let mp4_media = &env.json(&["show", &id_of(&env.ok(&["add", v.to_str().unwrap()]))])["media"];
+    let mp4_media = &env.json(&["show", &add(&env, &v)])["media"];
     assert_eq!(mp4_media["duration"], 90.0);
     assert_eq!(mp4_media["captured_at"], "2024-05-01T12:00:00Z");
 }
@@ -303,15 +314,13 @@ fn redaction_strips_metadata_blacks_out_and_blurs_and_is_logged() {
     require_tool("exiftool");
     let env = Env::init();
     for (name, lossless) in [("scene.png", true), ("scene.jpg", false)] {
-        let photo = env.path(name);
-        save(&pattern(800, 400), &photo);
-        tag(&photo, 1);
+        let photo = tagged_photo(&env, name, (800, 400), 1);
         assert!(
             !metadata_groups(&photo).is_empty(),
             "the test photo carries metadata"
         );
         let original = sha256_file(&photo);
-        let id = id_of(&env.ok(&["add", photo.to_str().unwrap()]));
+        let id = add(&env, &photo);
         let out = env.ok(&[
             "redact",
             &id,
@@ -394,10 +403,8 @@ fn redaction_strips_metadata_blacks_out_and_blurs_and_is_logged() {
 fn redaction_regions_follow_the_displayed_orientation_and_bad_regions_are_refused() {
     require_tool("exiftool");
     let env = Env::init();
-    let photo = env.path("turned.jpg");
-    save(&pattern(400, 200), &photo);
-    tag(&photo, 6);
-    let id = id_of(&env.ok(&["add", photo.to_str().unwrap()]));
+    let photo = tagged_photo(&env, "turned.jpg", (400, 200), 6);
+    let id = add(&env, &photo);
     // Displayed 200 wide, 400 tall: a region 300 wide cannot fit.
     let err = env.fails(&["redact", &id, "--box", "0,0,300,10"], 2);
     assert!(err.contains("outside the picture (200×400"), "{err}");
@@ -427,10 +434,8 @@ fn redaction_regions_follow_the_displayed_orientation_and_bad_regions_are_refuse
 fn export_can_send_the_redacted_copy_instead_of_the_original() {
     require_tool("exiftool");
     let env = Env::init();
-    let photo = env.path("witness.jpg");
-    save(&pattern(320, 240), &photo);
-    tag(&photo, 1);
-    let id = id_of(&env.ok(&["add", photo.to_str().unwrap()]));
+    let photo = tagged_photo(&env, "witness.jpg", (320, 240), 1);
+    let id = add(&env, &photo);
     let case = env.json(&[
         "case",
         "new",
