@@ -1,16 +1,19 @@
-//! The `export`, `verify` and `import` commands.
+//! The `export`, `verify`, `import` and `senders` commands.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use casefile::bundle::{self, ExportOptions, Format, Limits, Source};
+use casefile::bundle::{
+    self, ExportOptions, Format, ImportOptions, Language, Limits, Pin, Source, Trust, Verdict,
+};
 use casefile::case::sheet::Regime;
+use casefile::crypto::sign::DevicePublicKey;
 use casefile::{Task, Vault};
-use clap::Args;
+use clap::{Args, Subcommand};
 
-use super::errors::IntegrityFailure;
-use super::output;
+use crate::errors::{IntegrityFailure, Unpinned};
+use crate::output;
 
 /// Arguments of `export`.
 #[derive(Args)]
@@ -37,6 +40,10 @@ pub struct ExportArgs {
     /// persons whose consent does not cover it are left out.
     #[arg(long = "for", value_name = "REGIME")]
     prepared_for: Option<Regime>,
+    /// Also write the verification instructions in this language
+    /// (zh, ar, es, ru) beside the English ones.
+    #[arg(long = "lang", value_name = "LANG")]
+    language: Option<Language>,
 }
 
 /// Arguments of `verify`.
@@ -50,7 +57,8 @@ pub struct VerifyArgs {
     /// Check BagIt conformance only (for bags made by other tools).
     #[arg(long)]
     bag_only: bool,
-    /// The sender's minisign public key file: the bundle must be signed by it.
+    /// The sender's minisign public key file: the bundle must be signed by
+    /// it. Without it, the vault's known senders are the trusted keys.
     #[arg(long, value_name = "FILE")]
     key: Option<PathBuf>,
 }
@@ -63,10 +71,36 @@ pub struct ImportArgs {
     /// age identity file, for an encrypted bundle.
     #[arg(long, value_name = "FILE")]
     identity: Option<PathBuf>,
+    /// The sender's minisign public key file: the bundle must be signed by it.
+    #[arg(long, value_name = "FILE", conflicts_with = "trust")]
+    key: Option<PathBuf>,
+    /// Trust the bundle's signer, after comparing its fingerprint with the
+    /// sender by another channel, and remember it as a known sender NAME.
+    #[arg(long, value_name = "NAME")]
+    trust: Option<String>,
 }
 
-fn bundle_size(path: &std::path::Path) -> u64 {
-    fn walk(p: &std::path::Path) -> u64 {
+/// `senders` subcommands.
+#[derive(Subcommand)]
+pub enum SendersAction {
+    /// Pin a sender's key (a minisign public key file) under a name.
+    Add {
+        /// A name for the sender.
+        name: String,
+        /// Their public key file (`casefile key show` prints one).
+        keyfile: PathBuf,
+    },
+    /// The known senders and their fingerprints.
+    List,
+    /// Forget a sender.
+    Remove {
+        /// The sender's name.
+        name: String,
+    },
+}
+
+fn bundle_size(path: &Path) -> u64 {
+    fn walk(p: &Path) -> u64 {
         match std::fs::symlink_metadata(p) {
             Ok(m) if m.is_dir() => std::fs::read_dir(p)
                 .map(|rd| rd.flatten().map(|e| walk(&e.path())).sum())
@@ -76,6 +110,28 @@ fn bundle_size(path: &std::path::Path) -> u64 {
         }
     }
     walk(path)
+}
+
+/// Reads a minisign public key file.
+pub fn read_key(path: &Path) -> anyhow::Result<DevicePublicKey> {
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    anyhow::ensure!(
+        meta.len() <= 4096,
+        "{} is not a minisign public key (it is too large)",
+        path.display()
+    );
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    bundle::seal::parse_public_key(&text)
+        .with_context(|| format!("{} is not a minisign public key", path.display()))
+}
+
+fn key_pin(path: &Path) -> anyhow::Result<Pin> {
+    Ok(Pin {
+        key: read_key(path)?,
+        label: format!("the key in {}", path.display()),
+    })
 }
 
 /// `export`.
@@ -105,60 +161,111 @@ pub fn export(vault: &mut Vault, a: ExportArgs, json: bool) -> anyhow::Result<Ex
         recipients,
         prepared_for: a.prepared_for,
         prefer_redacted: a.redacted,
+        language: a.language,
     };
     let done = bundle::export(vault, &opts, &Task::none().with_progress(&advance))?;
     bar.finish_and_clear();
     if json {
         output::json(&done)?;
     } else {
-        println!(
+        say!(
             "exported {} items ({}) to {}",
             done.items,
             output::size(done.bytes),
             done.path.display()
         );
-        println!("signed by device key {}", done.key_id);
-        println!("bundle sha256 {}", done.sha256);
+        say!("sealed by the key with fingerprint {}", done.fingerprint);
+        say!("sha256 of the {}: {}", done.sha256_of, done.sha256);
         if !done.withheld_persons.is_empty() {
-            println!(
+            say!(
                 "left out for lack of consent: {}",
                 done.withheld_persons.join(", ")
             );
         }
         if format == Format::Folder {
-            println!(
+            say!(
                 "how to verify: {}",
                 done.path.join("data/VERIFY.txt").display()
             );
         } else {
-            println!("how to verify: data/VERIFY.txt inside the bundle");
+            say!("how to verify: data/VERIFY.txt inside the bundle");
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
+/// What `verify` trusts: the key given, or the vault's known senders and
+/// its own key (the vault is opened only when there is one).
+fn verify_trust(
+    vault_dir: &Path,
+    pf: Option<&Path>,
+    key: Option<&Path>,
+) -> anyhow::Result<(Trust, bool)> {
+    if let Some(path) = key {
+        return Ok((Trust::only(key_pin(path)?), false));
+    }
+    if !vault_dir.join(casefile::vault::KEYSLOTS_FILE).is_file() {
+        return Ok((Trust::default(), false));
+    }
+    let vault = crate::commands::open(vault_dir, pf)?;
+    let mut pins: Vec<Pin> = vault
+        .senders()?
+        .into_iter()
+        .map(|s| Pin {
+            key: s.key,
+            label: format!("known sender {:?}", s.name),
+        })
+        .collect();
+    pins.push(Pin {
+        key: vault.device_key(),
+        label: "this vault's own device key".into(),
+    });
+    vault.close()?;
+    Ok((
+        Trust {
+            pins,
+            required: None,
+        },
+        true,
+    ))
+}
+
+fn print_verdict(verdict: &Verdict) {
+    for c in &verdict.checks {
+        say!("{} {}", if c.ok { "PASS" } else { "FAIL" }, c.name);
+        for d in &c.details {
+            say!("       {d}");
+        }
+    }
+    verdict.warnings.iter().for_each(|w| say!("warning: {w}"));
+}
+
 /// `verify`.
-pub fn verify(a: VerifyArgs, json: bool) -> anyhow::Result<ExitCode> {
+pub fn verify(
+    a: VerifyArgs,
+    vault_dir: &Path,
+    pf: Option<&Path>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
     let source = Source::open(&a.bundle, a.identity.as_deref())?;
-    let bar = output::progress(bundle_size(&a.bundle), "verifying");
-    let advance = |n: u64| bar.inc(n);
-    let task = Task::none().with_progress(&advance);
     let limits = Limits::default();
     if a.bag_only {
+        let bar = output::progress(bundle_size(&a.bundle), "verifying");
+        let advance = |n: u64| bar.inc(n);
+        let task = Task::none().with_progress(&advance);
         let report = bundle::verify_bag_only(&source, &limits, &task)?;
         bar.finish_and_clear();
         if json {
             output::json(&report)?;
         } else {
-            report
-                .warnings
-                .iter()
-                .for_each(|w| eprintln!("warning: {w}"));
-            report.errors.iter().for_each(|e| eprintln!("{e}"));
+            report.warnings.iter().for_each(|w| warn!("warning: {w}"));
+            report.errors.iter().for_each(|e| warn!("{e}"));
             if report.valid() {
-                println!(
+                say!(
                     "valid BagIt {} bag: {} files, {} bytes",
-                    report.version, report.payload_files, report.payload_bytes
+                    report.version,
+                    report.payload_files,
+                    report.payload_bytes
                 );
             }
         }
@@ -171,48 +278,53 @@ pub fn verify(a: VerifyArgs, json: bool) -> anyhow::Result<ExitCode> {
             .into()),
         };
     }
-    let key = match &a.key {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            Some(
-                bundle::seal::parse_public_key(&text)
-                    .with_context(|| format!("{} is not a minisign public key", path.display()))?,
-            )
-        }
-        None => None,
-    };
-    let verdict = bundle::verify(&source, &limits, key.as_ref(), &task)?;
+    let (trust, from_vault) = verify_trust(vault_dir, pf, a.key.as_deref())?;
+    let bar = output::progress(bundle_size(&a.bundle), "verifying");
+    let advance = |n: u64| bar.inc(n);
+    let task = Task::none().with_progress(&advance);
+    let verdict = bundle::verify(&source, &limits, &trust, &task)?;
     bar.finish_and_clear();
     if json {
         output::json(&verdict)?;
     } else {
-        for c in &verdict.checks {
-            println!("{} {}", if c.ok { "PASS" } else { "FAIL" }, c.name);
-            for d in &c.details {
-                println!("       {d}");
-            }
-        }
-        verdict
-            .warnings
-            .iter()
-            .for_each(|w| println!("warning: {w}"));
+        print_verdict(&verdict);
     }
-    if verdict.ok {
+    if verdict.trusted() {
         if !json {
-            println!(
-                "bundle verified: sealed by device key {}",
-                verdict.key_id.as_deref().unwrap_or("?")
+            let s = verdict.signer.as_ref().map(|s| s.fingerprint.as_str());
+            say!(
+                "bundle verified: sealed by {} (fingerprint {})",
+                verdict.pinned.as_deref().unwrap_or("?"),
+                s.unwrap_or("?")
             );
         }
         return Ok(ExitCode::SUCCESS);
     }
+    if verdict.ok {
+        let fingerprint = verdict
+            .signer
+            .as_ref()
+            .map(|s| s.fingerprint.clone())
+            .unwrap_or_default();
+        let how = if from_vault {
+            "pin the sender with `casefile senders add NAME KEYFILE`, or give their key with --key FILE"
+        } else {
+            "give the sender's public key with --key FILE, or pin it in a vault with `casefile senders add NAME KEYFILE`"
+        };
+        return Err(Unpinned(format!(
+            "the bundle is intact and validly signed, but by a key you have not pinned: \
+             fingerprint {fingerprint}. Compare it with the fingerprint the sender gives you by \
+             another channel (a call, a meeting); if they match, {how}"
+        ))
+        .into());
+    }
     let why = if !verdict.sealed && verdict.bag.valid() {
         "the bag is intact but not sealed: no Casefile signature".to_string()
     } else {
+        let n = verdict.failed_checks();
         format!(
-            "the bundle does not verify ({} failures)",
-            verdict.failures().len()
+            "the bundle does not verify ({n} failed check{})",
+            if n == 1 { "" } else { "s" }
         )
     };
     Err(IntegrityFailure(why).into())
@@ -221,32 +333,100 @@ pub fn verify(a: VerifyArgs, json: bool) -> anyhow::Result<ExitCode> {
 /// `import`.
 pub fn import(vault: &mut Vault, a: ImportArgs, json: bool) -> anyhow::Result<ExitCode> {
     let source = Source::open(&a.bundle, a.identity.as_deref())?;
+    let opts = ImportOptions {
+        key: a.key.as_deref().map(key_pin).transpose()?,
+        trust_as: a.trust,
+    };
     let bar = output::progress(bundle_size(&a.bundle) * 2, "importing");
     let advance = |n: u64| bar.inc(n);
     let done = bundle::import(
         vault,
         &source,
         &Limits::default(),
+        &opts,
         &Task::none().with_progress(&advance),
     )?;
     bar.finish_and_clear();
     if json {
         output::json(&done)?;
     } else {
-        let how = match &done.key_id {
-            Some(k) => format!("sealed by device key {k}"),
-            None => "UNSIGNED bag (manifests verified)".to_string(),
+        let how = match (&done.fingerprint, &done.pinned) {
+            (Some(f), Some(p)) => format!("sealed by {p}, fingerprint {f}"),
+            _ => "UNSIGNED bag (manifests verified)".to_string(),
         };
-        println!(
+        say!(
             "imported {} items from {} ({how})",
             done.items.len(),
             done.bundle
         );
         for it in &done.items {
-            println!("  {}  {}  {}", it.id, it.sha256, it.title);
+            say!(
+                "  {}  {}  {}",
+                it.id,
+                it.sha256,
+                output::one_line(&it.title)
+            );
         }
         if let Some(c) = &done.case {
-            println!("added case {c}");
+            say!("added case {c}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `senders`.
+pub fn senders(vault: &mut Vault, action: SendersAction, json: bool) -> anyhow::Result<ExitCode> {
+    match action {
+        SendersAction::Add { name, keyfile } => {
+            let key = read_key(&keyfile)?;
+            let s = vault.add_sender(&name, &key)?;
+            if json {
+                output::json(&serde_json::json!({
+                    "id": s.name, "name": s.name, "fingerprint": s.fingerprint,
+                    "key_id": s.key_id, "minisign": s.minisign, "added_at": s.added_at,
+                }))?;
+            } else {
+                say!(
+                    "known sender {}: fingerprint {}",
+                    output::one_line(&s.name),
+                    s.fingerprint
+                );
+            }
+        }
+        SendersAction::List => {
+            let all = vault.senders()?;
+            if json {
+                let rows: Vec<serde_json::Value> = all
+                    .iter()
+                    .map(|s| {
+                        serde_json::json!({
+                            "id": s.name, "name": s.name, "kind": s.kind,
+                            "fingerprint": s.fingerprint, "key_id": s.key_id,
+                            "minisign": s.minisign, "added_at": s.added_at,
+                        })
+                    })
+                    .collect();
+                output::json(&rows)?;
+            } else if all.is_empty() {
+                say!("no known senders yet; pin one with `casefile senders add NAME KEYFILE`");
+            } else {
+                for s in &all {
+                    say!(
+                        "{}  {}  added {}",
+                        s.fingerprint,
+                        output::one_line(&s.name),
+                        s.added_at
+                    );
+                }
+            }
+        }
+        SendersAction::Remove { name } => {
+            let s = vault.remove_sender(&name)?;
+            if json {
+                output::json(&serde_json::json!({"id": s.name, "removed": true}))?;
+            } else {
+                say!("forgot sender {}", output::one_line(&s.name));
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -13,7 +13,7 @@ use casefile::vault::NewItem;
 use casefile::{Item, Task, Vault, case};
 use clap::{Args, Subcommand};
 
-use super::output;
+use crate::output;
 
 /// `case` subcommands.
 #[derive(Subcommand)]
@@ -166,7 +166,7 @@ pub fn run(vault: &mut Vault, action: CaseAction, json: bool) -> anyhow::Result<
             if json {
                 output::json(&sheet)?;
             } else {
-                println!("created case {}  {}", sheet.id, sheet.title);
+                say!("created case {}  {}", sheet.id, sheet.title);
             }
         }
         CaseAction::List => {
@@ -174,16 +174,20 @@ pub fn run(vault: &mut Vault, action: CaseAction, json: bool) -> anyhow::Result<
             if json {
                 output::json(&cases)?;
             } else if cases.is_empty() {
-                println!(
+                say!(
                     "No cases yet. Create one with `casefile case new --title T --type gross-violation`."
                 );
             } else {
-                println!(
+                say!(
                     "{:<10}  {:<15}  {:>5}  {:>5}  {:>5}  TITLE",
-                    "ID", "TYPE", "PERP", "INC", "EVID"
+                    "ID",
+                    "TYPE",
+                    "PERP",
+                    "INC",
+                    "EVID"
                 );
                 for c in cases {
-                    println!(
+                    say!(
                         "{:<10}  {:<15}  {:>5}  {:>5}  {:>5}  {}",
                         c.id,
                         c.case_type.as_str(),
@@ -227,10 +231,10 @@ pub fn run(vault: &mut Vault, action: CaseAction, json: bool) -> anyhow::Result<
             if json {
                 output::json(&serde_json::json!({ "id": sheet.id, "changed": changed }))?;
             } else if changed.is_empty() {
-                println!("no change");
+                say!("no change");
             } else {
-                println!("case {} updated:", sheet.id);
-                changed.iter().for_each(|c| println!("  {c}"));
+                say!("case {} updated:", sheet.id);
+                changed.iter().for_each(|c| say!("  {c}"));
             }
         }
         CaseAction::Link {
@@ -253,7 +257,7 @@ pub fn run(vault: &mut Vault, action: CaseAction, json: bool) -> anyhow::Result<
             if json {
                 output::json(&sheet)?;
             } else {
-                println!(
+                say!(
                     "linked; case {} now has {} evidence links",
                     sheet.id,
                     sheet.evidence.len()
@@ -268,13 +272,13 @@ pub fn run(vault: &mut Vault, action: CaseAction, json: bool) -> anyhow::Result<
             Some(file) => {
                 let text = read_text(Some(&file), "identity")?;
                 case::set_real_identity(vault, &id, &person, text.trim())?;
-                println!("stored the real identity of {person} (kept apart from the case sheet)");
+                say!("stored the real identity of {person} (kept apart from the case sheet)");
             }
             None => match case::real_identity(vault, &id, &person)? {
                 Some(identity) if json => {
                     output::json(&serde_json::json!({ "id": person, "identity": identity }))?
                 }
-                Some(identity) => println!("{identity}"),
+                Some(identity) => say!("{identity}"),
                 None => anyhow::bail!("no real identity is stored for {person}"),
             },
         },
@@ -290,7 +294,7 @@ pub fn run(vault: &mut Vault, action: CaseAction, json: bool) -> anyhow::Result<
             } else {
                 for p in &sheet.persons {
                     let ok = cleared.iter().any(|c| c.id == p.id);
-                    println!(
+                    say!(
                         "{:<6} {:<20} {}",
                         p.id,
                         p.pseudonym,
@@ -304,8 +308,8 @@ pub fn run(vault: &mut Vault, action: CaseAction, json: bool) -> anyhow::Result<
 }
 
 fn print_sheet(s: &CaseSheet, items: &HashMap<String, Item>) {
-    println!("{}  {}", s.id, s.title);
-    println!(
+    say!("{}  {}", s.id, s.title);
+    say!(
         "type: {}   regimes: {}",
         s.case_type,
         join(s.submission.regimes.iter().map(|r| r.as_str()))
@@ -317,22 +321,26 @@ fn print_sheet(s: &CaseSheet, items: &HashMap<String, Item>) {
         ("summary", &s.submission.summary),
     ] {
         if !v.is_empty() {
-            println!("{k}: {v}");
+            say!("{k}: {v}");
         }
     }
-    println!("\nPERPETRATORS");
+    say!("\nPERPETRATORS");
     for p in &s.perpetrators {
         let names = join(p.names.iter().map(|n| n.value.as_str()));
         let liability = join(p.liability.iter().map(|l| l.as_str()));
-        println!("  {} ({}) {}  [{}]", p.id, p.kind, names, liability);
+        say!("  {} ({}) {}  [{}]", p.id, p.kind, names, liability);
         for pos in &p.positions {
-            println!(
+            say!(
                 "      {} — {} {} ({}–{})",
-                pos.title, pos.unit, pos.institution, pos.from, pos.to
+                pos.title,
+                pos.unit,
+                pos.institution,
+                pos.from,
+                pos.to
             );
         }
     }
-    println!("\nVICTIMS AND WITNESSES");
+    say!("\nVICTIMS AND WITNESSES");
     for p in &s.persons {
         let consent = if p.consent.given {
             format!(
@@ -343,27 +351,36 @@ fn print_sheet(s: &CaseSheet, items: &HashMap<String, Item>) {
         } else {
             "NO CONSENT recorded".into()
         };
-        println!(
+        say!(
             "  {} {} ({}, {}, risk {}) — {}",
-            p.id, p.pseudonym, p.role, p.status, p.risk, consent
+            p.id,
+            p.pseudonym,
+            p.role,
+            p.status,
+            p.risk,
+            consent
         );
     }
-    println!("\nINCIDENTS");
+    say!("\nINCIDENTS");
     for i in &s.incidents {
         let end = if i.end.is_empty() {
             String::new()
         } else {
             format!(" to {}", i.end)
         };
-        println!(
+        say!(
             "  {} {} {}{} at {}",
-            i.id, i.violation, i.start, end, i.place.admin
+            i.id,
+            i.violation,
+            i.start,
+            end,
+            i.place.admin
         );
         for inv in &i.perpetrators {
-            println!("      {} ({})", inv.perpetrator, inv.link);
+            say!("      {} ({})", inv.perpetrator, inv.link);
         }
     }
-    println!("\nEVIDENCE");
+    say!("\nEVIDENCE");
     for l in &s.evidence {
         let title = items
             .get(&l.item)
@@ -374,27 +391,29 @@ fn print_sheet(s: &CaseSheet, items: &HashMap<String, Item>) {
             .flatten()
             .collect::<Vec<_>>()
             .join(" ");
-        println!("  {} {:<8} {} — {}", l.item, target, title, l.supports);
+        say!("  {} {:<8} {} — {}", l.item, target, title, l.supports);
     }
     for (head, list) in [
         ("CORROBORATION", &s.corroboration),
         ("EXCULPATORY INFORMATION", &s.exculpatory),
     ] {
         if !list.is_empty() {
-            println!("\n{head}");
-            list.iter().for_each(|x| println!("  - {x}"));
+            say!("\n{head}");
+            list.iter().for_each(|x| say!("  - {x}"));
         }
     }
 }
 
 fn print_matrix(rows: &[Allegation]) {
-    println!("\nCORROBORATION MATRIX");
-    println!(
+    say!("\nCORROBORATION MATRIX");
+    say!(
         "  {:<14} {:>5} {:>7}  ALLEGATION",
-        "STATUS", "ITEMS", "SOURCES"
+        "STATUS",
+        "ITEMS",
+        "SOURCES"
     );
     for r in rows {
-        println!(
+        say!(
             "  {:<14} {:>5} {:>7}  {}",
             r.status,
             r.items.len(),
@@ -402,7 +421,7 @@ fn print_matrix(rows: &[Allegation]) {
             r.allegation
         );
         for src in &r.sources {
-            println!("  {:<28}  - {src}", "");
+            say!("  {:<28}  - {src}", "");
         }
     }
 }
@@ -440,15 +459,16 @@ pub fn testimony(vault: &mut Vault, a: TestimonyArgs, json: bool) -> anyhow::Res
     if json {
         output::json(&rec)?;
     } else {
-        println!(
+        say!(
             "recorded testimony {}  {}",
-            rec.statement.id, rec.statement.sha256
+            rec.statement.id,
+            rec.statement.sha256
         );
         if let Some(r) = &rec.recording {
-            println!("recording {}  {}", r.id, r.sha256);
+            say!("recording {}  {}", r.id, r.sha256);
         }
         if rec.witness_added {
-            println!(
+            say!(
                 "added witness {} to the case; record their consent in the case sheet",
                 rec.witness
             );
@@ -483,9 +503,12 @@ pub fn derive(vault: &mut Vault, a: DeriveArgs, json: bool) -> anyhow::Result<Ex
     if json {
         output::json(&item)?;
     } else {
-        println!(
+        say!(
             "derived {} ({} of {})  {}",
-            item.id, a.operation, parent.id, item.sha256
+            item.id,
+            a.operation,
+            parent.id,
+            item.sha256
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -497,10 +520,10 @@ pub fn search(vault: &mut Vault, query: &str, json: bool) -> anyhow::Result<Exit
     if json {
         output::json(&hits)?;
     } else if hits.is_empty() {
-        println!("nothing found");
+        say!("nothing found");
     } else {
         for h in &hits {
-            println!("{:<4} {}  {}\n       {}", h.kind, h.id, h.title, h.snippet);
+            say!("{:<4} {}  {}\n       {}", h.kind, h.id, h.title, h.snippet);
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -512,8 +535,8 @@ pub fn demo(vault: &mut Vault, json: bool) -> anyhow::Result<ExitCode> {
     if json {
         output::json(&sheet)?;
     } else {
-        println!("created the demo case {}  {}", sheet.id, sheet.title);
-        println!("try: casefile case show {} --matrix", sheet.id);
+        say!("created the demo case {}  {}", sheet.id, sheet.title);
+        say!("try: casefile case show {} --matrix", sheet.id);
     }
     Ok(ExitCode::SUCCESS)
 }

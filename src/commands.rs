@@ -8,9 +8,9 @@ use casefile::vault::{ItemEdit, NewItem, Secret, collect_files, default_dir, key
 use casefile::{ItemKind, Task, Vault};
 use clap::Args;
 
-use super::errors::IntegrityFailure;
-use super::output;
-use super::secrets::{new_passphrase, passphrase, secret};
+use crate::errors::IntegrityFailure;
+use crate::output;
+use crate::secrets::{new_passphrase, passphrase, secret};
 use crate::{Cli, Command, KeyAction, LogAction};
 
 /// Descriptive fields shared by `add` and `edit`.
@@ -77,7 +77,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 output::item_detail(&item);
                 if let Some(info) = &media {
-                    super::media::detail(info);
+                    crate::media::detail(info);
                 }
             }
             vault.close()?;
@@ -121,11 +121,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 output::json(&events.iter().map(output::event_json).collect::<Vec<_>>())?;
             } else {
                 if let Some((bundle, origin, _)) = received.first() {
-                    println!(
-                        "history recorded by the sender (log {origin}, received in {bundle}):"
-                    );
+                    say!("history recorded by the sender (log {origin}, received in {bundle}):");
                     received.iter().for_each(|(_, _, e)| output::event_line(e));
-                    println!("history in this vault:");
+                    say!("history in this vault:");
                 }
                 events.iter().for_each(output::event_line);
             }
@@ -136,17 +134,18 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             action: Some(LogAction::Verify),
             ..
         } => log_verify(&mut open(&dir, pf)?, json),
-        Command::Case { action } => super::case::run(&mut open(&dir, pf)?, action, json),
-        Command::Testimony(args) => super::case::testimony(&mut open(&dir, pf)?, args, json),
-        Command::Derive(args) => super::case::derive(&mut open(&dir, pf)?, args, json),
-        Command::Redact(args) => super::media::redact(&mut open(&dir, pf)?, args, json),
+        Command::Case { action } => crate::case::run(&mut open(&dir, pf)?, action, json),
+        Command::Testimony(args) => crate::case::testimony(&mut open(&dir, pf)?, args, json),
+        Command::Derive(args) => crate::case::derive(&mut open(&dir, pf)?, args, json),
+        Command::Redact(args) => crate::media::redact(&mut open(&dir, pf)?, args, json),
         Command::Search { query } => {
-            super::case::search(&mut open(&dir, pf)?, &query.join(" "), json)
+            crate::case::search(&mut open(&dir, pf)?, &query.join(" "), json)
         }
-        Command::Demo => super::case::demo(&mut open(&dir, pf)?, json),
-        Command::Export(args) => super::bundle::export(&mut open(&dir, pf)?, args, json),
-        Command::Verify(args) => super::bundle::verify(args, json),
-        Command::Import(args) => super::bundle::import(&mut open(&dir, pf)?, args, json),
+        Command::Demo => crate::case::demo(&mut open(&dir, pf)?, json),
+        Command::Export(args) => crate::bundle::export(&mut open(&dir, pf)?, args, json),
+        Command::Verify(args) => crate::bundle::verify(args, &dir, pf, json),
+        Command::Senders { action } => crate::bundle::senders(&mut open(&dir, pf)?, action, json),
+        Command::Import(args) => crate::bundle::import(&mut open(&dir, pf)?, args, json),
         Command::Passwd {
             new_passphrase_file,
             kdf_memory,
@@ -164,7 +163,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let new = new_passphrase(new_passphrase_file.as_deref())?;
             let vault = keys::change_passphrase(&dir, Secret::Passphrase(&old), &new, cost)?;
             vault.close()?;
-            println!("passphrase changed; the recovery code still works");
+            say!("passphrase changed; the recovery code still works");
             Ok(ExitCode::SUCCESS)
         }
         Command::Recovery {
@@ -184,7 +183,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let new = new_passphrase(new_passphrase_file.as_deref())?;
             let vault = keys::change_passphrase(&dir, Secret::RecoveryCode(&code), &new, None)?;
             vault.close()?;
-            println!("vault recovered; it now opens with the new passphrase");
+            say!("vault recovered; it now opens with the new passphrase");
             Ok(ExitCode::SUCCESS)
         }
         Command::Wipe { yes } => wipe(&dir, yes, json),
@@ -196,9 +195,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let new = new_passphrase(new_passphrase_file.as_deref())?;
             vault.create_second(&new, &collector)?;
             vault.close()?;
-            println!(
-                "a second vault now opens with the new passphrase; the folder looks as it did"
-            );
+            say!("a second vault now opens with the new passphrase; the folder looks as it did");
             Ok(ExitCode::SUCCESS)
         }
         Command::Guard {
@@ -218,9 +215,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 match guard.wipe_after {
                     Some(n) => {
-                        println!("the keys are destroyed after {n} wrong passphrases in a row")
+                        say!("the keys are destroyed after {n} wrong passphrases in a row")
                     }
-                    None => println!("no wipe after wrong passphrases"),
+                    None => say!("no wipe after wrong passphrases"),
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -233,10 +230,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if json {
                 output::json(&serde_json::json!({
                     "key_id": key.key_id_hex(),
+                    "fingerprint": key.fingerprint(),
                     "minisign": key.to_minisign(),
                 }))?;
             } else {
                 print!("{}", key.to_minisign());
+                eprintln!("fingerprint: {}", key.fingerprint());
             }
             vault.close()?;
             Ok(ExitCode::SUCCESS)
@@ -263,18 +262,19 @@ fn init(dir: &Path, pf: Option<&Path>, collector: &str, json: bool) -> anyhow::R
         output::json(&serde_json::json!({
             "vault": dir,
             "device_key_id": key.key_id_hex(),
+            "device_fingerprint": key.fingerprint(),
             "recovery_code": code.as_str(),
         }))?;
     } else {
-        println!("Created a vault at {}", dir.display());
-        println!("Device key: {}", key.key_id_hex());
-        println!();
-        println!(
-            "Recovery code (shown only now; write it down and keep it apart from this computer):"
-        );
-        println!();
-        println!("    {}", code.as_str());
-        println!();
+        say!("Created a vault at {}", dir.display());
+        say!("Device key fingerprint: {}", key.fingerprint());
+        say!("  (recipients compare it with the key that sealed your bundles; give it to");
+        say!("  them by another channel, or the key itself: `casefile key show`)");
+        say!();
+        say!("Recovery code (shown only now; write it down and keep it apart from this computer):");
+        say!();
+        say!("    {}", code.as_str());
+        say!();
     }
     vault.close()?;
     Ok(ExitCode::SUCCESS)
@@ -291,7 +291,7 @@ fn add(
     let case = case.map(|c| casefile::case::load(vault, c)).transpose()?;
     let (files, skipped) = collect_files(paths)?;
     for s in &skipped {
-        eprintln!("skipped (not a regular file): {}", s.display());
+        warn!("skipped (not a regular file): {}", s.display());
     }
     let total = files
         .iter()
@@ -312,7 +312,7 @@ fn add(
     };
     let mut print = |item: &casefile::Item| {
         if !json {
-            bar.suspend(|| println!("added {}  {}  {}", item.id, item.sha256, item.original_name));
+            bar.suspend(|| say!("added {}  {}  {}", item.id, item.sha256, item.original_name));
         }
     };
     let added = vault.add_files(&files, &new, &task, &mut print)?;
@@ -343,7 +343,7 @@ fn extract(vault: &mut Vault, id: &str, out: &Path, json: bool) -> anyhow::Resul
     if json {
         output::json(&item)?;
     } else {
-        println!(
+        say!(
             "extracted {} to {} (sha256 {} checked)",
             item.id,
             out.display(),
@@ -361,7 +361,7 @@ fn log_verify(vault: &mut Vault, json: bool) -> anyhow::Result<ExitCode> {
     if let Some(first) = report.problems.first() {
         if !json {
             for p in &report.problems {
-                eprintln!("{}", p.message);
+                warn!("{}", p.message);
             }
         }
         return Err(IntegrityFailure(format!(
@@ -371,11 +371,16 @@ fn log_verify(vault: &mut Vault, json: bool) -> anyhow::Result<ExitCode> {
         .into());
     }
     if !json {
-        println!(
+        say!(
             "custody log verified: {} events, {} signed checkpoints, root {}",
-            report.events, report.checkpoints, report.root
+            report.events,
+            report.checkpoints,
+            report.root
         );
-        println!("signed by device key {}", vault.device_key().key_id_hex());
+        say!(
+            "signed by the device key with fingerprint {}",
+            vault.device_key().fingerprint()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -409,14 +414,12 @@ fn wipe(dir: &Path, yes: bool, json: bool) -> anyhow::Result<ExitCode> {
             "files_removed": done.files_removed,
         }))?;
     } else {
-        println!(
+        say!(
             "key slots destroyed in {:.0} ms: the vault can no longer be decrypted",
             done.keys_destroyed_in.as_secs_f64() * 1000.0
         );
         if !done.files_removed {
-            println!(
-                "some files could not be removed; they are unreadable without the destroyed keys"
-            );
+            say!("some files could not be removed; they are unreadable without the destroyed keys");
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -1,16 +1,25 @@
 //! Turning errors into one sentence and an exit code.
 
 use casefile::VaultError;
+use casefile::bundle::BundleError;
+use casefile::case::CaseError;
 
 /// Exit code for integrity failures (damaged or tampered data).
 pub const INTEGRITY: u8 = 1;
 /// Exit code for usage and input errors.
 pub const USAGE: u8 = 2;
+/// Exit code for a bundle intact and validly signed by a key nobody pinned.
+pub const UNPINNED: u8 = 3;
 
 /// An integrity failure found by a check that itself ran fine.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct IntegrityFailure(pub String);
+
+/// A bundle that holds, signed by a key that is not pinned.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Unpinned(pub String);
 
 /// The error as one line, with a hint where the user can act on it.
 pub fn sentence(e: &anyhow::Error) -> String {
@@ -24,16 +33,32 @@ pub fn sentence(e: &anyhow::Error) -> String {
     }
 }
 
-/// 1 for integrity failures, 2 for everything else.
+/// The exit code of one error in a chain, if it decides one.
+fn code_of(e: &(dyn std::error::Error + 'static)) -> Option<u8> {
+    if e.is::<IntegrityFailure>() {
+        return Some(INTEGRITY);
+    }
+    if e.is::<Unpinned>() {
+        return Some(UNPINNED);
+    }
+    if let Some(b) = e.downcast_ref::<BundleError>() {
+        return match b {
+            BundleError::Unpinned { .. } => Some(UNPINNED),
+            b if b.is_integrity() => Some(INTEGRITY),
+            _ => None,
+        };
+    }
+    if let Some(v) = e.downcast_ref::<VaultError>() {
+        return v.is_integrity().then_some(INTEGRITY);
+    }
+    if let Some(CaseError::Vault(v)) = e.downcast_ref::<CaseError>() {
+        return v.is_integrity().then_some(INTEGRITY);
+    }
+    None
+}
+
+/// 1 for integrity failures anywhere in the chain of causes, 3 for an
+/// unpinned signer, 2 for everything else.
 pub fn exit_code(e: &anyhow::Error) -> u8 {
-    if e.downcast_ref::<IntegrityFailure>().is_some() {
-        return INTEGRITY;
-    }
-    if let Some(b) = e.downcast_ref::<casefile::bundle::BundleError>() {
-        return if b.is_integrity() { INTEGRITY } else { USAGE };
-    }
-    match e.downcast_ref::<VaultError>() {
-        Some(v) if v.is_integrity() => INTEGRITY,
-        _ => USAGE,
-    }
+    e.chain().find_map(code_of).unwrap_or(USAGE)
 }

@@ -1,6 +1,13 @@
 //! The `casefile` command line: parses arguments, calls the library, prints.
 
-mod cli;
+#[macro_use]
+mod output;
+mod bundle;
+mod case;
+mod commands;
+mod errors;
+mod media;
+mod secrets;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,7 +49,7 @@ pub enum Command {
         #[arg(long, value_name = "ID")]
         case: Option<String>,
         #[command(flatten)]
-        meta: cli::commands::MetaArgs,
+        meta: commands::MetaArgs,
     },
     /// List all items.
     List,
@@ -64,7 +71,7 @@ pub enum Command {
         /// Item id or a unique prefix of it.
         id: String,
         #[command(flatten)]
-        meta: cli::commands::MetaArgs,
+        meta: commands::MetaArgs,
         /// Access restriction.
         #[arg(long)]
         restriction: Option<String>,
@@ -85,14 +92,14 @@ pub enum Command {
     /// Case sheets: perpetrators, victims and witnesses, incidents, evidence links.
     Case {
         #[command(subcommand)]
-        action: cli::case::CaseAction,
+        action: case::CaseAction,
     },
     /// Record a testimony (statement from --text FILE or standard input).
-    Testimony(cli::case::TestimonyArgs),
+    Testimony(case::TestimonyArgs),
     /// Make a linked derivative of an item: a translation, correction or transcript.
-    Derive(cli::case::DeriveArgs),
+    Derive(case::DeriveArgs),
     /// Make a redacted copy of a photo: metadata stripped, regions blacked out or blurred.
-    Redact(cli::media::RedactArgs),
+    Redact(media::RedactArgs),
     /// Full-text search over titles, notes, names, narratives and testimony, any script.
     Search {
         /// Words to find (all must match; each also matches as a prefix).
@@ -102,11 +109,17 @@ pub enum Command {
     /// Fill the vault with a fictional demo case.
     Demo,
     /// Export a case as a sealed BagIt bundle (folder, zip, or encrypted to age recipients).
-    Export(cli::bundle::ExportArgs),
-    /// Verify a bundle: exit 0 only when everything holds; names what failed.
-    Verify(cli::bundle::VerifyArgs),
+    Export(bundle::ExportArgs),
+    /// Verify a bundle: exit 0 when everything holds and the signer is pinned,
+    /// 3 when it holds but the signer is not pinned, 1 when it does not hold.
+    Verify(bundle::VerifyArgs),
     /// Verify a bundle, then add its items with their custody history.
-    Import(cli::bundle::ImportArgs),
+    Import(bundle::ImportArgs),
+    /// Known senders: the keys whose seals this vault trusts.
+    Senders {
+        #[command(subcommand)]
+        action: bundle::SendersAction,
+    },
     /// Change the passphrase (rewraps one key slot; no data is re-encrypted).
     Passwd {
         /// Read the new passphrase from this file (otherwise CASEFILE_NEW_PASSPHRASE or a prompt).
@@ -164,17 +177,17 @@ pub enum LogAction {
 /// `key` subcommands.
 #[derive(Subcommand)]
 pub enum KeyAction {
-    /// Print the public key in minisign format.
+    /// Print the public key in minisign format, and its fingerprint.
     Show,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli::commands::run(cli) {
+    match commands::run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {}", cli::errors::sentence(&e));
-            ExitCode::from(cli::errors::exit_code(&e))
+            eprintln!("error: {}", output::terminal(&errors::sentence(&e)));
+            ExitCode::from(errors::exit_code(&e))
         }
     }
 }

@@ -7,7 +7,7 @@ use casefile::media::{MediaInfo, Redaction, Region};
 use casefile::vault::NewItem;
 use clap::Args;
 
-use super::output;
+use crate::output;
 
 /// Arguments of `redact`.
 #[derive(Args)]
@@ -45,7 +45,7 @@ pub fn redact(vault: &mut Vault, a: RedactArgs, json: bool) -> anyhow::Result<Ex
     if json {
         output::json(&item)?;
     } else {
-        println!(
+        say!(
             "redacted {} into {}  {}  (metadata stripped, {} black, {} blurred)",
             item.parent.as_deref().unwrap_or_default(),
             item.id,
@@ -106,6 +106,6 @@ pub fn detail(info: &MediaInfo) {
         rows.push(("note", n.clone()));
     }
     for (k, v) in rows {
-        println!("{k:>17}: {v}");
+        say!("{k:>17}: {v}");
     }
 }

@@ -1,4 +1,20 @@
 //! Printing for people and for scripts, and the progress bar.
+//!
+//! Everything printed goes through [`terminal`] (the `say!` and `warn!`
+//! macros) or [`json`]: a title received from a stranger may hold escape
+//! sequences that retitle the window, clear the screen or forge a line of
+//! output, and none of them reaches the terminal raw.
+
+/// `println!`, with control characters escaped (see [`terminal`]).
+macro_rules! say {
+    () => { println!() };
+    ($($arg:tt)*) => { println!("{}", $crate::output::terminal(&format!($($arg)*))) };
+}
+
+/// `eprintln!`, with control characters escaped (see [`terminal`]).
+macro_rules! warn {
+    ($($arg:tt)*) => { eprintln!("{}", $crate::output::terminal(&format!($($arg)*))) };
+}
 
 use std::io::IsTerminal;
 
@@ -7,9 +23,55 @@ use casefile::custody::Event;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
-/// Prints a value as pretty JSON on stdout.
+/// Characters a terminal may act on: C0 and C1 controls, DEL, and the
+/// bidirectional overrides that reorder what is shown.
+fn is_unsafe(c: char) -> bool {
+    c.is_control() || casefile::names::is_bidi_control(c)
+}
+
+/// Text for a terminal: every control character except line breaks and
+/// tabs written as an escape (`\x1b`, `\u{202e}`), so it is shown, not obeyed.
+pub fn terminal(text: &str) -> std::borrow::Cow<'_, str> {
+    escape(text, |c| c != '\n' && c != '\t' && is_unsafe(c))
+}
+
+/// One line for a terminal: as [`terminal`], line breaks escaped too, for
+/// values printed inside a line (a title in a table).
+pub fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
+    escape(text, is_unsafe)
+}
+
+fn escape(text: &str, bad: impl Fn(char) -> bool) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(&bad) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if !bad(c) {
+            out.push(c);
+        } else if (c as u32) < 0x100 {
+            out.push_str(&format!("\\x{:02x}", c as u32));
+        } else {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Prints a value as pretty JSON on stdout. JSON escapes C0 controls; the
+/// characters it leaves (DEL, C1 controls, bidirectional overrides) are
+/// escaped here as `\uXXXX`, which every JSON reader decodes the same.
 pub fn json<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
+    let text = serde_json::to_string_pretty(value)?;
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if is_unsafe(c) && c != '\n' {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    println!("{out}");
     Ok(())
 }
 
@@ -30,17 +92,17 @@ pub fn size(bytes: u64) -> String {
 /// One line per item: id, kind, size, title.
 pub fn item_table(items: &[Item]) {
     if items.is_empty() {
-        println!("The vault holds no items yet. Add some with `casefile add FILE...`.");
+        say!("The vault holds no items yet. Add some with `casefile add FILE...`.");
         return;
     }
-    println!("{:<10}  {:<16}  {:>10}  TITLE", "ID", "KIND", "SIZE");
+    say!("{:<10}  {:<16}  {:>10}  TITLE", "ID", "KIND", "SIZE");
     for it in items {
-        println!(
+        say!(
             "{:<10}  {:<16}  {:>10}  {}",
             it.id,
             it.kind.as_str(),
             size(it.size),
-            it.title
+            one_line(&it.title)
         );
     }
 }
@@ -70,7 +132,12 @@ pub fn item_detail(it: &Item) {
         ("derived from", it.parent.clone().unwrap_or_default()),
     ];
     for (k, v) in rows.iter().filter(|(_, v)| !v.is_empty()) {
-        println!("{k:>17}: {v}");
+        let v = if *k == "notes" {
+            terminal(v)
+        } else {
+            one_line(v)
+        };
+        say!("{k:>17}: {v}");
     }
 }
 
@@ -82,7 +149,7 @@ pub fn event_line(e: &Event) {
         .as_deref()
         .map(|h| &h[..h.len().min(16)])
         .unwrap_or("-");
-    println!(
+    say!(
         "{:>6}  {}  {:<15}  {:<10}  {:<16}  {}",
         e.seq,
         e.time,

@@ -442,7 +442,18 @@ fn tamper_corpus_is_caught_and_named() {
         pinned.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("not the expected key"));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&impostor.public().fingerprint())
+            && text.contains(
+                &casefile::bundle::seal::parse_public_key(
+                    &std::fs::read_to_string(&pinned).unwrap()
+                )
+                .unwrap()
+                .fingerprint()
+            ),
+        "both fingerprints are named: {text}"
+    );
 }
 
 fn flip(path: &Path, at: usize) {
@@ -470,37 +481,67 @@ fn round_trip_into_a_second_vault_keeps_bytes_and_history() {
     let b = Env::with_passphrase("a different passphrase");
     b.ok(&["init", "--collector", "Receiving Office"]);
     let run_b = |args: &[&str]| b.ok(args);
-    let imported: Value =
-        serde_json::from_str(&run_b(&["--json", "import", bag.to_str().unwrap()])).unwrap();
+    let sender = a.json(&["key", "show"]);
+    let fingerprint = sender["fingerprint"].as_str().unwrap().to_string();
+    // An unpinned signer is refused (exit 3), with the fingerprint to compare.
+    let err = b.fails(&["import", bag.to_str().unwrap()], 3);
+    assert!(err.contains(&fingerprint), "{err}");
+    assert_eq!(b.json(&["list"]).as_array().unwrap().len(), 0);
+    // Trusted after comparing: imported, and the sender is known from now on.
+    let imported: Value = serde_json::from_str(&run_b(&[
+        "--json",
+        "import",
+        bag.to_str().unwrap(),
+        "--trust",
+        "Amina",
+    ]))
+    .unwrap();
     assert_eq!(imported["sealed"], true);
-    assert_eq!(imported["case"], case.as_str());
-    let sender_key = a.json(&["key", "show"])["key_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    assert_eq!(imported["key_id"], sender_key.as_str());
+    assert_eq!(imported["fingerprint"], fingerprint.as_str());
+    let local_case = imported["case"].as_str().unwrap().to_string();
+    assert_ne!(local_case, case, "a received case gets a local id");
+    let senders = b.json(&["senders", "list"]);
+    assert_eq!(senders[0]["name"], "Amina");
+    assert_eq!(senders[0]["fingerprint"], fingerprint.as_str());
+    let received: Vec<Value> = b.json(&["list"]).as_array().unwrap().clone();
     for item in a.json(&["list"]).as_array().unwrap() {
         let id = item["id"].as_str().unwrap();
+        let Some(local) = received.iter().find(|r| r["sender_id"] == id) else {
+            continue; // withheld for lack of consent
+        };
+        let local_id = local["id"].as_str().unwrap();
+        assert_ne!(local_id, id, "received items get local ids");
         let out = b.path(&format!("{id}.out"));
-        run_b(&["extract", id, "--out", out.to_str().unwrap()]);
+        run_b(&["extract", local_id, "--out", out.to_str().unwrap()]);
         let orig = a.path(&format!("{id}.orig"));
         a.ok(&["extract", id, "--out", orig.to_str().unwrap()]);
         assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&orig).unwrap());
         assert_eq!(sha256_file(&out), item["sha256"].as_str().unwrap());
-        let log: Value = serde_json::from_str(&run_b(&["--json", "log", "--item", id])).unwrap();
-        let received = &log[0];
-        assert_eq!(received["action"], "received");
-        assert_eq!(received["sha256"], item["sha256"]);
-        assert_eq!(received["details"]["signed_by"], sender_key.as_str());
-        assert!(received["details"]["sender_events"].as_u64().unwrap() >= 2);
+        let log: Value =
+            serde_json::from_str(&run_b(&["--json", "log", "--item", local_id])).unwrap();
+        let got = &log[0];
+        assert_eq!(got["action"], "received");
+        assert_eq!(got["sha256"], item["sha256"]);
+        assert_eq!(got["details"]["fingerprint"], fingerprint.as_str());
+        assert_eq!(got["details"]["sender_id"], id);
+        assert!(got["details"]["sender_events"].as_u64().unwrap() >= 2);
     }
-    let sheet: Value = serde_json::from_str(&run_b(&["--json", "case", "show", &case])).unwrap();
+    assert!(!received.is_empty());
+    let sheet: Value =
+        serde_json::from_str(&run_b(&["--json", "case", "show", &local_case])).unwrap();
     assert_eq!(sheet["perpetrators"].as_array().unwrap().len(), 2);
+    for link in sheet["evidence"].as_array().unwrap() {
+        assert!(
+            received.iter().any(|r| r["id"] == link["item"]),
+            "the sheet links local ids"
+        );
+    }
     run_b(&["log", "verify"]);
     // Importing the same bundle twice is refused, and writes nothing.
     let out = b.run(&["import", bag.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("already in this vault"));
+    assert_eq!(b.json(&["list"]).as_array().unwrap().len(), received.len());
 }
 
 #[test]
@@ -640,8 +681,14 @@ fn hostile_bundles_are_refused_and_nothing_is_written() {
         casefile::vault::Secret::Passphrase(common::PASS),
     )
     .unwrap();
-    let err = casefile::bundle::import(&mut vault, &source, &limits, &casefile::Task::none())
-        .unwrap_err();
+    let err = casefile::bundle::import(
+        &mut vault,
+        &source,
+        &limits,
+        &Default::default(),
+        &casefile::Task::none(),
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("larger than the limit"), "{err}");
 }
 

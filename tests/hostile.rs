@@ -105,7 +105,12 @@ fn exported_bundle(env: &Env) -> std::path::PathBuf {
 
 fn check(path: &Path) {
     if let Ok(source) = Source::open(path, None) {
-        let _ = verify(&source, &Limits::default(), None, &Task::none());
+        let _ = verify(
+            &source,
+            &Limits::default(),
+            &Default::default(),
+            &Task::none(),
+        );
     }
 }
 
@@ -142,7 +147,12 @@ fn bundles_and_manifests() {
         .run(&prop::collection::vec(line, 0..6), |lines| {
             std::fs::write(&manifest, lines.join("\n")).unwrap();
             let source = Source::open(&folder, None).unwrap();
-            if let Ok(v) = verify(&source, &Limits::default(), None, &Task::none()) {
+            if let Ok(v) = verify(
+                &source,
+                &Limits::default(),
+                &Default::default(),
+                &Task::none(),
+            ) {
                 prop_assert!(!v.ok, "a rewritten manifest never verifies");
             }
             Ok(())

@@ -66,6 +66,7 @@ impl From<BundleError> for ApiError {
             BundleError::NeedsIdentity(_) | BundleError::Decrypt(_) => {
                 ApiError::new("needs_identity", e.to_string())
             }
+            BundleError::Unpinned { .. } => ApiError::new("unpinned", e.to_string()),
             ref other if other.is_integrity() => ApiError::new("integrity", e.to_string()),
             other => ApiError::new("invalid", other.to_string()),
         }

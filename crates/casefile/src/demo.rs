@@ -7,8 +7,8 @@ use crate::case::{self, CaseError};
 use crate::vault::NewItem;
 use crate::{ItemKind, Task, Vault};
 
-const RECORD: &[u8] = include_bytes!("../assets/demo/detention-record.jpg");
-const PHOTO: &[u8] = include_bytes!("../assets/demo/facility-photo.jpg");
+const RECORD: &[u8] = include_bytes!("../../../assets/demo/detention-record.jpg");
+const PHOTO: &[u8] = include_bytes!("../../../assets/demo/facility-photo.jpg");
 const STATEMENT: &str = "I was held in cell 12 of Detention Centre No. 3 with K.D. from 12 to 19 February 2024. \
 From the 13th he had a high fever and chest pain and could not stand. He asked the guards for a doctor every day. \
 On the 16th the duty officer, Major Tolvanen, told us that Colonel Marrow had ordered that nobody from our \

@@ -17,6 +17,7 @@ pub mod crypto;
 pub mod custody;
 pub mod demo;
 pub mod media;
+pub mod names;
 pub mod pipeline;
 pub mod search;
 pub mod store;

@@ -2,7 +2,10 @@
 
 use std::path::PathBuf;
 
-use casefile::bundle::{self, ExportOptions, Exported, Format, Imported, Limits, Source, Verdict};
+use casefile::bundle::{
+    self, ExportOptions, Exported, Format, ImportOptions, Imported, Limits, Pin, Source, Trust,
+    Verdict,
+};
 use casefile::case::sheet::Regime;
 use tauri::AppHandle;
 
@@ -55,6 +58,7 @@ pub async fn export_bundle<R: tauri::Runtime>(
         recipients,
         prepared_for,
         prefer_redacted: prefer_redacted.unwrap_or(false),
+        language: None,
     };
     long_work(app, "export", 0, move |state, task| {
         state.with(|v| Ok(bundle::export(v, &opts, task)?))
@@ -62,17 +66,44 @@ pub async fn export_bundle<R: tauri::Runtime>(
     .await
 }
 
-/// Verifies a bundle (no vault needed).
+/// What the unlocked vault trusts: its known senders and its own key
+/// (nothing while locked: every signer is then unpinned).
+fn vault_trust(state: &crate::state::AppState) -> Trust {
+    let pins = state
+        .with(|v| {
+            let mut pins: Vec<Pin> = v
+                .senders()?
+                .into_iter()
+                .map(|s| Pin {
+                    key: s.key,
+                    label: format!("known sender {:?}", s.name),
+                })
+                .collect();
+            pins.push(Pin {
+                key: v.device_key(),
+                label: "this vault's own device key".into(),
+            });
+            Ok(pins)
+        })
+        .unwrap_or_default();
+    Trust {
+        pins,
+        required: None,
+    }
+}
+
+/// Verifies a bundle against the vault's known senders.
 #[tauri::command]
 pub async fn verify_bundle<R: tauri::Runtime>(
     app: AppHandle<R>,
     path: String,
     identity: Option<String>,
 ) -> ApiResult<Verdict> {
-    long_work(app, "verify", 0, move |_, task| {
+    long_work(app, "verify", 0, move |state, task| {
         let identity = identity.filter(|i| !i.is_empty()).map(PathBuf::from);
         let source = Source::open(&PathBuf::from(&path), identity.as_deref())?;
-        Ok(bundle::verify(&source, &Limits::default(), None, task)?)
+        let trust = vault_trust(state);
+        Ok(bundle::verify(&source, &Limits::default(), &trust, task)?)
     })
     .await
 }
@@ -83,11 +114,16 @@ pub async fn import_bundle<R: tauri::Runtime>(
     app: AppHandle<R>,
     path: String,
     identity: Option<String>,
+    trust_as: Option<String>,
 ) -> ApiResult<Imported> {
     long_work(app, "import", 0, move |state, task| {
         let identity = identity.filter(|i| !i.is_empty()).map(PathBuf::from);
         let source = Source::open(&PathBuf::from(&path), identity.as_deref())?;
-        state.with(|v| Ok(bundle::import(v, &source, &Limits::default(), task)?))
+        let opts = ImportOptions {
+            key: None,
+            trust_as: trust_as.filter(|t| !t.trim().is_empty()),
+        };
+        state.with(|v| Ok(bundle::import(v, &source, &Limits::default(), &opts, task)?))
     })
     .await
 }

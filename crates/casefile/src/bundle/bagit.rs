@@ -42,6 +42,22 @@ impl BagReport {
     }
 }
 
+/// The approximate size bag-info.txt's `Bag-Size` gives, in binary units
+/// (`512 B`, `1.50 KiB`, `1.00 GiB`).
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.2} {}", UNITS[unit])
+}
+
 /// Percent-encodes what a manifest path may not hold literally (RFC 8493 §2.1.3).
 pub fn encode_path(path: &str) -> String {
     path.replace('%', "%25")
@@ -218,6 +234,15 @@ fn parse_manifest(
         });
     }
     out
+}
+
+/// The paths a manifest lists, decoded (lines that do not parse are left
+/// out: the conformance check reports them).
+pub fn manifest_paths(text: &str) -> Vec<String> {
+    parse_manifest("", text, &mut Vec::new(), &mut Vec::new())
+        .into_iter()
+        .map(|e| e.path.strip_prefix("./").unwrap_or(&e.path).to_string())
+        .collect()
 }
 
 /// A name folded for comparison: Unicode NFC, lower case.
@@ -422,6 +447,98 @@ pub fn check(bag: &Scanned) -> BagReport {
         }
     }
     r
+}
+
+/// One payload file for the manifests: its path in the bag, both digests, its size.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PayloadFile {
+    /// Path in the bag (`data/...`).
+    pub path: String,
+    /// SHA-256, hex.
+    pub sha256: String,
+    /// SHA-512, hex.
+    pub sha512: String,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+/// The tag files of a bag Casefile writes, computed before any file is.
+#[derive(Debug, Clone)]
+pub struct TagFiles {
+    /// `bagit.txt`.
+    pub bagit: String,
+    /// `bag-info.txt`.
+    pub bag_info: String,
+    /// `manifest-sha256.txt`.
+    pub manifest256: String,
+    /// `manifest-sha512.txt`.
+    pub manifest512: String,
+    /// `tagmanifest-sha256.txt`: what the seal signs.
+    pub tag256: String,
+    /// `tagmanifest-sha512.txt`.
+    pub tag512: String,
+}
+
+impl TagFiles {
+    /// Manifests from the payload's known digests and bag-info.txt from
+    /// `info` (label, value) with Payload-Oxum and Bag-Size added; then the
+    /// tag manifests over the four.
+    pub fn new(payload: &mut [PayloadFile], info: &[(&str, String)]) -> TagFiles {
+        payload.sort();
+        let manifest = |pick: fn(&PayloadFile) -> &str| {
+            payload
+                .iter()
+                .map(|p| format!("{}  {}\n", pick(p), encode_path(&p.path)))
+                .collect::<String>()
+        };
+        let manifest256 = manifest(|p| &p.sha256);
+        let manifest512 = manifest(|p| &p.sha512);
+        let bytes: u64 = payload.iter().map(|p| p.size).sum();
+        let one_line = |s: &str| s.replace(['\r', '\n'], " ");
+        let mut bag_info = String::new();
+        for (label, value) in info {
+            bag_info.push_str(&format!("{label}: {}\n", one_line(value)));
+        }
+        bag_info.push_str(&format!(
+            "Payload-Oxum: {bytes}.{}\nBag-Size: {}\n",
+            payload.len(),
+            human_size(bytes)
+        ));
+        let bagit = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n".to_string();
+        let tags = [
+            ("bagit.txt", &bagit),
+            ("bag-info.txt", &bag_info),
+            ("manifest-sha256.txt", &manifest256),
+            ("manifest-sha512.txt", &manifest512),
+        ];
+        let tagmanifest = |alg: Alg| {
+            tags.iter()
+                .map(|(n, t)| format!("{}  {n}\n", super::digest::hex_digest(alg, t.as_bytes())))
+                .collect::<String>()
+        };
+        let tag256 = tagmanifest(Alg::Sha256);
+        let tag512 = tagmanifest(Alg::Sha512);
+        TagFiles {
+            bagit,
+            bag_info,
+            manifest256,
+            manifest512,
+            tag256,
+            tag512,
+        }
+    }
+
+    /// The tag files in the order a bag is written, with their names.
+    pub fn files(&self) -> [(&'static str, &str); 6] {
+        [
+            ("bagit.txt", &self.bagit),
+            ("bag-info.txt", &self.bag_info),
+            ("manifest-sha256.txt", &self.manifest256),
+            ("manifest-sha512.txt", &self.manifest512),
+            ("tagmanifest-sha256.txt", &self.tag256),
+            ("tagmanifest-sha512.txt", &self.tag512),
+        ]
+    }
 }
 
 #[cfg(test)]

@@ -3,8 +3,11 @@
 
 use std::fmt::Write;
 
-use super::export::BundleItem;
+use serde::{Deserialize, Serialize};
+
+use super::format::{self, WireItem};
 use crate::case::CaseSheet;
+use crate::crypto::sign::DevicePublicKey;
 
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -18,9 +21,9 @@ pub struct Context<'a> {
     /// The (consent-filtered) sheet.
     pub sheet: &'a CaseSheet,
     /// Exported items.
-    pub items: &'a [BundleItem],
-    /// Device key id, as minisign prints it.
-    pub key_id: &'a str,
+    pub items: &'a [WireItem],
+    /// The sealing key.
+    pub key: &'a DevicePublicKey,
     /// Export time (UTC).
     pub exported_at: &'a str,
     /// The regime or mechanism it was prepared for.
@@ -44,13 +47,13 @@ body{{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;paddin
 h1{{font-size:1.6rem}}h2{{margin-top:2rem;border-bottom:1px solid #ccd;padding-bottom:.2rem}}\
 table{{border-collapse:collapse;width:100%;font-size:.9rem}}td,th{{border:1px solid #ccd;padding:.3rem .5rem;text-align:start;vertical-align:top}}\
 th{{background:#eef1f5}}code{{font-size:.8rem;word-break:break-all}}.meta{{color:#556}}</style></head><body>\n\
-<h1>{title}</h1>\n<p class=\"meta\">Case {id} · {ctype} · prepared for {recipient} · exported {at} · signed by device key {key}</p>\n",
+<h1>{title}</h1>\n<p class=\"meta\">Case {id} · {ctype} · prepared for {recipient} · exported {at} · sealed by the key with fingerprint <code>{key}</code></p>\n",
         title = esc(&s.title),
         id = esc(&s.id),
         ctype = s.case_type,
         recipient = esc(c.recipient),
         at = esc(c.exported_at),
-        key = esc(c.key_id),
+        key = esc(&c.key.fingerprint()),
     );
     let sub = &s.submission;
     let _ = write!(h, "<h2>Submission</h2><table>");
@@ -160,7 +163,7 @@ th{{background:#eef1f5}}code{{font-size:.8rem;word-break:break-all}}.meta{{color
         let supports: Vec<String> = s
             .evidence
             .iter()
-            .filter(|l| l.item == it.item.id)
+            .filter(|l| l.item == it.id.as_str())
             .map(|l| {
                 let target = [l.incident.as_deref(), l.party.as_deref()]
                     .into_iter()
@@ -173,11 +176,11 @@ th{{background:#eef1f5}}code{{font-size:.8rem;word-break:break-all}}.meta{{color
         let _ = write!(
             h,
             "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
-            esc(&it.path),
-            esc(&it.item.title),
-            it.item.kind,
-            it.item.size,
-            it.item.sha256,
+            esc(it.path.as_str()),
+            esc(it.title.as_str()),
+            it.kind,
+            it.size,
+            it.sha256.as_str(),
             supports.join("<br>")
         );
     }
@@ -197,73 +200,102 @@ th{{background:#eef1f5}}code{{font-size:.8rem;word-break:break-all}}.meta{{color
     let _ = write!(
         h,
         "\n<h2>Chain of custody</h2><p>{} custody events of these items are in <code>data/custody.jsonl</code>, each with an \
-inclusion proof (<code>data/proofs.json</code>) against the tree head in <code>data/checkpoint.txt</code>, signed by device \
-key {}. See <code>data/VERIFY.txt</code> to check everything with standard tools.</p>\n</body></html>\n",
+inclusion proof (<code>data/proofs.json</code>) against the tree head in <code>data/checkpoint.txt</code>, signed by the key \
+with fingerprint <code>{}</code>. See <code>data/VERIFY.txt</code> to check everything with standard tools.</p>\n</body></html>\n",
         c.events,
-        esc(c.key_id)
+        esc(&c.key.fingerprint())
     );
     h
 }
 
-/// Step-by-step verification with standard tools.
-pub fn verify_txt(c: &Context<'_>) -> String {
-    format!(
-        "HOW TO VERIFY THIS BUNDLE
-========================
+/// A language the bundle's instructions can be written in besides English.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    /// English (always written).
+    En,
+    /// Simplified Chinese.
+    Zh,
+    /// Arabic.
+    Ar,
+    /// Spanish.
+    Es,
+    /// Russian.
+    Ru,
+}
 
-This bundle is a BagIt bag (RFC 8493) sealed with a minisign signature.
-Nothing below needs Casefile. Run every command in the bundle's top folder
-(the one holding bagit.txt).
+impl Language {
+    /// Every language, English first.
+    pub const ALL: [Language; 5] = [
+        Language::En,
+        Language::Zh,
+        Language::Ar,
+        Language::Es,
+        Language::Ru,
+    ];
 
-1. Check who signed it.
-   The signing key is in data/device.pub. Its key id is:
+    /// The language tag (`en`, `zh`...).
+    pub fn code(self) -> &'static str {
+        match self {
+            Language::En => "en",
+            Language::Zh => "zh",
+            Language::Ar => "ar",
+            Language::Es => "es",
+            Language::Ru => "ru",
+        }
+    }
 
-       {key}
+    fn template(self) -> &'static str {
+        match self {
+            Language::En => include_str!("verify_txt/en.txt"),
+            Language::Zh => include_str!("verify_txt/zh.txt"),
+            Language::Ar => include_str!("verify_txt/ar.txt"),
+            Language::Es => include_str!("verify_txt/es.txt"),
+            Language::Ru => include_str!("verify_txt/ru.txt"),
+        }
+    }
 
-   Compare this key id with the one the sender gave you by another channel
-   (a call, a letter, a meeting). A bundle re-signed by someone else carries
-   a different key id.
+    /// The file of the instructions in this language.
+    pub fn verify_file(self) -> String {
+        match self {
+            Language::En => format::VERIFY_TXT.to_string(),
+            other => format!("data/VERIFY.{}.txt", other.code()),
+        }
+    }
+}
 
-2. Check the signature over the tag manifest (minisign, any platform):
+impl std::str::FromStr for Language {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let tag = s.trim().to_ascii_lowercase();
+        let primary = tag.split(['-', '_']).next().unwrap_or_default();
+        Language::ALL
+            .into_iter()
+            .find(|l| l.code() == primary)
+            .ok_or_else(|| format!("no instructions in {s:?}; use one of: en, zh, ar, es, ru"))
+    }
+}
 
-       minisign -V -p data/device.pub -m tagmanifest-sha256.txt
-
-   It must print \"Signature and comment signature verified\".
-
-3. Check the tag files against the signed tag manifest:
-
-       sha256sum -c tagmanifest-sha256.txt
-
-4. Check every file of the payload:
-
-       sha256sum -c manifest-sha256.txt
-       sha512sum -c manifest-sha512.txt
-
-   Every line must end in \"OK\". Since the tag manifest lists the manifests,
-   and the signature covers the tag manifest, steps 2 to 4 together prove
-   that no file was changed, added or removed after signing.
-
-5. Or validate the whole bag with the Library of Congress validator:
-
-       python3 -m pip install bagit
-       bagit.py --validate .
-
-6. Chain of custody. data/custody.jsonl holds {events} events, one JSON object
-   per line, exactly as recorded. Each is a leaf of an RFC 6962 Merkle tree:
-   leaf hash = SHA-256(0x00 || line). data/proofs.json holds an inclusion
-   proof for each line against the tree head in data/checkpoint.txt, which
-   the same device key signed (a C2SP signed note). Each event's \"sha256\"
-   must equal the SHA-256 of the file it concerns (see data/case.json).
-
-`casefile verify BUNDLE` performs all of these checks and names any failure.
-
-Exported {at} for {recipient}.
-",
-        key = c.key_id,
-        events = c.events,
-        at = c.exported_at,
-        recipient = c.recipient,
+/// SHA-256 of the custody checker this release documents, so VERIFY.txt can
+/// name the exact version a recipient should run.
+pub fn checker_sha256() -> String {
+    super::digest::hex_digest(
+        super::digest::Alg::Sha256,
+        include_bytes!("../../../../docs/verify-custody.py"),
     )
+}
+
+/// Step-by-step verification with standard tools, in `language`.
+pub fn verify_txt(c: &Context<'_>, language: Language) -> String {
+    language
+        .template()
+        .replace("{case}", &c.sheet.id)
+        .replace("{at}", c.exported_at)
+        .replace("{recipient}", c.recipient)
+        .replace("{fingerprint}", &c.key.fingerprint())
+        .replace("{events}", &c.events.to_string())
+        .replace("{items}", &c.items.len().to_string())
+        .replace("{checker_sha256}", &checker_sha256())
 }
 
 /// A hash-table certification template in the style of US FRE 902(13)/(14).
@@ -278,9 +310,11 @@ I, [FULL NAME], declare:
    training and experience to make this certification.
 
 2. The files listed below were collected and held in an encrypted Casefile
-   vault on the device whose signing key id is {key}. Each file's SHA-256
-   hash value was computed when it entered the vault and has been recorded
-   with every later action in a signed chain-of-custody log.
+   vault on the device whose signing key has the SHA-256 fingerprint
+   {key}
+   Each file's SHA-256 hash value was computed when it entered the vault
+   and has been recorded with every later action in a signed
+   chain-of-custody log.
 
 3. On {at}, I exported the files listed below into the accompanying bundle
    (case {case}: {title}). The hash values below were computed by a process
@@ -292,15 +326,22 @@ I, [FULL NAME], declare:
    used, and anyone can recompute the values with standard tools as
    described in VERIFY.txt.
 
-   FILE                                              SHA-256
+   Each file below is named by its path in the bundle, with its SHA-256
+   on the line after it.
 ",
-        key = c.key_id,
+        key = c.key.fingerprint(),
         at = c.exported_at,
         case = c.sheet.id,
         title = c.sheet.title,
     );
-    for it in c.items {
-        let _ = writeln!(t, "   {:<48}  {}", it.path, it.item.sha256);
+    for (n, it) in c.items.iter().enumerate() {
+        let _ = writeln!(
+            t,
+            "\n   {:>3}. {}\n        SHA-256 {}",
+            n + 1,
+            it.path.as_str(),
+            it.sha256.as_str()
+        );
     }
     t.push_str(
         "

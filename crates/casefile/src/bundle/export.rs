@@ -1,29 +1,38 @@
 //! Export: a case's items, sheet and custody history as a sealed BagIt bag.
 //!
-//! Every manifest is computed before a byte is written (the vault fixed each
-//! item's hashes at ingest), so tag files come first and the bag can be
-//! streamed into a folder, a zip, or an age-encrypted tar. Each item is
-//! re-hashed as it is decrypted and the export fails if it differs. The
+//! Export is a short sequence of steps: choose what consent allows, record
+//! the export and sign a tree head over it, gather the items' custody records
+//! with their proofs, write the documents, compute the tag files and the seal,
+//! then stream everything into the destination. Every manifest is known before
+//! a byte is written (the vault fixed each item's hashes at ingest), so tag
+//! files come first; each item is re-checked as it is decrypted, and the
 //! output appears under its final name only once complete.
 
 use std::collections::BTreeSet;
 use std::fs::{self, File};
-use std::io::{self, BufWriter, Read};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::bagit::encode_path;
+use super::bagit::{PayloadFile, TagFiles};
 use super::digest::{Alg, hex_digest};
-use super::documents::{self, Context};
+use super::documents::{self, Context, Language};
+use super::format::{
+    self, CaseFile, EvidencePath, PreparedFor, Proof, ProofHead, ProofsFile, SealKey, Sha256Hex,
+    Sha512Hex, WireItem,
+};
+use super::sink::{BagSink, FolderSink, TarSink, ZipSink};
 use super::{BundleError, seal};
 use crate::case::sheet::{ConsentUse, Regime};
 use crate::case::{self, CaseSheet};
 use crate::custody::log::{self, Signing};
 use crate::custody::merkle::inclusion_proof;
 use crate::custody::{Action, NewEvent};
-use crate::pipeline::{BackgroundFlush, Prefetch};
+use crate::names::{FileName, Id, Line, Text};
+use crate::pipeline::Prefetch;
+use crate::vault::CheckedReader;
 use crate::{Item, Task, Vault};
 
 /// How the bag is written.
@@ -51,18 +60,11 @@ pub struct ExportOptions {
     pub recipients: Vec<age::x25519::Recipient>,
     /// The regime or mechanism receiving it (default: the case's first).
     pub prepared_for: Option<Regime>,
-    /// Send each item's latest redacted copy in place of the item, where one exists.
+    /// Send each item's latest redacted copy made in this vault in place of
+    /// the item, where one exists.
     pub prefer_redacted: bool,
-}
-
-/// An exported item as `case.json` lists it: the item's record and its path in the bag.
-#[derive(Debug, Clone, Serialize)]
-pub struct BundleItem {
-    /// Path in the bag.
-    pub path: String,
-    /// The item as the vault records it.
-    #[serde(flatten)]
-    pub item: Item,
+    /// The language of the instructions besides English.
+    pub language: Option<Language>,
 }
 
 /// What an export produced.
@@ -70,9 +72,11 @@ pub struct BundleItem {
 pub struct Exported {
     /// The bundle written.
     pub path: PathBuf,
-    /// SHA-256 of the bundle file (zip or encrypted), or of its signed
-    /// tag manifest (folder).
+    /// SHA-256 of the bundle file (zip or encrypted), or, for a folder, of
+    /// its signed tag manifest (a folder has no single file to hash).
     pub sha256: String,
+    /// What `sha256` is the hash of: `bundle file` or `tagmanifest-sha256.txt`.
+    pub sha256_of: &'static str,
     /// Items included.
     pub items: usize,
     /// Payload bytes of the evidence.
@@ -81,8 +85,10 @@ pub struct Exported {
     pub withheld_persons: Vec<String>,
     /// Items left out because they concern only withheld persons.
     pub withheld_items: Vec<String>,
-    /// Key id that signed it.
+    /// minisign key id of the sealing key (a label).
     pub key_id: String,
+    /// Fingerprint of the sealing key.
+    pub fingerprint: String,
 }
 
 /// Keeps only what consent allows: drops persons whose consent does not cover
@@ -139,122 +145,12 @@ fn scrub(v: &mut serde_json::Value, names: &[String]) {
     }
 }
 
-/// A file name safe in every manifest and on every system.
-fn safe_name(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || "._-".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let trimmed = cleaned.trim_start_matches('.');
-    let short: String = trimmed.chars().take(80).collect();
-    if short.is_empty() {
-        "file".into()
-    } else {
-        short
+fn scrub_text(s: &str, names: &[String]) -> String {
+    let mut out = s.to_string();
+    for n in names {
+        out = out.replace(n.as_str(), "[withheld]");
     }
-}
-
-/// Writes a bag under a top folder, file by file.
-trait BagSink {
-    fn put(&mut self, path: &str, size: u64, content: &mut dyn Read) -> io::Result<()>;
-    fn finish(self: Box<Self>) -> io::Result<()>;
-}
-
-struct FolderSink {
-    root: PathBuf,
-}
-
-impl BagSink for FolderSink {
-    fn put(&mut self, path: &str, _size: u64, content: &mut dyn Read) -> io::Result<()> {
-        let target = self.root.join(path);
-        if let Some(dir) = target.parent() {
-            fs::create_dir_all(dir)?;
-        }
-        let mut f = File::create(&target)?;
-        let mut flush = BackgroundFlush::new(&f)?;
-        let mut buf = vec![0u8; 256 * 1024];
-        loop {
-            let n = content.read(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            io::Write::write_all(&mut f, &buf[..n])?;
-            flush.wrote(n as u64);
-        }
-        drop(flush);
-        f.sync_all()
-    }
-    fn finish(self: Box<Self>) -> io::Result<()> {
-        crate::store::sync_dir(&self.root)
-    }
-}
-
-struct ZipSink {
-    zip: zip::ZipWriter<BufWriter<File>>,
-    top: String,
-}
-
-impl BagSink for ZipSink {
-    fn put(&mut self, path: &str, size: u64, content: &mut dyn Read) -> io::Result<()> {
-        let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Stored)
-            .large_file(size >= u32::MAX as u64)
-            .unix_permissions(0o644);
-        self.zip
-            .start_file(format!("{}/{path}", self.top), options)
-            .map_err(io::Error::other)?;
-        io::copy(content, &mut self.zip)?;
-        Ok(())
-    }
-    fn finish(self: Box<Self>) -> io::Result<()> {
-        let w = self.zip.finish().map_err(io::Error::other)?;
-        w.into_inner().map_err(|e| e.into_error())?.sync_all()
-    }
-}
-
-struct TarSink {
-    tar: tar::Builder<age::stream::StreamWriter<BufWriter<File>>>,
-    top: String,
-    mtime: u64,
-}
-
-impl BagSink for TarSink {
-    fn put(&mut self, path: &str, size: u64, content: &mut dyn Read) -> io::Result<()> {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(size);
-        header.set_mode(0o644);
-        header.set_mtime(self.mtime);
-        header.set_entry_type(tar::EntryType::Regular);
-        self.tar
-            .append_data(&mut header, format!("{}/{path}", self.top), content)
-    }
-    fn finish(self: Box<Self>) -> io::Result<()> {
-        let age = self.tar.into_inner()?;
-        let file = age.finish()?.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()
-    }
-}
-
-/// Hashes what passes through, to check it against the stored hashes.
-struct Checked<R> {
-    inner: R,
-    sha256: Sha256,
-    bytes: u64,
-}
-
-impl<R: Read> Read for Checked<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.sha256.update(&buf[..n]);
-        self.bytes += n as u64;
-        Ok(n)
-    }
+    out
 }
 
 /// Reports progress and honours cancellation while a file is copied.
@@ -291,12 +187,18 @@ fn remove_partial(p: &Path) {
     };
 }
 
-/// Exports a case as a sealed bag.
-pub fn export(
-    vault: &mut Vault,
-    opts: &ExportOptions,
-    task: &Task<'_>,
-) -> Result<Exported, BundleError> {
+/// What consent and the options chose, before anything is recorded.
+struct Plan {
+    sheet: CaseSheet,
+    recipient: Regime,
+    items: Vec<Item>,
+    withheld_persons: Vec<String>,
+    withheld_items: Vec<String>,
+    pseudonyms: Vec<String>,
+}
+
+/// Step 1: the sheet as consent allows it, and the items to send.
+fn plan(vault: &Vault, opts: &ExportOptions) -> Result<Plan, BundleError> {
     if opts.out.exists() {
         return Err(BundleError::Exists(opts.out.clone()));
     }
@@ -306,18 +208,15 @@ pub fn export(
         ));
     }
     let full = case::load(vault, &opts.case)?;
-    let recipient = match opts
+    let Some(recipient) = opts
         .prepared_for
         .or_else(|| full.submission.regimes.first().copied())
-    {
-        Some(r) => r,
-        None => {
-            return Err(BundleError::Input(
-                "the case names no regime; say which recipient it is for (--for)".into(),
-            ));
-        }
+    else {
+        return Err(BundleError::Input(
+            "the case names no regime; say which recipient it is for (--for)".into(),
+        ));
     };
-    let (sheet, withheld_persons, pseudonyms) = consent_filter(&full, recipient);
+    let (mut sheet, withheld_persons, pseudonyms) = consent_filter(&full, recipient);
 
     // Items: those chosen, or every item the (filtered) sheet links.
     let linked: Vec<String> = sheet.evidence.iter().map(|l| l.item.clone()).collect();
@@ -369,20 +268,44 @@ pub fn export(
         .iter()
         .map(|i| vault.item(i))
         .collect::<Result<_, _>>()?;
+    // The sheet links only what the bundle holds (a redacted copy stands in
+    // for its original).
+    for link in &mut sheet.evidence {
+        if let Some(copy) = items
+            .iter()
+            .find(|i| i.parent.as_deref() == Some(link.item.as_str()) && !ids.contains(&link.item))
+        {
+            link.item = copy.id.clone();
+        }
+    }
+    sheet.evidence.retain(|l| ids.contains(&l.item));
+    Ok(Plan {
+        sheet,
+        recipient,
+        items,
+        withheld_persons,
+        withheld_items,
+        pseudonyms,
+    })
+}
 
-    // Record the export, then sign a tree head that covers it.
-    let bundle_name = opts
-        .out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+/// The signed tree head a bundle's proofs lead to.
+struct Head {
+    note: String,
+    size: u64,
+    leaves: Vec<crate::custody::merkle::Hash>,
+}
+
+/// Step 2: records the export of each item, then signs a tree head over it.
+fn record(vault: &mut Vault, plan: &Plan, bundle_name: &str) -> Result<Head, BundleError> {
     let actor = vault.actor().to_string();
-    let events: Vec<NewEvent> = items
+    let events: Vec<NewEvent> = plan
+        .items
         .iter()
         .map(|it| {
             NewEvent::item(Action::Exported, &actor, &it.id, &it.sha256).with_details(
                 serde_json::json!({
-                    "case": sheet.id, "bundle": bundle_name, "for": recipient,
+                    "case": plan.sheet.id, "bundle": bundle_name, "for": plan.recipient,
                 }),
             )
         })
@@ -404,271 +327,403 @@ pub fn export(
     let (_, note) = log::latest_checkpoint(vault.conn())?
         .ok_or_else(|| BundleError::Integrity("no signed checkpoint".into()))?;
     let leaves = log::leaf_hashes(vault.conn(), size)?;
-    let mut custody = String::new();
+    Ok(Head { note, size, leaves })
+}
+
+/// Step 3: the items' events exactly as stored, each with its inclusion proof.
+fn custody(
+    vault: &Vault,
+    items: &[Item],
+    head: &Head,
+) -> Result<(String, ProofsFile), BundleError> {
+    let mut lines = String::new();
     let mut proofs = Vec::new();
-    for it in &items {
-        for (seq, body) in log::raw_events(vault.conn(), &it.id, size)? {
+    for it in items {
+        for (seq, body) in log::raw_events(vault.conn(), &it.id, head.size)? {
             let index = (seq - 1) as usize;
-            custody.push_str(&body);
-            custody.push('\n');
-            proofs.push(serde_json::json!({
-                "seq": seq,
-                "leaf_index": index,
-                "leaf_hash": hex::encode(leaves[index]),
-                "path": inclusion_proof(index, &leaves).iter().map(hex::encode).collect::<Vec<_>>(),
-            }));
+            lines.push_str(&body);
+            lines.push('\n');
+            proofs.push(Proof {
+                seq,
+                leaf_index: index as u64,
+                leaf_hash: Sha256Hex::of(&head.leaves[index]),
+                path: inclusion_proof(index, &head.leaves)
+                    .iter()
+                    .map(Sha256Hex::of)
+                    .collect(),
+            });
         }
     }
-    let root = crate::custody::merkle::root(&leaves);
-    let public = vault.device_key();
-    let key_id = public.key_id_hex();
-    let exported_at = log::now_utc();
-
-    let bundle_items: Vec<BundleItem> = items
-        .iter()
-        .map(|it| {
-            let mut item = it.clone();
-            // Free text may name a withheld person.
-            let mut v = serde_json::to_value(&item).unwrap_or_default();
-            scrub(&mut v, &pseudonyms);
-            for (field, text) in [
-                ("title", &mut item.title),
-                ("notes", &mut item.notes),
-                ("source", &mut item.source),
-            ] {
-                if let Some(clean) = v[field].as_str() {
-                    *text = clean.to_string();
-                }
-            }
-            BundleItem {
-                path: format!("data/evidence/{}-{}", it.id, safe_name(&it.original_name)),
-                item,
-            }
-        })
-        .collect();
-    let ctx = Context {
-        sheet: &sheet,
-        items: &bundle_items,
-        key_id: &key_id,
-        exported_at: &exported_at,
-        recipient: recipient.as_str(),
-        withheld: withheld_persons.len(),
-        events: proofs.len(),
+    let root = crate::custody::merkle::root(&head.leaves);
+    let file = ProofsFile {
+        checkpoint: ProofHead {
+            origin: line(vault.origin(), "the log's origin")?,
+            size: head.size,
+            root: Sha256Hex::of(&root),
+        },
+        proofs,
     };
-    let case_json = serde_json::to_string_pretty(&serde_json::json!({
-        "schema": "casefile-bundle/1",
-        "exported_at": exported_at,
-        "prepared_for": { "use": "submission", "recipient": recipient },
-        "origin": vault.origin(),
-        "device_key": { "key_id": key_id, "minisign": public.to_minisign().lines().nth(1).unwrap_or_default() },
-        "withheld_persons": withheld_persons.len(),
-        "case": sheet,
-        "items": bundle_items,
-    }))
-    .map_err(|e| BundleError::Input(e.to_string()))?;
-    let proofs_json = serde_json::to_string_pretty(&serde_json::json!({
-        "checkpoint": { "origin": vault.origin(), "size": size, "root": hex::encode(root) },
-        "proofs": proofs,
-    }))
-    .map_err(|e| BundleError::Input(e.to_string()))?;
-    let docs: Vec<(&str, String)> = vec![
-        ("data/case.json", case_json + "\n"),
-        ("data/custody.jsonl", custody),
-        ("data/proofs.json", proofs_json + "\n"),
-        ("data/checkpoint.txt", note),
-        ("data/device.pub", public.to_minisign()),
-        ("data/report.html", documents::report_html(&ctx)),
-        ("data/VERIFY.txt", documents::verify_txt(&ctx)),
-        ("data/certification.txt", documents::certification_txt(&ctx)),
-    ];
+    Ok((lines, file))
+}
 
-    // Manifests from known hashes: evidence from the vault, documents computed here.
-    let mut payload: Vec<(String, String, String, u64)> = bundle_items
-        .iter()
-        .map(|b| {
-            (
-                b.path.clone(),
-                b.item.sha256.clone(),
-                b.item.sha512.clone(),
-                b.item.size,
-            )
-        })
-        .collect();
-    for (path, text) in &docs {
-        payload.push((
-            path.to_string(),
-            hex_digest(Alg::Sha256, text.as_bytes()),
-            hex_digest(Alg::Sha512, text.as_bytes()),
-            text.len() as u64,
-        ));
+fn line(s: &str, what: &str) -> Result<Line, BundleError> {
+    Line::parse(s).map_err(|e| BundleError::Input(format!("{what}: {e}")))
+}
+
+fn text(s: &str, what: &str) -> Result<Text, BundleError> {
+    Text::parse(s).map_err(|e| BundleError::Input(format!("{what}: {e}")))
+}
+
+/// An item as the bundle lists it: every field checked against its grammar
+/// (an old vault may hold a name a bundle may not carry), free text scrubbed.
+fn wire_item(it: &Item, pseudonyms: &[String]) -> Result<WireItem, BundleError> {
+    let id = Id::parse(&it.id).map_err(|e| BundleError::Input(format!("item {}: {e}", it.id)))?;
+    let at = |field: &str| format!("item {} {field}", it.id);
+    let clean = |s: &str| scrub_text(&s.replace(char::is_control, " "), pseudonyms);
+    let original = clean(&it.original_name);
+    let name = FileName::parse(&original).unwrap_or_else(|_| FileName::sanitize(&original, 200));
+    let file = FileName::sanitize(&original, 80);
+    Ok(WireItem {
+        path: EvidencePath::new(&id, &file),
+        id,
+        kind: it.kind,
+        title: line(&clean(&it.title), &at("title"))?,
+        original_name: name,
+        mime: line(&it.mime, &at("type"))?,
+        size: it.size,
+        sha256: Sha256Hex::parse(&it.sha256)
+            .map_err(|e| BundleError::Integrity(format!("{}: {e}", at("SHA-256"))))?,
+        sha512: Sha512Hex::parse(&it.sha512)
+            .map_err(|e| BundleError::Integrity(format!("{}: {e}", at("SHA-512"))))?,
+        ingested_at: line(&it.ingested_at, &at("ingest time"))?,
+        captured_at: it
+            .captured_at
+            .as_deref()
+            .map(|c| line(c, &at("capture time")))
+            .transpose()?,
+        collector: line(&clean(&it.collector), &at("collector"))?,
+        source: text(&scrub_text(&it.source, pseudonyms), &at("source"))?,
+        method: text(&scrub_text(&it.method, pseudonyms), &at("method"))?,
+        language: line(&it.language, &at("language"))?,
+        notes: text(&scrub_text(&it.notes, pseudonyms), &at("notes"))?,
+        restriction: text(&it.restriction, &at("restriction"))?,
+        parent: it
+            .parent
+            .as_deref()
+            .map(Id::parse)
+            .transpose()
+            .map_err(|e| BundleError::Input(format!("{}: {e}", at("parent"))))?,
+        derivation: it.derivation.clone(),
+    })
+}
+
+/// The documents of the bundle, by path, in the order they are written.
+struct Documents {
+    files: Vec<(String, String)>,
+}
+
+/// The custody part of a bundle: the signed head, the events and their proofs.
+struct Records {
+    head: Head,
+    lines: String,
+    proofs: ProofsFile,
+}
+
+/// Items of the bundle whose parents are not in it carry no parent: a
+/// received item may only ever refer to one of its own bundle.
+fn drop_outside_parents(wire: &mut [WireItem]) {
+    let ids: BTreeSet<String> = wire.iter().map(|w| w.id.to_string()).collect();
+    for w in wire {
+        if w.parent.as_ref().is_some_and(|p| !ids.contains(p.as_str())) {
+            w.parent = None;
+            w.derivation = None;
+        }
     }
-    payload.sort();
-    let bytes: u64 = payload.iter().map(|p| p.3).sum();
-    let manifest = |pick: fn(&(String, String, String, u64)) -> &str| {
-        payload
-            .iter()
-            .map(|p| format!("{}  {}\n", pick(p), encode_path(&p.0)))
-            .collect::<String>()
+}
+
+fn pretty<T: Serialize>(value: &T) -> Result<String, BundleError> {
+    serde_json::to_string_pretty(value)
+        .map(|s| s + "\n")
+        .map_err(|e| BundleError::Input(e.to_string()))
+}
+
+/// Step 4: case.json, the custody records, the key, the report, the
+/// instructions and the certification.
+fn documents(
+    vault: &Vault,
+    plan: &Plan,
+    wire: &[WireItem],
+    records: Records,
+    exported_at: &str,
+    language: Option<Language>,
+) -> Result<Documents, BundleError> {
+    let public = vault.device_key();
+    let ctx = Context {
+        sheet: &plan.sheet,
+        items: wire,
+        key: &public,
+        exported_at,
+        recipient: plan.recipient.as_str(),
+        withheld: plan.withheld_persons.len(),
+        events: records.proofs.proofs.len(),
     };
-    let manifest256 = manifest(|p| &p.1);
-    let manifest512 = manifest(|p| &p.2);
-    let one_line = |s: &str| s.replace(['\r', '\n'], " ");
-    let bag_info = format!(
-        "Source-Organization: {}\nContact-Name: {}\nContact-Email: {}\nExternal-Identifier: {}\n\
-         External-Description: {}\nBagging-Date: {}\nPayload-Oxum: {}.{}\nBag-Size: {}\n\
-         Bag-Software-Agent: casefile {}\nCasefile-Device-Key: {}\n",
-        one_line(&sheet.submission.organisation),
-        one_line(&sheet.submission.contact_name),
-        one_line(&sheet.submission.contact_email),
-        sheet.id,
-        one_line(&sheet.title),
-        &exported_at[..10],
-        bytes,
-        payload.len(),
-        indicatif::HumanBytes(bytes),
-        env!("CARGO_PKG_VERSION"),
-        key_id,
-    );
-    let bagit = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n".to_string();
-    let tags = [
-        ("bagit.txt", &bagit),
-        ("bag-info.txt", &bag_info),
-        ("manifest-sha256.txt", &manifest256),
-        ("manifest-sha512.txt", &manifest512),
-    ];
-    let tagmanifest = |alg: Alg| {
-        tags.iter()
-            .map(|(n, t)| format!("{}  {n}\n", hex_digest(alg, t.as_bytes())))
-            .collect::<String>()
+    let case_file = CaseFile {
+        schema: line(format::BUNDLE_SCHEMA, "schema")?,
+        exported_at: line(exported_at, "export time")?,
+        prepared_for: PreparedFor {
+            usage: ConsentUse::Submission,
+            recipient: plan.recipient,
+            language: language
+                .filter(|l| *l != Language::En)
+                .map(|l| line(l.code(), "language"))
+                .transpose()?,
+        },
+        origin: line(vault.origin(), "the log's origin")?,
+        device_key: SealKey {
+            key_id: line(&public.key_id_hex(), "key id")?,
+            minisign: line(&public.minisign_line(), "key")?,
+            fingerprint: Some(
+                Sha256Hex::parse(&public.fingerprint())
+                    .map_err(|e| BundleError::Input(e.to_string()))?,
+            ),
+        },
+        withheld_persons: plan.withheld_persons.len(),
+        case: plan.sheet.clone(),
+        items: wire.to_vec(),
     };
-    let tag256 = tagmanifest(Alg::Sha256);
-    let tag512 = tagmanifest(Alg::Sha512);
-    let signature = seal::sign(
+    let head = &records.head;
+    let checkpoint_signature = seal::sign(
         vault.device(),
-        tag256.as_bytes(),
+        head.note.as_bytes(),
         &format!(
-            "casefile bundle {} case {} exported {}",
-            bundle_name, sheet.id, exported_at
+            "casefile checkpoint of log {} at size {}",
+            vault.origin(),
+            head.size
         ),
     );
+    let mut files: Vec<(String, String)> = vec![
+        (format::CASE_JSON.into(), pretty(&case_file)?),
+        (format::CUSTODY.into(), records.lines),
+        (format::PROOFS.into(), pretty(&records.proofs)?),
+        (format::CHECKPOINT.into(), head.note.clone()),
+        (format::CHECKPOINT_SIGNATURE.into(), checkpoint_signature),
+        (format::DEVICE_PUB.into(), public.to_minisign()),
+        (format::REPORT.into(), documents::report_html(&ctx)),
+        (
+            format::VERIFY_TXT.into(),
+            documents::verify_txt(&ctx, Language::En),
+        ),
+        (
+            format::CERTIFICATION.into(),
+            documents::certification_txt(&ctx),
+        ),
+    ];
+    if let Some(l) = language.filter(|l| *l != Language::En) {
+        files.push((l.verify_file(), documents::verify_txt(&ctx, l)));
+    }
+    Ok(Documents { files })
+}
 
-    // Write: tag files first, then documents, then evidence.
+/// Step 5: manifests from known hashes (evidence from the vault, documents
+/// computed here), bag-info.txt and the tag manifests.
+fn tag_files(
+    plan: &Plan,
+    wire: &[WireItem],
+    docs: &Documents,
+    key: &crate::crypto::sign::DevicePublicKey,
+    exported_at: &str,
+) -> TagFiles {
+    let mut payload: Vec<PayloadFile> = wire
+        .iter()
+        .map(|w| PayloadFile {
+            path: w.path.as_str().to_string(),
+            sha256: w.sha256.as_str().to_string(),
+            sha512: w.sha512.as_str().to_string(),
+            size: w.size,
+        })
+        .collect();
+    for (path, text) in &docs.files {
+        payload.push(PayloadFile {
+            path: path.clone(),
+            sha256: hex_digest(Alg::Sha256, text.as_bytes()),
+            sha512: hex_digest(Alg::Sha512, text.as_bytes()),
+            size: text.len() as u64,
+        });
+    }
+    let sub = &plan.sheet.submission;
+    let info: Vec<(&str, String)> = vec![
+        ("Source-Organization", sub.organisation.clone()),
+        ("Contact-Name", sub.contact_name.clone()),
+        ("Contact-Email", sub.contact_email.clone()),
+        ("External-Identifier", plan.sheet.id.clone()),
+        ("External-Description", plan.sheet.title.clone()),
+        ("Bagging-Date", exported_at.chars().take(10).collect()),
+        (
+            "Bag-Software-Agent",
+            format!("casefile {}", env!("CARGO_PKG_VERSION")),
+        ),
+        ("Casefile-Device-Key", key.key_id_hex()),
+        ("Casefile-Device-Fingerprint", key.fingerprint()),
+    ];
+    TagFiles::new(&mut payload, &info)
+}
+
+/// The bag's top folder inside an archive: the bundle's file name without
+/// its extensions.
+fn top_folder(bundle_name: &str) -> FileName {
+    let stem = bundle_name
+        .trim_end_matches(".age")
+        .trim_end_matches(".tar")
+        .trim_end_matches(".zip");
+    FileName::sanitize(stem, 120)
+}
+
+/// Everything a bundle holds, ready to be written.
+struct Sealed {
+    tags: TagFiles,
+    signature: String,
+    docs: Documents,
+    items: Vec<(Item, WireItem)>,
+    top: FileName,
+}
+
+/// Step 6: tag files, documents, then evidence, into a partial destination
+/// renamed into place once complete.
+fn write(
+    vault: &Vault,
+    opts: &ExportOptions,
+    bag: Sealed,
+    task: &Task<'_>,
+) -> Result<(), BundleError> {
+    let Sealed {
+        tags,
+        signature,
+        docs,
+        items,
+        top,
+    } = bag;
     let partial = partial_path(&opts.out);
     if partial.exists() {
         remove_partial(&partial);
     }
-    let top = {
-        let stem = bundle_name
-            .trim_end_matches(".age")
-            .trim_end_matches(".tar")
-            .trim_end_matches(".zip");
-        if stem.is_empty() {
-            "bundle".to_string()
-        } else {
-            stem.to_string()
-        }
+    let io_err = |e: io::Error| match e.get_ref().and_then(|i| i.downcast_ref::<BundleError>()) {
+        Some(BundleError::Cancelled) => BundleError::Cancelled,
+        _ => match crate::vault::vault_error(e) {
+            Ok(v) => BundleError::Vault(v),
+            Err(e) => BundleError::io(&opts.out, e),
+        },
     };
-    let write = || -> Result<(), BundleError> {
-        let io_err = |e: io::Error| match e.get_ref().and_then(|i| i.downcast_ref::<BundleError>())
-        {
-            Some(BundleError::Cancelled) => BundleError::Cancelled,
-            _ => BundleError::io(&opts.out, e),
-        };
+    let result = (|| -> Result<(), BundleError> {
         let mut sink: Box<dyn BagSink> = match opts.format {
-            Format::Folder => {
-                fs::create_dir_all(&partial).map_err(io_err)?;
-                Box::new(FolderSink {
-                    root: partial.clone(),
-                })
-            }
-            Format::Zip => {
-                let f = File::create(&partial).map_err(io_err)?;
-                Box::new(ZipSink {
-                    zip: zip::ZipWriter::new(BufWriter::new(f)),
-                    top: top.clone(),
-                })
-            }
+            Format::Folder => Box::new(FolderSink::create(&partial).map_err(io_err)?),
+            Format::Zip => Box::new(ZipSink::create(&partial, top).map_err(io_err)?),
             Format::Encrypted => {
-                let f = File::create(&partial).map_err(io_err)?;
-                let recips: Vec<&dyn age::Recipient> = opts
-                    .recipients
-                    .iter()
-                    .map(|r| r as &dyn age::Recipient)
-                    .collect();
-                let enc = age::Encryptor::with_recipients(recips.into_iter())
-                    .map_err(|e| BundleError::Input(e.to_string()))?;
-                let w = enc.wrap_output(BufWriter::new(f)).map_err(io_err)?;
-                let mtime = time::OffsetDateTime::now_utc().unix_timestamp().max(0) as u64;
-                Box::new(TarSink {
-                    tar: tar::Builder::new(w),
-                    top: top.clone(),
-                    mtime,
-                })
+                Box::new(TarSink::create(&partial, top, &opts.recipients).map_err(io_err)?)
             }
         };
-        let tag_files = [
-            ("bagit.txt", &bagit),
-            ("bag-info.txt", &bag_info),
-            ("manifest-sha256.txt", &manifest256),
-            ("manifest-sha512.txt", &manifest512),
-            ("tagmanifest-sha256.txt", &tag256),
-            ("tagmanifest-sha512.txt", &tag512),
-            ("tagmanifest-sha256.txt.minisig", &signature),
-        ];
-        for (name, text) in tag_files
-            .iter()
-            .map(|(n, t)| (*n, t.as_str()))
-            .chain(docs.iter().map(|(n, t)| (*n, t.as_str())))
-        {
-            sink.put(name, text.len() as u64, &mut text.as_bytes())
+        let signed = [(format::SIGNATURE, signature.as_str())];
+        let texts = tags
+            .files()
+            .into_iter()
+            .chain(signed)
+            .map(|(n, t)| (n.to_string(), t))
+            .chain(docs.files.iter().map(|(n, t)| (n.clone(), t.as_str())));
+        for (name, text) in texts {
+            sink.put(&name, text.len() as u64, &mut text.as_bytes())
                 .map_err(io_err)?;
         }
-        for (it, b) in items.iter().zip(&bundle_items) {
-            // Decryption runs ahead on its own thread; here SHA-256 (backed
-            // by AES-GCM's authentication of every chunk) and the write.
+        for (it, w) in &items {
+            // Decryption runs ahead on its own thread; here the check of
+            // every byte against the hashes fixed at ingest, and the write.
             let (_, reader) = vault.open_item(&it.id)?;
             let reader = Prefetch::new(reader, 256 * 1024, 8);
-            let mut checked = Checked {
-                inner: Watched {
+            let mut checked = CheckedReader::new(
+                it,
+                Watched {
                     inner: reader,
                     task,
                 },
-                sha256: Sha256::new(),
-                bytes: 0,
-            };
-            sink.put(&b.path, it.size, &mut checked).map_err(io_err)?;
-            let ok =
-                checked.bytes == it.size && hex::encode(checked.sha256.finalize()) == it.sha256;
-            if !ok {
-                return Err(BundleError::Integrity(format!(
-                    "item {} does not match the hashes fixed at ingest",
-                    it.id
-                )));
-            }
+            );
+            sink.put(w.path.as_str(), it.size, &mut checked)
+                .map_err(io_err)?;
         }
         sink.finish().map_err(io_err)?;
-        fs::rename(&partial, &opts.out).map_err(io_err)?;
-        Ok(())
-    };
-    if let Err(e) = write() {
+        fs::rename(&partial, &opts.out).map_err(io_err)
+    })();
+    if result.is_err() {
         remove_partial(&partial);
-        return Err(e);
     }
-    let sha256 = if opts.format == Format::Folder {
-        hex_digest(Alg::Sha256, tag256.as_bytes())
+    result
+}
+
+/// Exports a case as a sealed bag.
+pub fn export(
+    vault: &mut Vault,
+    opts: &ExportOptions,
+    task: &Task<'_>,
+) -> Result<Exported, BundleError> {
+    let plan = plan(vault, opts)?;
+    let bundle_name = opts
+        .out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut wire: Vec<WireItem> = plan
+        .items
+        .iter()
+        .map(|it| wire_item(it, &plan.pseudonyms))
+        .collect::<Result<_, _>>()?;
+    drop_outside_parents(&mut wire);
+    let head = record(vault, &plan, &bundle_name)?;
+    let (lines, proofs) = custody(vault, &plan.items, &head)?;
+    let records = Records {
+        head,
+        lines,
+        proofs,
+    };
+    let exported_at = log::now_utc();
+    let docs = documents(vault, &plan, &wire, records, &exported_at, opts.language)?;
+    let public = vault.device_key();
+    let tags = tag_files(&plan, &wire, &docs, &public, &exported_at);
+    let signature = seal::sign(
+        vault.device(),
+        tags.tag256.as_bytes(),
+        &format!(
+            "casefile bundle of case {} exported {}, sealed by key {}",
+            plan.sheet.id,
+            exported_at,
+            public.fingerprint()
+        ),
+    );
+    let tag256 = tags.tag256.clone();
+    let bag = Sealed {
+        tags,
+        signature,
+        docs,
+        items: plan.items.iter().cloned().zip(wire).collect(),
+        top: top_folder(&bundle_name),
+    };
+    write(vault, opts, bag, task)?;
+    let (sha256, sha256_of) = if opts.format == Format::Folder {
+        (
+            hex_digest(Alg::Sha256, tag256.as_bytes()),
+            "tagmanifest-sha256.txt",
+        )
     } else {
         let mut f = File::open(&opts.out).map_err(|e| BundleError::io(&opts.out, e))?;
         let mut h = Sha256::new();
         io::copy(&mut f, &mut h).map_err(|e| BundleError::io(&opts.out, e))?;
-        hex::encode(h.finalize())
+        (hex::encode(h.finalize()), "bundle file")
     };
     Ok(Exported {
         path: opts.out.clone(),
         sha256,
-        items: items.len(),
-        bytes: items.iter().map(|i| i.size).sum(),
-        withheld_persons,
-        withheld_items,
-        key_id,
+        sha256_of,
+        items: plan.items.len(),
+        bytes: plan.items.iter().map(|i| i.size).sum(),
+        withheld_persons: plan.withheld_persons,
+        withheld_items: plan.withheld_items,
+        key_id: public.key_id_hex(),
+        fingerprint: public.fingerprint(),
     })
 }

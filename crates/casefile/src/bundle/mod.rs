@@ -8,20 +8,23 @@
 
 pub mod bagit;
 pub mod digest;
-mod documents;
+pub mod documents;
 pub mod export;
+pub mod format;
 pub mod import;
 pub mod scan;
 pub mod seal;
+mod sink;
 pub mod source;
 pub mod verify;
 
 use std::path::PathBuf;
 
+pub use documents::Language;
 pub use export::{ExportOptions, Exported, Format, export};
-pub use import::{Imported, import};
+pub use import::{ImportOptions, Imported, import};
 pub use source::{Limits, Source};
-pub use verify::{Check, Verdict, verify, verify_bag_only};
+pub use verify::{Check, Pin, Signer, Trust, Verdict, verify, verify_bag_only};
 
 use crate::VaultError;
 use crate::case::CaseError;
@@ -59,6 +62,16 @@ pub enum BundleError {
     /// The bundle did not verify.
     #[error("{0}")]
     Integrity(String),
+    /// The bundle is intact and validly signed, by a key nobody pinned.
+    #[error(
+        "the bundle is intact and validly signed, but by a key this vault does not know (fingerprint {fingerprint}); \
+         compare that fingerprint with the one the sender gives you by another channel, then import with --trust NAME \
+         (or pin the sender first with `casefile senders add NAME KEYFILE`, or give its key with --key FILE)"
+    )]
+    Unpinned {
+        /// The signer's fingerprint, to compare.
+        fingerprint: String,
+    },
     /// A value given by the user is not acceptable.
     #[error("{0}")]
     Input(String),

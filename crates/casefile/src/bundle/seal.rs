@@ -37,11 +37,7 @@ pub fn parse_public_key(text: &str) -> Option<DevicePublicKey> {
         .lines()
         .map(str::trim)
         .find(|l| !l.is_empty() && !l.starts_with("untrusted comment:"))?;
-    let raw = B64.decode(line).ok()?;
-    if raw.len() != 42 || &raw[..2] != b"Ed" {
-        return None;
-    }
-    DevicePublicKey::from_parts(&raw[10..], &raw[2..10]).ok()
+    DevicePublicKey::from_minisign_line(line)
 }
 
 /// Checks a minisign signature over `data` by `key`, including the trusted

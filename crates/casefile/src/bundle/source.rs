@@ -367,6 +367,10 @@ fn walk_zip(path: &Path, guard: &mut Guard, visit: &mut Visitor<'_>) -> Result<(
             guard.limits.max_entries
         )));
     }
+    let archive_len = fs::metadata(path)
+        .map_err(|e| BundleError::io(path, e))?
+        .len();
+    refuse_overlaps(&zip, archive_len, &guard.limits)?;
     for i in 0..zip.len() {
         let entry = zip
             .by_index(i)
@@ -396,6 +400,77 @@ fn walk_zip(path: &Path, guard: &mut Guard, visit: &mut Visitor<'_>) -> Result<(
             )));
         }
         guard.visit(&raw, size, entry, visit)?;
+    }
+    Ok(())
+}
+
+/// Fixed part of a zip entry's local header, before its name and extra field.
+const LOCAL_HEADER: u64 = 30;
+
+/// Refuses a zip whose entries share or overlap their bytes (many names
+/// pointing at one compressed stream: a bomb that multiplies a small file),
+/// run past the central directory, or declare more bytes in all than the
+/// limits allow — all from the central directory, before inflating anything.
+fn refuse_overlaps(
+    zip: &zip::ZipArchive<BufReader<File>>,
+    archive_len: u64,
+    limits: &Limits,
+) -> Result<(), BundleError> {
+    let mut spans = Vec::with_capacity(zip.len());
+    let mut declared = 0u64;
+    let mut compressed = 0u64;
+    for i in 0..zip.len() {
+        let entry = zip
+            .by_index_data(i)
+            .map_err(|e| BundleError::Archive(e.to_string()))?;
+        let start = entry.header_start();
+        let end = start
+            .saturating_add(LOCAL_HEADER)
+            .saturating_add(entry.name_raw().len() as u64)
+            .saturating_add(entry.compressed_size());
+        spans.push((start, end, i));
+        declared = declared.saturating_add(entry.size());
+        compressed = compressed.saturating_add(entry.compressed_size());
+    }
+    spans.sort_unstable();
+    let name = |i: usize| {
+        zip.by_index_data(i)
+            .ok()
+            .map(|e| String::from_utf8_lossy(e.name_raw()).into_owned())
+            .unwrap_or_default()
+    };
+    for pair in spans.windows(2) {
+        let ((_, end, a), (start, _, b)) = (pair[0], pair[1]);
+        if start < end {
+            return Err(BundleError::Unsafe(format!(
+                "zip entries {:?} and {:?} overlap (a zip bomb)",
+                name(a),
+                name(b)
+            )));
+        }
+    }
+    let directory = zip.central_directory_start().min(archive_len);
+    if let Some(&(_, end, i)) = spans.last()
+        && end > directory
+    {
+        return Err(BundleError::Unsafe(format!(
+            "zip entry {:?} runs into the central directory",
+            name(i)
+        )));
+    }
+    if declared > limits.max_total {
+        return Err(BundleError::Unsafe(format!(
+            "the zip declares {declared} bytes, more than the limit of {}",
+            limits.max_total
+        )));
+    }
+    // Casefile stores its zips uncompressed; other tools deflate, but no
+    // real bag shrinks a thousandfold overall.
+    if declared > (1 << 20) && compressed.saturating_mul(limits.max_ratio) < declared {
+        return Err(BundleError::Unsafe(format!(
+            "the zip expands more than {}:1 overall (a zip bomb)",
+            limits.max_ratio
+        )));
     }
     Ok(())
 }

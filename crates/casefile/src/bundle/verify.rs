@@ -1,13 +1,16 @@
-//! Verifying a bundle: BagIt conformance, both manifests, the signature, the
-//! signed checkpoint, every custody event's inclusion proof, and that each
-//! evidence file's hash matches its custody history.
+//! Verifying a bundle: BagIt conformance, both manifests, that the signature
+//! covers every file, the signature itself, the signed checkpoint, every
+//! custody event's inclusion proof, and that each evidence file's hash matches
+//! its custody history. Then who signed it: a bundle is trusted only when its
+//! signer is pinned (a key the recipient holds, or a known sender).
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::bagit::{self, BagReport};
 use super::digest::Alg;
+use super::format::{self, CaseFile, ProofsFile};
 use super::scan::{Scanned, scan};
 use super::source::{Limits, Source};
 use super::{BundleError, seal};
@@ -28,22 +31,83 @@ pub struct Check {
     pub details: Vec<String>,
 }
 
+/// The key that sealed a bundle.
+#[derive(Debug, Clone, Serialize)]
+pub struct Signer {
+    /// minisign's key id: a label anyone can copy, never proof of who signed.
+    pub key_id: String,
+    /// SHA-256 of the whole public key: what a recipient compares.
+    pub fingerprint: String,
+    /// The public key line (`minisign -P` takes it).
+    pub minisign: String,
+}
+
+impl Signer {
+    fn of(key: &DevicePublicKey) -> Self {
+        Signer {
+            key_id: key.key_id_hex(),
+            fingerprint: key.fingerprint(),
+            minisign: key.minisign_line(),
+        }
+    }
+}
+
+/// A key the recipient trusts, and why.
+#[derive(Debug, Clone)]
+pub struct Pin {
+    /// The key.
+    pub key: DevicePublicKey,
+    /// How it came to be trusted ("known sender Amina", "the key in k.pub").
+    pub label: String,
+}
+
+/// What verification trusts.
+#[derive(Debug, Clone, Default)]
+pub struct Trust {
+    /// Keys whose seal is trusted.
+    pub pins: Vec<Pin>,
+    /// A key the bundle must be signed by (`--key`): another signer fails.
+    pub required: Option<Pin>,
+}
+
+impl Trust {
+    /// Trust in exactly one key, which the bundle must be signed by.
+    pub fn only(pin: Pin) -> Self {
+        Trust {
+            pins: Vec::new(),
+            required: Some(pin),
+        }
+    }
+
+    fn pinned(&self, key: &DevicePublicKey) -> Option<&Pin> {
+        self.required
+            .iter()
+            .chain(&self.pins)
+            .find(|p| p.key == *key)
+    }
+}
+
 /// The outcome of verifying a bundle.
 #[derive(Debug, Clone, Serialize)]
 pub struct Verdict {
-    /// True only when every check holds and the bundle is sealed.
+    /// True when every check holds and the bundle is sealed: intact and
+    /// validly signed. Whether the signer is trusted is [`Verdict::pinned`].
     pub ok: bool,
     /// True when it carries a Casefile signature.
     pub sealed: bool,
-    /// The signing key id, when sealed.
+    /// The signing key id, when sealed (a label; see `signer`).
     pub key_id: Option<String>,
+    /// The signing key, when sealed.
+    pub signer: Option<Signer>,
+    /// Why the signer is trusted, when it is pinned.
+    pub pinned: Option<String>,
     /// Each check in order.
     pub checks: Vec<Check>,
     /// Warnings that do not make it fail.
     pub warnings: Vec<String>,
     /// The BagIt report.
     pub bag: BagReport,
-    /// Case id from case.json, if readable.
+    /// Case id from case.json (the sender's), if readable.
     pub case: Option<String>,
     /// Evidence items listed in case.json.
     pub items: usize,
@@ -58,47 +122,16 @@ impl Verdict {
             .flat_map(|c| c.details.iter().map(move |d| format!("{}: {d}", c.name)))
             .collect()
     }
-}
 
-/// An item as case.json lists it (only what verification needs).
-#[derive(Debug, Clone, Deserialize)]
-pub(crate) struct ListedItem {
-    pub id: String,
-    pub path: String,
-    pub size: u64,
-    pub sha256: String,
-    pub sha512: String,
-}
+    /// How many checks failed.
+    pub fn failed_checks(&self) -> usize {
+        self.checks.iter().filter(|c| !c.ok).count()
+    }
 
-#[derive(Deserialize)]
-struct ProofEntry {
-    seq: u64,
-    leaf_index: u64,
-    leaf_hash: String,
-    path: Vec<String>,
-}
-
-#[derive(Deserialize)]
-struct ProofHead {
-    size: u64,
-    root: String,
-}
-
-#[derive(Deserialize)]
-struct Proofs {
-    checkpoint: ProofHead,
-    proofs: Vec<ProofEntry>,
-}
-
-fn text<'a>(bag: &'a Scanned, name: &str) -> Option<&'a str> {
-    bag.files
-        .get(name)
-        .and_then(|f| f.content.as_deref())
-        .and_then(|b| std::str::from_utf8(b).ok())
-}
-
-fn hash32(hex_str: &str) -> Option<Hash> {
-    hex::decode(hex_str).ok()?.try_into().ok()
+    /// Intact, validly signed, and signed by a pinned key.
+    pub fn trusted(&self) -> bool {
+        self.ok && self.pinned.is_some()
+    }
 }
 
 /// BagIt conformance alone, for bags made by any tool.
@@ -110,22 +143,85 @@ pub fn verify_bag_only(
     Ok(bagit::check(&scan(source, limits, task)?))
 }
 
-/// Verifies a Casefile bundle. `expected_key`, when given, must be the signer.
+/// Verifies a Casefile bundle against what `trust` pins.
 pub fn verify(
     source: &Source,
     limits: &Limits,
-    expected_key: Option<&DevicePublicKey>,
+    trust: &Trust,
     task: &Task<'_>,
 ) -> Result<Verdict, BundleError> {
     let bag = scan(source, limits, task)?;
-    Ok(judge(&bag, expected_key).0)
+    Ok(judge(&bag, trust).0)
 }
 
-/// Judges a scanned bag; also returns the items case.json lists, for import.
-pub(crate) fn judge(
-    bag: &Scanned,
-    expected_key: Option<&DevicePublicKey>,
-) -> (Verdict, Vec<ListedItem>) {
+/// Files the signature covers: the signed tag manifest, what it lists, and
+/// what the payload manifests it lists list in turn.
+fn covered(bag: &Scanned) -> BTreeSet<String> {
+    let mut out = BTreeSet::from([
+        format::SIGNATURE.to_string(),
+        format::TAGMANIFEST_256.to_string(),
+    ]);
+    let tags = bag
+        .text(format::TAGMANIFEST_256)
+        .map(bagit::manifest_paths)
+        .unwrap_or_default();
+    for t in &tags {
+        if t.starts_with("manifest-")
+            && let Some(text) = bag.text(t)
+        {
+            out.extend(bagit::manifest_paths(text));
+        }
+        out.insert(t.clone());
+    }
+    // The SHA-512 tag manifest is not signed, but only repeats what is.
+    if let Some(text) = bag.text(format::TAGMANIFEST_512)
+        && bagit::manifest_paths(text).iter().all(|p| out.contains(p))
+    {
+        out.insert(format::TAGMANIFEST_512.to_string());
+    }
+    out
+}
+
+/// Problems with what the bag holds beside its signed content: files the
+/// signature does not cover, `fetch.txt`, names that fold onto others.
+fn coverage(bag: &Scanned) -> Vec<String> {
+    let mut problems = Vec::new();
+    if bag.files.contains_key(format::FETCH) {
+        problems.push(
+            "fetch.txt is present: a sealed bundle never asks to download anything".to_string(),
+        );
+    }
+    let mut folded: BTreeMap<String, &str> = BTreeMap::new();
+    for name in bag.files.keys() {
+        let top = name.split('/').next().unwrap_or(name);
+        if top != format::DATA && top.eq_ignore_ascii_case(format::DATA) && name.contains('/') {
+            problems.push(format!(
+                "{name:?} lies in {top:?}, a twin of the payload folder data/ that only differs by case"
+            ));
+        }
+        if let Some(other) = folded.insert(bagit::fold(name), name) {
+            problems.push(format!(
+                "{other:?} and {name:?} differ only by case or Unicode normalisation"
+            ));
+        }
+    }
+    let signed = covered(bag);
+    for name in bag.files.keys() {
+        if !signed.contains(name) {
+            problems.push(format!("{name} is not covered by the signed tag manifest"));
+        }
+    }
+    for (name, bound) in &bag.oversized {
+        problems.push(format!(
+            "{name} is larger than the {} MiB it may hold",
+            bound >> 20
+        ));
+    }
+    problems
+}
+
+/// Judges a scanned bag; also returns the parsed case.json, for import.
+pub(crate) fn judge(bag: &Scanned, trust: &Trust) -> (Verdict, Option<CaseFile>) {
     let report = bagit::check(bag);
     let mut checks = Vec::new();
     let mut check = |name: &'static str, details: Vec<String>, found: Option<String>| {
@@ -151,10 +247,10 @@ pub(crate) fn judge(
     );
     let mut missing = Vec::new();
     for m in [
-        "manifest-sha256.txt",
-        "manifest-sha512.txt",
-        "tagmanifest-sha256.txt",
-        "tagmanifest-sha512.txt",
+        format::MANIFEST_256,
+        format::MANIFEST_512,
+        format::TAGMANIFEST_256,
+        format::TAGMANIFEST_512,
     ] {
         if !bag.files.contains_key(m) {
             missing.push(format!("{m} is missing"));
@@ -166,10 +262,11 @@ pub(crate) fn judge(
         Some("SHA-256 and SHA-512 manifests and tag manifests present".into()),
     );
 
-    let sealed = bag.files.contains_key("tagmanifest-sha256.txt.minisig");
-    let mut verdict_items = Vec::new();
-    let mut key_id = None;
-    let mut case_id = None;
+    let sealed = bag.files.contains_key(format::SIGNATURE);
+    let mut case_file = None;
+    let mut signer = None;
+    let mut pinned = None;
+    let mut items = 0;
     if !sealed {
         check(
             "signature",
@@ -177,112 +274,165 @@ pub(crate) fn judge(
             None,
         );
     } else {
-        // Signature over the tag manifest, by the key in data/device.pub.
-        let key = text(bag, "data/device.pub").and_then(seal::parse_public_key);
+        check(
+            "coverage",
+            coverage(bag),
+            Some("the signature covers every file".into()),
+        );
+        let key = bag
+            .text(format::DEVICE_PUB)
+            .and_then(seal::parse_public_key);
         let mut sig_problems = Vec::new();
         match (
             &key,
-            text(bag, "tagmanifest-sha256.txt"),
-            text(bag, "tagmanifest-sha256.txt.minisig"),
+            bag.text(format::TAGMANIFEST_256),
+            bag.text(format::SIGNATURE),
         ) {
             (None, _, _) => {
                 sig_problems.push("data/device.pub is missing or not a minisign public key".into())
             }
             (Some(k), Some(tm), Some(sig)) => {
                 if let Err(e) = seal::verify(k, tm.as_bytes(), sig) {
-                    sig_problems.push(format!("tagmanifest-sha256.txt.minisig: {e}"));
+                    sig_problems.push(format!("{}: {e}", format::SIGNATURE));
                 }
-                if let Some(want) = expected_key
-                    && want != k
+                if let Some(want) = &trust.required
+                    && want.key != *k
                 {
                     sig_problems.push(format!(
-                        "signed by key {}, not the expected key {}",
-                        k.key_id_hex(),
-                        want.key_id_hex()
+                        "signed by the key with fingerprint {}, not by {} (fingerprint {})",
+                        k.fingerprint(),
+                        want.label,
+                        want.key.fingerprint()
                     ));
                 }
             }
             _ => sig_problems.push("tagmanifest-sha256.txt or its signature is unreadable".into()),
         }
-        key_id = key.map(|k| k.key_id_hex());
-        let found = key_id.as_ref().map(|k| format!("signed by device key {k}"));
+        signer = key.as_ref().map(Signer::of);
+        pinned = key
+            .as_ref()
+            .and_then(|k| trust.pinned(k))
+            .map(|p| p.label.clone());
+        let found = signer
+            .as_ref()
+            .map(|s| format!("signed by the key with fingerprint {}", s.fingerprint));
         check("signature", sig_problems, found);
 
-        let (items, custody_problems, evidence_problems, cp_problems, case) =
-            custody_and_evidence(bag, key.as_ref());
-        case_id = case;
+        let findings = custody_and_evidence(bag, key.as_ref());
         check(
             "checkpoint",
-            cp_problems,
+            findings.checkpoint,
             Some("tree head signed by the device key".into()),
         );
         check(
             "custody",
-            custody_problems,
+            findings.custody,
             Some("every event proven against the signed tree head".into()),
         );
+        items = findings.case.as_ref().map_or(0, |c| c.items.len());
         check(
             "evidence",
-            evidence_problems,
-            Some(format!("{} files match their custody history", items.len())),
+            findings.evidence,
+            Some(format!("{items} files match their custody history")),
         );
-        verdict_items = items;
+        case_file = findings.case;
     }
     let ok = sealed && checks.iter().all(|c| c.ok);
     let verdict = Verdict {
         ok,
         sealed,
-        key_id,
+        key_id: signer.as_ref().map(|s| s.key_id.clone()),
+        signer,
+        pinned: if ok { pinned } else { None },
         warnings: report.warnings.clone(),
-        items: verdict_items.len(),
+        items,
         bag: report,
-        case: case_id,
+        case: case_file.as_ref().map(|c| c.case.id.clone()),
         checks,
     };
-    (verdict, verdict_items)
+    (verdict, case_file)
 }
 
-type Findings = (
-    Vec<ListedItem>,
-    Vec<String>,
-    Vec<String>,
-    Vec<String>,
-    Option<String>,
-);
+/// What the custody and evidence checks found.
+struct Findings {
+    case: Option<CaseFile>,
+    custody: Vec<String>,
+    evidence: Vec<String>,
+    checkpoint: Vec<String>,
+}
 
 fn custody_and_evidence(bag: &Scanned, key: Option<&DevicePublicKey>) -> Findings {
     let mut custody = Vec::new();
     let mut evidence = Vec::new();
     let mut cp_problems = Vec::new();
 
-    let case: Option<serde_json::Value> =
-        text(bag, "data/case.json").and_then(|t| serde_json::from_str(t).ok());
-    let case_id = case
-        .as_ref()
-        .and_then(|c| c["case"]["id"].as_str())
-        .map(String::from);
-    let items: Vec<ListedItem> = match case
-        .as_ref()
-        .map(|c| serde_json::from_value(c["items"].clone()))
-    {
-        Some(Ok(items)) => items,
-        _ => {
-            evidence.push("data/case.json is missing or does not list the items".into());
-            Vec::new()
+    let case: Option<CaseFile> = match bag.text(format::CASE_JSON) {
+        None => {
+            evidence.push(format!("{} is missing or unreadable", format::CASE_JSON));
+            None
         }
+        Some(t) => match format::parse::<CaseFile>(format::CASE_JSON, t) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                evidence.push(e);
+                None
+            }
+        },
     };
+    if let Some(c) = &case
+        && c.schema.as_str() != format::BUNDLE_SCHEMA
+    {
+        evidence.push(format!(
+            "{}: schema {:?} is not {}",
+            format::CASE_JSON,
+            c.schema.as_str(),
+            format::BUNDLE_SCHEMA
+        ));
+    }
+    if let Some(c) = &case {
+        // Links to items not in the bundle are dropped at import; earlier
+        // releases kept them in bundles of chosen items.
+        let errors = crate::case::validate::validate(&c.case, &|_| true);
+        for e in errors {
+            evidence.push(format!(
+                "{}: case.{}: {}",
+                format::CASE_JSON,
+                e.field,
+                e.message
+            ));
+        }
+        let mut seen = BTreeSet::new();
+        for (i, it) in c.items.iter().enumerate() {
+            if !seen.insert(it.id.as_str()) {
+                evidence.push(format!(
+                    "{}: items[{i}].id: {} is listed twice",
+                    format::CASE_JSON,
+                    it.id
+                ));
+            }
+        }
+        for (i, it) in c.items.iter().enumerate() {
+            if let Some(p) = &it.parent
+                && !c.items.iter().any(|o| o.id == *p)
+            {
+                evidence.push(format!(
+                    "{}: items[{i}].parent: {p} is not an item of this bundle",
+                    format::CASE_JSON
+                ));
+            }
+        }
+    }
     let origin = case
         .as_ref()
-        .and_then(|c| c["origin"].as_str())
-        .unwrap_or_default()
-        .to_string();
+        .map(|c| c.origin.as_str().to_string())
+        .unwrap_or_default();
 
     // The signed tree head.
-    let head = match (key, text(bag, "data/checkpoint.txt")) {
+    let head = match (key, bag.text(format::CHECKPOINT)) {
         (Some(k), Some(note)) => match Checkpoint::verify(note, k) {
             Ok(cp) => Some(cp),
             Err(e) => {
-                cp_problems.push(format!("data/checkpoint.txt: {e}"));
+                cp_problems.push(format!("{}: {e}", format::CHECKPOINT));
                 None
             }
         },
@@ -292,6 +442,12 @@ fn custody_and_evidence(bag: &Scanned, key: Option<&DevicePublicKey>) -> Finding
             None
         }
     };
+    if let (Some(k), Some(note)) = (key, bag.text(format::CHECKPOINT))
+        && let Some(sig) = bag.text(format::CHECKPOINT_SIGNATURE)
+        && let Err(e) = seal::verify(k, note.as_bytes(), sig)
+    {
+        cp_problems.push(format!("{}: {e}", format::CHECKPOINT_SIGNATURE));
+    }
     if let Some(cp) = &head
         && !origin.is_empty()
         && cp.origin != origin
@@ -301,13 +457,21 @@ fn custody_and_evidence(bag: &Scanned, key: Option<&DevicePublicKey>) -> Finding
             cp.origin
         ));
     }
-    let proofs: Option<Proofs> =
-        text(bag, "data/proofs.json").and_then(|t| serde_json::from_str(t).ok());
-    if proofs.is_none() {
-        custody.push("data/proofs.json is missing or unreadable".into());
-    }
+    let proofs: Option<ProofsFile> = match bag.text(format::PROOFS) {
+        None => {
+            custody.push(format!("{} is missing or unreadable", format::PROOFS));
+            None
+        }
+        Some(t) => match format::parse(format::PROOFS, t) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                custody.push(e);
+                None
+            }
+        },
+    };
     if let (Some(cp), Some(p)) = (&head, &proofs)
-        && (p.checkpoint.size != cp.size || hash32(&p.checkpoint.root) != Some(cp.root))
+        && (p.checkpoint.size != cp.size || p.checkpoint.root.bytes() != cp.root)
     {
         cp_problems
             .push("data/proofs.json names another tree head than data/checkpoint.txt".into());
@@ -315,11 +479,12 @@ fn custody_and_evidence(bag: &Scanned, key: Option<&DevicePublicKey>) -> Finding
 
     // Each event: readable, by this device, proven against the signed head.
     let mut by_item: BTreeMap<String, Vec<Event>> = BTreeMap::new();
-    let lines: Vec<&str> = text(bag, "data/custody.jsonl")
+    let lines: Vec<&str> = bag
+        .text(format::CUSTODY)
         .map(|t| t.lines().collect())
         .unwrap_or_default();
-    if text(bag, "data/custody.jsonl").is_none() {
-        custody.push("data/custody.jsonl is missing".into());
+    if bag.text(format::CUSTODY).is_none() {
+        custody.push(format!("{} is missing", format::CUSTODY));
     }
     let proof_list = proofs.as_ref().map(|p| p.proofs.as_slice()).unwrap_or(&[]);
     if proofs.is_some() && proof_list.len() != lines.len() {
@@ -350,13 +515,11 @@ fn custody_and_evidence(bag: &Scanned, key: Option<&DevicePublicKey>) -> Finding
         let leaf = leaf_hash(line.as_bytes());
         match (proof_list.get(i), &head) {
             (Some(p), Some(cp)) => {
-                let path: Option<Vec<Hash>> = p.path.iter().map(|h| hash32(h)).collect();
+                let path: Vec<Hash> = p.path.iter().map(|h| h.bytes()).collect();
                 let proven = p.seq == event.seq
                     && p.leaf_index + 1 == event.seq
-                    && hash32(&p.leaf_hash) == Some(leaf)
-                    && path.is_some_and(|path| {
-                        verify_inclusion(p.leaf_index, cp.size, &leaf, &path, &cp.root)
-                    });
+                    && p.leaf_hash.bytes() == leaf
+                    && verify_inclusion(p.leaf_index, cp.size, &leaf, &path, &cp.root);
                 if !proven {
                     custody.push(format!(
                         "{name}: not included in the signed tree head (altered, or a wrong proof)"
@@ -376,10 +539,11 @@ fn custody_and_evidence(bag: &Scanned, key: Option<&DevicePublicKey>) -> Finding
     }
 
     // Each evidence file: present, the right size and hashes, and the hash its custody history records.
+    let items = case.as_ref().map(|c| c.items.as_slice()).unwrap_or(&[]);
     let listed_paths: BTreeSet<&str> = items.iter().map(|i| i.path.as_str()).collect();
-    for it in &items {
-        let at = format!("{} (item {})", it.path, it.id);
-        match bag.files.get(&it.path) {
+    for it in items {
+        let at = format!("{} (item {})", it.path.as_str(), it.id);
+        match bag.files.get(it.path.as_str()) {
             None => evidence.push(format!("{at}: missing")),
             Some(f) => {
                 if f.size != it.size {
@@ -388,14 +552,17 @@ fn custody_and_evidence(bag: &Scanned, key: Option<&DevicePublicKey>) -> Finding
                         f.size, it.size
                     ));
                 }
-                if f.digests.get(&Alg::Sha256) != Some(&it.sha256)
-                    || f.digests.get(&Alg::Sha512) != Some(&it.sha512)
+                if f.digests.get(&Alg::Sha256).map(String::as_str) != Some(it.sha256.as_str())
+                    || f.digests.get(&Alg::Sha512).map(String::as_str) != Some(it.sha512.as_str())
                 {
                     evidence.push(format!("{at}: its hash does not match case.json"));
                 }
             }
         }
-        let history = by_item.get(&it.id).map(Vec::as_slice).unwrap_or(&[]);
+        let history = by_item
+            .get(it.id.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
         if !history.iter().any(|e| {
             matches!(
                 e.action,
@@ -417,5 +584,10 @@ fn custody_and_evidence(bag: &Scanned, key: Option<&DevicePublicKey>) -> Finding
             evidence.push(format!("{path}: not listed in data/case.json"));
         }
     }
-    (items, custody, evidence, cp_problems, case_id)
+    Findings {
+        case,
+        custody,
+        evidence,
+        checkpoint: cp_problems,
+    }
 }

@@ -120,16 +120,6 @@ pub(crate) fn insert_received(
     Ok(())
 }
 
-/// Whether a case id exists.
-pub(crate) fn exists(vault: &Vault, id: &str) -> Result<bool, CaseError> {
-    Ok(vault
-        .conn()
-        .query_row("SELECT count(*) FROM cases WHERE id = ?1", [id], |r| {
-            r.get::<_, i64>(0)
-        })?
-        > 0)
-}
-
 /// Every case, oldest first.
 pub fn list(vault: &Vault) -> Result<Vec<CaseSummary>, CaseError> {
     let mut stmt = vault

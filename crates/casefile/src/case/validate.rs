@@ -3,7 +3,8 @@
 use std::collections::HashSet;
 
 use super::date;
-use super::sheet::{CaseSheet, SCHEMA};
+use super::sheet::{CaseSheet, SCHEMA, StringKind};
+use crate::names::{Id, Line, SheetId, Text};
 
 /// One problem, at a field path such as `perpetrators[P1].birth_date.value`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -170,5 +171,28 @@ pub fn validate(sheet: &CaseSheet, item_exists: &dyn Fn(&str) -> bool) -> Vec<Fi
             err(field, why);
         }
     }
+    grammar(sheet, &mut err);
     errs
+}
+
+/// Every id fits its grammar and no text holds control characters, so a
+/// sheet (above all one received from a sender) can be printed, indexed
+/// and used to name things safely.
+fn grammar(sheet: &CaseSheet, err: &mut dyn FnMut(String, String)) {
+    let mut copy = sheet.clone();
+    copy.visit_strings(&mut |path, kind, value| {
+        let problem = match kind {
+            StringKind::Id if path == "id" || path.ends_with(".item") => {
+                Id::parse(value).err().map(|e| e.to_string())
+            }
+            StringKind::Id => SheetId::parse(value).err().map(|e| e.to_string()),
+            StringKind::Free | StringKind::Date if path == "title" || kind == StringKind::Date => {
+                Line::parse(value).err().map(|e| e.to_string())
+            }
+            StringKind::Free | StringKind::Date => Text::parse(value).err().map(|e| e.to_string()),
+        };
+        if let Some(p) = problem {
+            err(path.to_string(), p);
+        }
+    });
 }

@@ -87,16 +87,46 @@ impl DevicePublicKey {
         hex::encode_upper(id)
     }
 
-    /// The public key in minisign's two-line format, readable by `minisign -V -p`.
-    pub fn to_minisign(&self) -> String {
+    /// The 42 bytes of minisign's public key: algorithm, key id, key.
+    fn minisign_bytes(&self) -> Vec<u8> {
         let mut raw = Vec::with_capacity(42);
         raw.extend_from_slice(b"Ed");
         raw.extend_from_slice(&self.key_id);
         raw.extend_from_slice(self.key.as_bytes());
+        raw
+    }
+
+    /// Reads the key's one base64 line (the second line of a minisign public
+    /// key file).
+    pub fn from_minisign_line(line: &str) -> Option<Self> {
+        let raw = B64.decode(line.trim()).ok()?;
+        if raw.len() != 42 || &raw[..2] != b"Ed" {
+            return None;
+        }
+        Self::from_parts(&raw[10..], &raw[2..10]).ok()
+    }
+
+    /// The key's one base64 line, as `minisign -P` takes it.
+    pub fn minisign_line(&self) -> String {
+        B64.encode(self.minisign_bytes())
+    }
+
+    /// The key's fingerprint: SHA-256 of all 42 bytes of the minisign public
+    /// key (algorithm, key id and the whole Ed25519 key), 64 hex digits.
+    /// Unlike the 8-byte key id, which anyone can copy into a key of their
+    /// own, no other key has it. A recipient computes it with stock tools:
+    /// `tail -n 1 device.pub | base64 -d | sha256sum`.
+    pub fn fingerprint(&self) -> String {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(self.minisign_bytes()))
+    }
+
+    /// The public key in minisign's two-line format, readable by `minisign -V -p`.
+    pub fn to_minisign(&self) -> String {
         format!(
             "untrusted comment: casefile device key {}\n{}\n",
             self.key_id_hex(),
-            B64.encode(raw)
+            self.minisign_line()
         )
     }
 }
@@ -115,5 +145,11 @@ mod tests {
         assert_eq!(again.public(), k.public());
         let line = k.public().to_minisign();
         assert!(line.starts_with("untrusted comment: "));
+        // Same key id, another key: another fingerprint.
+        let mut twin = DeviceKey::generate();
+        twin.key_id = k.key_id;
+        assert_eq!(twin.public().key_id_hex(), k.public().key_id_hex());
+        assert_ne!(twin.public().fingerprint(), k.public().fingerprint());
+        assert_eq!(k.public().fingerprint().len(), 64);
     }
 }

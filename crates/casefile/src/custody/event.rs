@@ -37,6 +37,10 @@ pub enum Action {
     Verified,
     /// A key slot changed (passphrase, recovery code).
     KeyChanged,
+    /// A sender's key was pinned (a known sender added).
+    SenderAdded,
+    /// A known sender was removed.
+    SenderRemoved,
 }
 
 impl Action {
@@ -58,6 +62,8 @@ impl Action {
             Action::Received => "received",
             Action::Verified => "verified",
             Action::KeyChanged => "key_changed",
+            Action::SenderAdded => "sender_added",
+            Action::SenderRemoved => "sender_removed",
         }
     }
 }

@@ -108,4 +108,27 @@ pub(super) const MIGRATIONS: &[&str] = &[
         thumbnail BLOB
     ) STRICT;
     "#,
+    // 5: received items keep the sender's id apart from a local one of their
+    // own; keys of known senders. Items imported before this (which kept the
+    // sender's id as theirs) are marked as received, so nothing ever takes
+    // them for evidence made here.
+    r#"
+    ALTER TABLE items ADD COLUMN sender_log TEXT;
+    ALTER TABLE items ADD COLUMN sender_id TEXT;
+    UPDATE items SET
+        sender_log = COALESCE((
+            SELECT json_extract(e.body, '$.details.sender_log') FROM events e
+            WHERE e.item = items.id AND json_extract(e.body, '$.action') = 'received'
+            ORDER BY e.seq LIMIT 1), ''),
+        sender_id = id
+    WHERE id IN (SELECT item FROM events WHERE json_extract(body, '$.action') = 'received');
+    CREATE UNIQUE INDEX items_by_sender ON items(sender_log, sender_id) WHERE sender_log IS NOT NULL;
+
+    CREATE TABLE senders (
+        name     TEXT PRIMARY KEY,
+        kind     TEXT NOT NULL DEFAULT 'device',
+        public   TEXT NOT NULL UNIQUE,
+        added_at TEXT NOT NULL
+    ) STRICT;
+    "#,
 ];

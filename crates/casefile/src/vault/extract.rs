@@ -96,6 +96,81 @@ fn write_checked(
     file.sync_all().map_err(write_err)
 }
 
+/// Reads an item's decrypted content and fails at its end (or at the first
+/// chunk that fails authentication) unless it is exactly the bytes whose
+/// SHA-256 and size were fixed at ingest. Every read of evidence goes
+/// through it: extraction, export, media analysis and redaction.
+pub struct CheckedReader<R> {
+    inner: R,
+    sha: Sha256,
+    total: u64,
+    id: String,
+    sha256: String,
+    size: u64,
+}
+
+impl<R: Read> CheckedReader<R> {
+    /// Checks what `inner` yields against `item`.
+    pub fn new(item: &Item, inner: R) -> Self {
+        CheckedReader {
+            inner,
+            sha: Sha256::new(),
+            total: 0,
+            id: item.id.clone(),
+            sha256: item.sha256.clone(),
+            size: item.size,
+        }
+    }
+
+    fn damaged(&self, why: String) -> std::io::Error {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            VaultError::Damaged {
+                id: self.id.clone(),
+                why,
+            },
+        )
+    }
+}
+
+impl<R: Read> Read for CheckedReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = match self.inner.read(buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => return Err(e),
+            Err(e) => {
+                return Err(
+                    self.damaged(format!("its encrypted content fails authentication ({e})"))
+                );
+            }
+        };
+        if n == 0 && !buf.is_empty() {
+            let digest = hex::encode(std::mem::take(&mut self.sha).finalize());
+            if digest != self.sha256 || self.total != self.size {
+                return Err(
+                    self.damaged("its content does not match the SHA-256 fixed at ingest".into())
+                );
+            }
+            return Ok(0);
+        }
+        self.sha.update(&buf[..n]);
+        self.total += n as u64;
+        Ok(n)
+    }
+}
+
+/// The vault error inside an I/O error from a [`CheckedReader`], if any.
+pub(crate) fn vault_error(e: std::io::Error) -> Result<VaultError, std::io::Error> {
+    if e.get_ref().is_some_and(|i| i.is::<VaultError>()) {
+        match e.into_inner().map(|b| b.downcast::<VaultError>()) {
+            Some(Ok(v)) => return Ok(*v),
+            Some(Err(other)) => return Err(std::io::Error::other(other)),
+            None => unreachable!("checked above"),
+        }
+    }
+    Err(e)
+}
+
 /// Copies an item's decrypted content to `out`, failing unless it is exactly
 /// the bytes whose SHA-256 and size were fixed at ingest.
 pub(super) fn copy_checked(
@@ -105,33 +180,27 @@ pub(super) fn copy_checked(
     write_err: impl Fn(std::io::Error) -> VaultError,
     task: &Task<'_>,
 ) -> Result<(), VaultError> {
-    let mut sha = Sha256::new();
+    let mut checked = CheckedReader::new(item, reader);
     let mut buf = vec![0u8; 128 * 1024];
-    let mut total = 0u64;
     loop {
         if task.cancelled() {
             return Err(VaultError::Cancelled);
         }
-        let n = reader.read(&mut buf).map_err(|e| VaultError::Damaged {
-            id: item.id.clone(),
-            why: format!("its encrypted content fails authentication ({e})"),
-        })?;
+        let n = match checked.read(&mut buf) {
+            Ok(n) => n,
+            Err(e) => {
+                return Err(vault_error(e).unwrap_or_else(|e| VaultError::Damaged {
+                    id: item.id.clone(),
+                    why: e.to_string(),
+                }));
+            }
+        };
         if n == 0 {
-            break;
+            return Ok(());
         }
-        sha.update(&buf[..n]);
         out.write_all(&buf[..n]).map_err(&write_err)?;
-        total += n as u64;
         task.advance(n as u64);
     }
-    let digest = hex::encode(sha.finalize());
-    if digest != item.sha256 || total != item.size {
-        return Err(VaultError::Damaged {
-            id: item.id.clone(),
-            why: "its content does not match the SHA-256 fixed at ingest".into(),
-        });
-    }
-    Ok(())
 }
 
 fn damaged(item: &Item, e: &std::io::Error) -> VaultError {

@@ -48,6 +48,60 @@ pub struct NewItem {
     pub captured_at: Option<String>,
 }
 
+impl NewItem {
+    /// Checks each field against its grammar: one-line fields hold no line
+    /// breaks or control characters, free text none but breaks and tabs.
+    pub fn check(&self) -> Result<(), VaultError> {
+        check_fields(
+            &[
+                ("title", &self.title),
+                ("collector", &self.collector),
+                ("language", &self.language),
+                ("captured-at", &self.captured_at),
+            ],
+            &[
+                ("source", &self.source),
+                ("method", &self.method),
+                ("notes", &self.notes),
+            ],
+        )
+    }
+}
+
+/// Checks one-line and free-text fields, naming the first that does not fit.
+pub(crate) fn check_fields(
+    lines: &[(&str, &Option<String>)],
+    texts: &[(&str, &Option<String>)],
+) -> Result<(), VaultError> {
+    for (name, value) in lines {
+        if let Some(v) = value {
+            crate::names::Line::parse(v)
+                .map_err(|e| VaultError::Invalid(format!("--{name}: {e}")))?;
+        }
+    }
+    for (name, value) in texts {
+        if let Some(v) = value {
+            crate::names::Text::parse(v)
+                .map_err(|e| VaultError::Invalid(format!("--{name}: {e}")))?;
+        }
+    }
+    Ok(())
+}
+
+/// A file's name as the vault records it: control characters (which Linux
+/// allows in names) become U+FFFD, so the record can be shown and sent.
+fn recorded_name(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_control() || crate::names::is_bidi_control(c) {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 /// Expands the given paths into regular files: folders recursively, in name
 /// order. Links inside folders are not followed; they are returned as skipped.
 pub fn collect_files(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>), VaultError> {
@@ -175,6 +229,7 @@ impl Vault {
         meta: &NewItem,
         task: &Task<'_>,
     ) -> Result<Item, VaultError> {
+        meta.check()?;
         let (staged, item, event) = self.stage_file(path, meta, task)?;
         self.commit_staged(vec![(staged, item.clone())], vec![event], |_| Ok(()))?;
         Ok(item)
@@ -191,6 +246,7 @@ impl Vault {
         task: &Task<'_>,
         added: &mut dyn FnMut(&Item),
     ) -> Result<Vec<Item>, VaultError> {
+        meta.check()?;
         const BATCH_FILES: usize = 64;
         const BATCH_BYTES: u64 = 256 << 20;
         let mut all = Vec::new();
@@ -249,7 +305,7 @@ impl Vault {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let item = self.describe(&streamed, &name, meta, None, None);
+        let item = self.describe(&streamed, &recorded_name(&name), meta, None, None);
         let event = added_event(&item);
         let media = media::wanted(&item.mime)
             .then(|| File::open(path).ok())
@@ -289,6 +345,8 @@ impl Vault {
             restriction: String::new(),
             parent,
             derivation,
+            sender_log: None,
+            sender_id: None,
         }
     }
 
@@ -392,6 +450,7 @@ impl Vault {
         origin: Origin<'_>,
         text: Option<&str>,
     ) -> Result<Item, VaultError> {
+        meta.check()?;
         let mut reader = data;
         let streamed = self.stream_in(&mut reader, Path::new(name), &Task::none())?;
         let mime = detect_mime(&streamed.head);
@@ -545,8 +604,9 @@ fn added_event(item: &Item) -> NewEvent {
 fn insert_item(tx: &rusqlite::Connection, item: &Item, blob: &str) -> Result<(), VaultError> {
     tx.execute(
         "INSERT INTO items (id, kind, title, original_name, mime, size, sha256, sha512, blob, \
-         ingested_at, captured_at, collector, source, method, language, notes, restriction, parent, derivation) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+         ingested_at, captured_at, collector, source, method, language, notes, restriction, parent, derivation, \
+         sender_log, sender_id) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
         params![
             item.id,
             item.kind.as_str(),
@@ -567,6 +627,8 @@ fn insert_item(tx: &rusqlite::Connection, item: &Item, blob: &str) -> Result<(),
             item.restriction,
             item.parent,
             item.derivation.as_ref().map(|d| d.to_string()),
+            item.sender_log,
+            item.sender_id,
         ],
     )?;
     Ok(())

@@ -7,7 +7,6 @@ use rusqlite::{OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 
 use super::{Vault, VaultError};
-use crate::crypto::random_bytes;
 use crate::custody::{Action, NewEvent};
 
 /// What sort of evidence an item is.
@@ -133,6 +132,14 @@ pub struct Item {
     pub parent: Option<String>,
     /// How it was derived from its parent (operation and parameters).
     pub derivation: Option<serde_json::Value>,
+    /// For an item received in a bundle: the sender's log (its origin), or
+    /// `bagit:<hash>` for a bag made by another tool. None for items made here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender_log: Option<String>,
+    /// For an item received in a bundle: its id in the sender's vault (or its
+    /// path in a foreign bag). Never used as a local id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender_id: Option<String>,
 }
 
 /// Changes to an item's descriptive fields; `None` leaves a field as it is.
@@ -160,7 +167,7 @@ pub struct ItemEdit {
 }
 
 pub(super) const COLUMNS: &str = "id, kind, title, original_name, mime, size, sha256, sha512, \
-     ingested_at, captured_at, collector, source, method, language, notes, restriction, parent, derivation";
+     ingested_at, captured_at, collector, source, method, language, notes, restriction, parent, derivation, sender_log, sender_id";
 
 pub(super) fn from_row(r: &Row<'_>) -> rusqlite::Result<Item> {
     let kind: String = r.get(1)?;
@@ -185,19 +192,18 @@ pub(super) fn from_row(r: &Row<'_>) -> rusqlite::Result<Item> {
         derivation: r
             .get::<_, Option<String>>(17)?
             .and_then(|d| serde_json::from_str(&d).ok()),
+        sender_log: r.get(18)?,
+        sender_id: r.get(19)?,
     })
 }
 
-const ID_ALPHABET: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
+use crate::names::ID_ALPHABET;
 /// Shortest prefix accepted in place of a full id.
 const MIN_PREFIX: usize = 4;
 
 /// A new random item id: ten characters, 50 bits.
 pub(crate) fn new_id() -> String {
-    random_bytes::<10>()
-        .iter()
-        .map(|b| ID_ALPHABET[(b & 31) as usize] as char)
-        .collect()
+    crate::names::Id::random().into()
 }
 
 impl Vault {
@@ -245,6 +251,22 @@ impl Vault {
         }
     }
 
+    /// The local id of the item received from `sender_log` as `sender_id`, if any.
+    pub fn received_as(
+        &self,
+        sender_log: &str,
+        sender_id: &str,
+    ) -> Result<Option<String>, VaultError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id FROM items WHERE sender_log = ?1 AND sender_id = ?2",
+                params![sender_log, sender_id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
     /// An item by id or prefix, without recording a view.
     pub fn item(&self, id: &str) -> Result<Item, VaultError> {
         let id = self.resolve(id)?;
@@ -267,6 +289,20 @@ impl Vault {
 
     /// Changes descriptive fields; the original bytes and hashes never change.
     pub fn edit(&mut self, id: &str, edit: &ItemEdit) -> Result<Item, VaultError> {
+        super::ingest::check_fields(
+            &[
+                ("title", &edit.title),
+                ("collector", &edit.collector),
+                ("language", &edit.language),
+                ("captured-at", &edit.captured_at),
+            ],
+            &[
+                ("source", &edit.source),
+                ("method", &edit.method),
+                ("notes", &edit.notes),
+                ("restriction", &edit.restriction),
+            ],
+        )?;
         let before = self.item(id)?;
         let mut after = before.clone();
         let mut changed = serde_json::Map::new();

@@ -90,12 +90,13 @@ impl Vault {
         Ok(bytes)
     }
 
-    /// The most recent redacted copy of an item, if any.
+    /// The most recent redacted copy of an item made in this vault, if any:
+    /// never one received in a bundle, whatever it claims to be.
     pub fn latest_redaction(&self, id: &str) -> Result<Option<String>, VaultError> {
         Ok(self
             .conn
             .query_row(
-                "SELECT id FROM items WHERE parent = ?1 \
+                "SELECT id FROM items WHERE parent = ?1 AND sender_log IS NULL \
                  AND json_extract(derivation, '$.operation') = 'redaction' \
                  ORDER BY rowid DESC LIMIT 1",
                 [id],

@@ -10,6 +10,7 @@ mod item;
 pub mod keys;
 mod media;
 mod open;
+mod senders;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -17,10 +18,14 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 
 pub use error::VaultError;
+pub use extract::CheckedReader;
+pub(crate) use extract::vault_error;
 pub use ingest::{NewItem, Staged, collect_files};
 pub(crate) use item::new_id;
 pub use item::{Item, ItemEdit, ItemKind};
 pub use open::{DB_KEY_PURPOSE, Secret};
+pub use senders::Sender;
+pub(crate) use senders::insert_sender;
 
 use crate::crypto::SecretKey;
 use crate::crypto::sign::{DeviceKey, DevicePublicKey};
