@@ -315,7 +315,8 @@ fn add(
             bar.suspend(|| say!("added {}  {}  {}", item.id, item.sha256, item.original_name));
         }
     };
-    let added = vault.add_files(&files, &new, &task, &mut print)?;
+    let done = vault.add_files(&files, &new, &task, &mut print)?;
+    let added = done.items;
     if let Some(case) = &case {
         for item in &added {
             let link = casefile::case::sheet::EvidenceLink {
@@ -330,6 +331,17 @@ fn add(
     bar.finish_and_clear();
     if json {
         output::json(&added)?;
+    }
+    for f in &done.failed {
+        warn!("not added: {}", f.reason);
+    }
+    if !done.failed.is_empty() {
+        anyhow::bail!(
+            "{} of {} files could not be added (each is named above); the other {} were added",
+            done.failed.len(),
+            files.len(),
+            added.len()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

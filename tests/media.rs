@@ -517,7 +517,9 @@ fn many_photos_get_thumbnails_and_a_cancelled_import_leaves_no_half_item() {
     };
     let task = Task::none().with_progress(&progress).with_cancel(&cancel);
     let mut seen = 0;
-    let result = vault.add_files(&paths, &NewItem::default(), &task, &mut |_| seen += 1);
+    let result = vault
+        .add_files(&paths, &NewItem::default(), &task, &mut |_| seen += 1)
+        .map(|a| a.items);
     assert!(
         matches!(result, Err(casefile::VaultError::Cancelled)),
         "{:?}",

@@ -3,23 +3,7 @@
 
 mod common;
 
-use std::process::Command;
-
-use common::{Env, sha256_file, write_data};
-
-/// Runs the command and returns its exit status and peak RSS in KiB.
-// wait4 below reaps the child, which clippy cannot see.
-#[allow(clippy::zombie_processes)]
-fn run_measured(mut cmd: Command) -> (i32, i64) {
-    let child = cmd.spawn().expect("spawn");
-    let pid = child.id() as libc::pid_t;
-    let mut status = 0;
-    // SAFETY: zeroed rusage is a valid value; wait4 fills it for our own child.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(rc, pid, "wait4 failed");
-    (libc::WEXITSTATUS(status), usage.ru_maxrss)
-}
+use common::{Env, run_measured, sha256_file, write_data};
 
 #[test]
 fn large_ingest_and_extract_stay_under_100_mib() {
@@ -27,7 +11,7 @@ fn large_ingest_and_extract_stay_under_100_mib() {
     let big = env.path("big.bin");
     write_data(&big, 512 << 20, 7);
 
-    let (code, peak_kib) = run_measured(env.cmd(&["add", big.to_str().unwrap()]));
+    let (code, peak_kib, _) = run_measured(env.cmd(&["add", big.to_str().unwrap()]));
     assert_eq!(code, 0);
     assert!(peak_kib < 100 * 1024, "ingest peak RSS {peak_kib} KiB");
     let item = env.json(&["list"]);
@@ -35,7 +19,8 @@ fn large_ingest_and_extract_stay_under_100_mib() {
     assert_eq!(item[0]["sha256"].as_str().unwrap(), sha256_file(&big));
 
     let out = env.path("big.out");
-    let (code, peak_kib) = run_measured(env.cmd(&["extract", &id, "--out", out.to_str().unwrap()]));
+    let (code, peak_kib, _) =
+        run_measured(env.cmd(&["extract", &id, "--out", out.to_str().unwrap()]));
     assert_eq!(code, 0);
     assert!(peak_kib < 100 * 1024, "extract peak RSS {peak_kib} KiB");
     assert_eq!(sha256_file(&out), sha256_file(&big));

@@ -1,6 +1,8 @@
 //! Shared helpers: a temporary vault driven through the real `casefile` binary.
 #![allow(dead_code)]
 
+pub mod forge;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -203,4 +205,55 @@ pub fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(e.path(), &target).expect("copy");
         }
     }
+}
+
+/// Runs the command and returns its exit status, peak RSS in KiB, and its
+/// output (stdout, stderr). The child is measured alone (wait4's rusage).
+// wait4 below reaps the child, which clippy cannot see.
+#[allow(clippy::zombie_processes)]
+pub fn run_measured(mut cmd: Command) -> (i32, i64, String) {
+    use std::io::Read;
+    cmd.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn");
+    let mut out = String::new();
+    let mut err = String::new();
+    let mut so = child.stdout.take().expect("stdout");
+    let mut se = child.stderr.take().expect("stderr");
+    let t = std::thread::spawn(move || {
+        let mut e = String::new();
+        let _ = se.read_to_string(&mut e);
+        e
+    });
+    let _ = so.read_to_string(&mut out);
+    err.push_str(&t.join().unwrap_or_default());
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: zeroed rusage is a valid value; wait4 fills it for our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(rc, pid, "wait4 failed");
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        128 + libc::WTERMSIG(status)
+    };
+    (code, usage.ru_maxrss, format!("{out}{err}"))
+}
+
+/// A vault with the demo case, exported as a sealed folder bundle; returns
+/// the vault, the case id and the bundle.
+pub fn demo_bundle(name: &str) -> (Env, String, PathBuf) {
+    let env = Env::init();
+    let sheet = env.json(&["demo"]);
+    let case = sheet["id"].as_str().expect("case id").to_string();
+    let out = env.path(name);
+    env.ok(&[
+        "export",
+        "--case",
+        &case,
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    (env, case, out)
 }

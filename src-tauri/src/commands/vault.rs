@@ -166,7 +166,7 @@ pub async fn add_files<R: tauri::Runtime>(
     app: AppHandle<R>,
     paths: Vec<String>,
     source: String,
-) -> ApiResult<Vec<Item>> {
+) -> ApiResult<casefile::vault::Added> {
     let paths: Vec<PathBuf> = paths.into_iter().map(PathBuf::from).collect();
     let (files, _skipped) = casefile::vault::collect_files(&paths)?;
     let total = files

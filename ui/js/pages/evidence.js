@@ -13,7 +13,11 @@ async function addPaths(paths, source) {
   if (!paths.length) return;
   try {
     const added = await withProgress(call('add_files', { paths, source }));
-    toast(t('added_n', { n: added.length }), 'ok');
+    if (added.failed.length) {
+      toast(t('added_some', { n: added.items.length, failed: added.failed.length, first: added.failed[0].reason }), 'error');
+    } else {
+      toast(t('added_n', { n: added.items.length }), 'ok');
+    }
   } catch (e) {
     fail(e);
   }

@@ -19,6 +19,8 @@ pub struct FieldError {
 pub fn validate(sheet: &CaseSheet, item_exists: &dyn Fn(&str) -> bool) -> Vec<FieldError> {
     let mut errs = Vec::new();
     let mut err = |field: String, message: String| errs.push(FieldError { field, message });
+    // Grammar first: a hostile id is named as such, not as a dangling reference.
+    grammar(sheet, &mut err);
     if sheet.schema != SCHEMA {
         err("schema".into(), format!("must be {SCHEMA:?}"));
     }
@@ -171,7 +173,6 @@ pub fn validate(sheet: &CaseSheet, item_exists: &dyn Fn(&str) -> bool) -> Vec<Fi
             err(field, why);
         }
     }
-    grammar(sheet, &mut err);
     errs
 }
 

@@ -29,6 +29,17 @@ pub enum MediaError {
     /// A region lies outside the picture or is empty.
     #[error("{0}")]
     Region(String),
+    /// The picture is larger than this build decodes (its header says so;
+    /// nothing was allocated for it).
+    #[error(
+        "too large to preview or redact here ({width} x {height} pixels); the original is kept unchanged"
+    )]
+    TooLarge {
+        /// Width its header declares.
+        width: u32,
+        /// Height its header declares.
+        height: u32,
+    },
     /// Encoding the result failed.
     #[error("the redacted image could not be encoded: {0}")]
     Encode(String),

@@ -9,8 +9,12 @@ use super::MediaError;
 
 /// Longest side of a thumbnail, pixels.
 pub const THUMBNAIL_SIDE: u32 = 320;
-/// Decoding stops beyond this much memory, so a hostile file cannot exhaust it.
-const MAX_DECODE_BYTES: u64 = 1 << 30;
+/// Most bytes a decoded picture may take (its pixels, before orientation):
+/// with the oriented copy and the thumbnail, adding or redacting any
+/// picture stays under 512 MiB. A 50-megapixel RGB photo takes 150 MiB.
+pub const MAX_DECODED_BYTES: u64 = 192 << 20;
+/// Longest side decoded, whatever the memory (the formats allow 65,535 or more).
+pub const MAX_SIDE: u32 = 30_000;
 
 /// Decodes an image and applies its EXIF orientation.
 pub fn decode(bytes: &[u8]) -> Result<DynamicImage, MediaError> {
@@ -33,11 +37,21 @@ pub fn decode(bytes: &[u8]) -> Result<DynamicImage, MediaError> {
     }
     let mut reader = reader;
     let mut limits = Limits::default();
-    limits.max_alloc = Some(MAX_DECODE_BYTES);
+    limits.max_alloc = Some(MAX_DECODED_BYTES + (16 << 20));
     reader.limits(limits);
     let mut decoder = reader
         .into_decoder()
         .map_err(|e| MediaError::Decode(e.to_string()))?;
+    // The header's dimensions decide before any pixel memory is taken: a
+    // 69-byte PNG may declare 100,000 x 100,000 pixels.
+    let (w, h) = decoder.dimensions();
+    let bytes = u64::from(w) * u64::from(h) * u64::from(decoder.color_type().bytes_per_pixel());
+    if w > MAX_SIDE || h > MAX_SIDE || bytes > MAX_DECODED_BYTES {
+        return Err(MediaError::TooLarge {
+            width: w,
+            height: h,
+        });
+    }
     let orientation = decoder
         .orientation()
         .unwrap_or(image::metadata::Orientation::NoTransforms);

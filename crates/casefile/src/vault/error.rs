@@ -95,6 +95,16 @@ impl From<rusqlite::Error> for VaultError {
 }
 
 impl VaultError {
+    /// True when the error concerns a file given to the vault (unreadable,
+    /// not a file, changed while read), not the vault itself: adding many
+    /// files leaves that one out and goes on.
+    pub fn is_about_the_source(&self) -> bool {
+        matches!(
+            self,
+            VaultError::Read { .. } | VaultError::NotAFile(_) | VaultError::FileChanged(_)
+        )
+    }
+
     /// True when the error means stored data is damaged or was tampered with.
     pub fn is_integrity(&self) -> bool {
         matches!(

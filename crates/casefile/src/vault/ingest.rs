@@ -27,6 +27,24 @@ use crate::store::blobs::PendingBlob;
 const READ_BLOCK: usize = 128 * 1024;
 const BLOCKS_IN_FLIGHT: usize = 8;
 
+/// What adding many files did.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct Added {
+    /// The items added, in order.
+    pub items: Vec<Item>,
+    /// Files left out, each with why.
+    pub failed: Vec<FailedFile>,
+}
+
+/// A file that could not be added.
+#[derive(Debug, serde::Serialize)]
+pub struct FailedFile {
+    /// The file.
+    pub path: PathBuf,
+    /// Why, in one sentence.
+    pub reason: String,
+}
+
 /// Descriptive fields given when adding files; empty ones get defaults.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct NewItem {
@@ -238,43 +256,67 @@ impl Vault {
     /// Adds many files, committing them in batches (one sync of the batch's
     /// blobs, one transaction for its items and events), so a folder of
     /// photos does not pay two disk syncs per file. `added` sees each item
-    /// once its batch is committed; a cancelled or failed batch leaves nothing.
+    /// once its batch is committed. A file that cannot be read (or changes
+    /// while it is read) is left out and reported in [`Added::failed`]; the
+    /// others are added. Anything wrong with the vault itself, or a cancel,
+    /// stops the whole call and leaves the running batch out.
     pub fn add_files(
         &mut self,
         paths: &[PathBuf],
         meta: &NewItem,
         task: &Task<'_>,
         added: &mut dyn FnMut(&Item),
-    ) -> Result<Vec<Item>, VaultError> {
+    ) -> Result<Added, VaultError> {
         meta.check()?;
         const BATCH_FILES: usize = 64;
         const BATCH_BYTES: u64 = 256 << 20;
-        let mut all = Vec::new();
+        let mut all = Added::default();
         let mut batch: Vec<(Staged, Item)> = Vec::new();
         let mut events = Vec::new();
         let mut bytes = 0;
         let syncer = SyncQueue::new();
-        for (i, path) in paths.iter().enumerate() {
-            let (mut staged, item, event) = self.stage_file(path, meta, task)?;
+        for path in paths {
+            let (mut staged, item, event) = match self.stage_file(path, meta, task) {
+                Ok(staged) => staged,
+                Err(e) if e.is_about_the_source() => {
+                    all.failed.push(FailedFile {
+                        path: path.clone(),
+                        reason: e.to_string(),
+                    });
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             if let Ok(f) = staged.streamed.blob.file().try_clone() {
                 syncer.push(f);
             }
             bytes += item.size;
             batch.push((staged, item));
             events.push(event);
-            if batch.len() >= BATCH_FILES || bytes >= BATCH_BYTES || i + 1 == paths.len() {
-                let items: Vec<Item> = batch.iter().map(|(_, it)| it.clone()).collect();
-                self.commit_staged(
-                    std::mem::take(&mut batch),
-                    std::mem::take(&mut events),
-                    |_| Ok(()),
-                )?;
-                items.iter().for_each(&mut *added);
-                all.extend(items);
+            if batch.len() >= BATCH_FILES || bytes >= BATCH_BYTES {
+                self.commit_batch(&mut batch, &mut events, &mut all, added)?;
                 bytes = 0;
             }
         }
+        self.commit_batch(&mut batch, &mut events, &mut all, added)?;
         Ok(all)
+    }
+
+    fn commit_batch(
+        &mut self,
+        batch: &mut Vec<(Staged, Item)>,
+        events: &mut Vec<NewEvent>,
+        all: &mut Added,
+        added: &mut dyn FnMut(&Item),
+    ) -> Result<(), VaultError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let items: Vec<Item> = batch.iter().map(|(_, it)| it.clone()).collect();
+        self.commit_staged(std::mem::take(batch), std::mem::take(events), |_| Ok(()))?;
+        items.iter().for_each(&mut *added);
+        all.items.extend(items);
+        Ok(())
     }
 
     /// Reads one file into a staged blob and describes the item it will be.

@@ -20,7 +20,7 @@ use rusqlite::Connection;
 pub use error::VaultError;
 pub use extract::CheckedReader;
 pub(crate) use extract::vault_error;
-pub use ingest::{NewItem, Staged, collect_files};
+pub use ingest::{Added, FailedFile, NewItem, Staged, collect_files};
 pub(crate) use item::new_id;
 pub use item::{Item, ItemEdit, ItemKind};
 pub use open::{DB_KEY_PURPOSE, Secret};

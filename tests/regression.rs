@@ -1,0 +1,673 @@
+//! One test per bug found, each reproducing the report as it was made (the
+//! issue and its point in the name) and asserting the fixed outcome. Bundles
+//! are forged as an attacker would: edited, then sealed again with a key of
+//! the attacker's own so every signature check passes (tests/common/forge.rs).
+
+mod common;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use casefile::crypto::sign::DeviceKey;
+use common::forge::{forge, reseal, twin_key};
+use common::{Env, all_files, demo_bundle, device_key, raw_db, run_measured};
+use serde_json::{Value, json};
+
+/// The most memory a verify or import may take, KiB.
+const VERIFY_PEAK_KIB: i64 = 256 * 1024;
+/// The most memory adding or redacting one picture may take, KiB.
+const PICTURE_PEAK_KIB: i64 = 512 * 1024;
+
+fn text(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// A public key file of `key` in the test folder.
+fn key_file(env: &Env, name: &str, key: &DeviceKey) -> PathBuf {
+    let p = env.path(name);
+    std::fs::write(&p, key.public().to_minisign()).unwrap();
+    p
+}
+
+/// Every path below `root` that is not below one of `inside`.
+fn strays(root: &Path, inside: &[&Path]) -> Vec<PathBuf> {
+    all_files(root)
+        .into_iter()
+        .filter(|p| !inside.iter().any(|i| p.starts_with(i)))
+        .collect()
+}
+
+// #12.1: an item id `../../../../escape/autostart/evil` named `x.desktop`
+// imported fine, and the next export of that case wrote
+// `escape/autostart/evil-x.desktop` outside --out.
+#[test]
+fn i12_1_an_item_id_with_dot_dots_is_refused_and_cannot_steer_an_export() {
+    let (_a, _case, bag) = demo_bundle("bundle");
+    let mallory = DeviceKey::generate();
+    forge(&bag, &mallory, |f| {
+        f.rename_item(0, "../../../../escape/autostart/evil");
+        f.item(0)["original_name"] = json!("x.desktop");
+    });
+    let b = Env::init();
+    let out = b.run(&["verify", bag.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let said = text(&out);
+    assert!(
+        said.contains("items[0].id") && said.contains("is not an item or case id"),
+        "{said}"
+    );
+    // Even trusting the forger, nothing is imported.
+    let err = b.fails(&["import", bag.to_str().unwrap(), "--trust", "Mallory"], 1);
+    assert!(err.contains("items[0].id"), "{err}");
+    assert_eq!(b.json(&["list"]).as_array().unwrap().len(), 0);
+    assert_eq!(b.json(&["senders", "list"]).as_array().unwrap().len(), 0);
+
+    // An id like that already in a vault (from an earlier release) stops the
+    // export by name instead of writing outside --out.
+    let (c, case, _) = demo_bundle("first");
+    let victim = c.json(&["list"])[0]["id"].as_str().unwrap().to_string();
+    let conn = raw_db(&c.vault);
+    conn.execute_batch("PRAGMA foreign_keys = OFF;").unwrap();
+    let evil = "../../../../escape/autostart/evil";
+    conn.execute("UPDATE items SET id = ?1 WHERE id = ?2", [evil, &victim])
+        .unwrap();
+    let sheet: String = conn
+        .query_row("SELECT sheet FROM cases WHERE id = ?1", [&case], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    conn.execute(
+        "UPDATE cases SET sheet = ?1 WHERE id = ?2",
+        [&sheet.replace(&victim, evil), &case],
+    )
+    .unwrap();
+    drop(conn);
+    let exported = c.path("out/bundle");
+    std::fs::create_dir_all(c.path("out")).unwrap();
+    for extra in [&[][..], &["--zip"][..]] {
+        let mut args = vec![
+            "export",
+            "--case",
+            &case,
+            "--out",
+            exported.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let err = c.fails(&args, 2);
+        assert!(err.contains("is not an item or case id"), "{err}");
+    }
+    assert!(
+        strays(c.tmp.path(), &[&c.vault, &c.path("first")]).is_empty(),
+        "files outside: {:?}",
+        strays(c.tmp.path(), &[&c.vault, &c.path("first")])
+    );
+}
+
+// #12.2: an imported item whose `parent` named a local photo and whose
+// derivation said "redaction" (its content: the unredacted original) was
+// chosen by `export --redacted` and sent signed by the victim's own key.
+#[test]
+fn i12_2_a_received_item_never_stands_in_as_a_local_redaction() {
+    let (victim, case, _) = demo_bundle("own");
+    let photo = victim
+        .json(&["list"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["kind"] == "photo")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_m, _c, bag) = demo_bundle("hostile");
+    let mallory = DeviceKey::generate();
+    let photo_for_bundle = photo.clone();
+    forge(&bag, &mallory, |f| {
+        f.item(0)["parent"] = json!(photo_for_bundle);
+        f.item(0)["derivation"] = json!({"operation": "redaction"});
+    });
+    let err = victim.fails(&["import", bag.to_str().unwrap(), "--trust", "Mallory"], 1);
+    assert!(
+        err.contains("items[0].parent") && err.contains("is not an item of this bundle"),
+        "{err}"
+    );
+    // An item received before this check (so its parent may name a local
+    // item) is still never taken for a redaction made here.
+    let (_s, _c2, good) = demo_bundle("good");
+    victim.ok(&["import", good.to_str().unwrap(), "--trust", "Sender"]);
+    let received = victim
+        .json(&["list"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["sender_id"].is_string())
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let conn = raw_db(&victim.vault);
+    conn.execute(
+        "UPDATE items SET parent = ?1, derivation = '{\"operation\":\"redaction\"}' WHERE id = ?2",
+        [&photo, &received],
+    )
+    .unwrap();
+    drop(conn);
+    let out = victim.path("redacted");
+    victim.ok(&[
+        "export",
+        "--case",
+        &case,
+        "--out",
+        out.to_str().unwrap(),
+        "--items",
+        &photo,
+        "--redacted",
+    ]);
+    let listed: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("data/case.json")).unwrap())
+            .unwrap();
+    let ids: Vec<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [photo.as_str()],
+        "the received item was not sent in its place"
+    );
+}
+
+/// A zip holding `bag/bagit.txt` and one deflated entry of `size` zero bytes
+/// whose central-directory record is repeated `names` times under other
+/// names, all pointing at the same compressed bytes.
+fn overlapping_zip(path: &Path, names: usize, size: usize, prefix: &str) {
+    let f = std::fs::File::create(path).unwrap();
+    let mut z = zip::ZipWriter::new(f);
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    z.start_file("bag/bagit.txt", opts).unwrap();
+    z.write_all(b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
+        .unwrap();
+    let first = format!("bag/{prefix}{:05}", 0);
+    z.start_file(&first, opts).unwrap();
+    let zeros = vec![0u8; 1 << 20];
+    let mut left = size;
+    while left > 0 {
+        let n = left.min(zeros.len());
+        z.write_all(&zeros[..n]).unwrap();
+        left -= n;
+    }
+    z.finish().unwrap();
+    // Repeat the last central-directory record with new names.
+    let bytes = std::fs::read(path).unwrap();
+    let eocd = bytes.len() - 22;
+    assert_eq!(&bytes[eocd..eocd + 4], b"PK\x05\x06");
+    let cd_size = u32::from_le_bytes(bytes[eocd + 12..eocd + 16].try_into().unwrap()) as usize;
+    let cd_start = u32::from_le_bytes(bytes[eocd + 16..eocd + 20].try_into().unwrap()) as usize;
+    let cd = &bytes[cd_start..cd_start + cd_size];
+    let at = cd
+        .windows(first.len())
+        .position(|w| w == first.as_bytes())
+        .unwrap()
+        - 46;
+    let record = &cd[at..];
+    let mut out = bytes[..cd_start].to_vec();
+    out.extend_from_slice(&cd[..at]);
+    for i in 0..names {
+        let mut r = record.to_vec();
+        let name = format!("bag/{prefix}{i:05}");
+        r[46..46 + name.len()].copy_from_slice(name.as_bytes());
+        out.extend_from_slice(&r);
+    }
+    let new_size = out.len() - cd_start;
+    let entries = (1 + names) as u16;
+    let mut end = bytes[eocd..].to_vec();
+    end[8..10].copy_from_slice(&entries.to_le_bytes());
+    end[10..12].copy_from_slice(&entries.to_le_bytes());
+    end[12..16].copy_from_slice(&(new_size as u32).to_le_bytes());
+    out.extend_from_slice(&end);
+    std::fs::write(path, out).unwrap();
+}
+
+// #12.3: zip entries may overlap (many central-directory entries pointing at
+// one deflate stream), and every root file up to 64 MiB was held in memory:
+// a 204 KB zip with 40 entries took 2.6 GB to verify.
+#[test]
+fn i12_3_forty_overlapping_root_entries_are_refused_in_little_memory() {
+    let env = Env::init();
+    let zip = env.path("bomb40.zip");
+    overlapping_zip(&zip, 40, 64 << 20, "junk");
+    let kb = std::fs::metadata(&zip).unwrap().len() / 1000;
+    let start = Instant::now();
+    let (code, peak, said) = run_measured(env.cmd(&["verify", zip.to_str().unwrap()]));
+    println!(
+        "#12.3 40 overlapping entries ({kb} KB zip): exit {code}, {:.2} s, peak {} MiB: {said}",
+        start.elapsed().as_secs_f64(),
+        peak / 1024
+    );
+    assert_eq!(code, 1, "{said}");
+    assert!(said.contains("overlap"), "{said}");
+    assert!(peak < VERIFY_PEAK_KIB, "peak {peak} KiB");
+}
+
+// #12.3: 14,000 overlapping 1 MiB entries (970 KB on disk) took 51 s before refusal.
+#[test]
+fn i12_3_fourteen_thousand_overlapping_entries_are_refused_at_once() {
+    let env = Env::init();
+    let zip = env.path("bomb14k.zip");
+    overlapping_zip(&zip, 14_000, 1 << 20, "d");
+    let start = Instant::now();
+    let (code, peak, said) = run_measured(env.cmd(&["verify", zip.to_str().unwrap()]));
+    println!(
+        "#12.3 14,000 overlapping entries: exit {code}, {:.2} s, peak {} MiB",
+        start.elapsed().as_secs_f64(),
+        peak / 1024
+    );
+    assert_eq!(code, 1, "{said}");
+    assert!(said.contains("overlap"), "{said}");
+    assert!(peak < VERIFY_PEAK_KIB, "peak {peak} KiB");
+}
+
+// #12.3: a folder with 20 sparse 64 MiB root files took 1.3 GB and verified.
+#[test]
+fn i12_3_sparse_root_files_are_not_held_and_do_not_pass() {
+    let (env, _case, bag) = demo_bundle("bundle");
+    for i in 0..20 {
+        let f = std::fs::File::create(bag.join(format!("junk{i:02}.bin"))).unwrap();
+        f.set_len(64 << 20).unwrap();
+    }
+    let (code, peak, said) = run_measured(env.cmd(&["verify", bag.to_str().unwrap()]));
+    println!(
+        "#12.3 20 sparse root files: exit {code}, peak {} MiB",
+        peak / 1024
+    );
+    assert_eq!(code, 1, "{said}");
+    assert!(
+        said.contains("FAIL coverage") && said.contains("junk07.bin is not covered"),
+        "{said}"
+    );
+    assert!(peak < VERIFY_PEAK_KIB, "peak {peak} KiB");
+    let (code, peak, said) = run_measured(env.cmd(&["import", bag.to_str().unwrap()]));
+    assert_eq!(code, 1, "{said}");
+    assert!(peak < VERIFY_PEAK_KIB, "import peak {peak} KiB");
+}
+
+/// CRC-32 (IEEE), for patching PNG chunks.
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// A small real picture whose header then claims `w` x `h` pixels.
+fn claimed_picture(format: image::ImageFormat, w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(1, 1, image::Rgb([200, 10, 10]));
+    let mut bytes = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut bytes), format)
+        .unwrap();
+    match format {
+        image::ImageFormat::Png => {
+            // IHDR is the first chunk: length, type, width, height, ...; CRC after.
+            bytes[16..20].copy_from_slice(&w.to_be_bytes());
+            bytes[20..24].copy_from_slice(&h.to_be_bytes());
+            let crc = crc32(&bytes[12..29]);
+            bytes[29..33].copy_from_slice(&crc.to_be_bytes());
+        }
+        image::ImageFormat::Jpeg => {
+            let sof = bytes.windows(2).position(|m| m == [0xFF, 0xC0]).unwrap();
+            bytes[sof + 5..sof + 7].copy_from_slice(&(h as u16).to_be_bytes());
+            bytes[sof + 7..sof + 9].copy_from_slice(&(w as u16).to_be_bytes());
+        }
+        _ => unreachable!(),
+    }
+    bytes
+}
+
+// #12.4: a 69-byte PNG declaring 100000x100000 aborted `casefile add`
+// (SIGABRT, "memory allocation of 40000000000 bytes failed") and the other
+// 25 files of that folder were not stored.
+#[test]
+fn i12_4_a_png_bomb_in_a_folder_is_stored_with_a_note_and_the_rest_too() {
+    let env = Env::init();
+    let dir = env.path("photos");
+    std::fs::create_dir_all(&dir).unwrap();
+    let bomb = claimed_picture(image::ImageFormat::Png, 100_000, 100_000);
+    std::fs::write(dir.join("00-bomb.png"), &bomb).unwrap();
+    for i in 1..26 {
+        std::fs::write(dir.join(format!("{i:02}.txt")), format!("note {i}")).unwrap();
+    }
+    let (code, peak, said) = run_measured(env.cmd(&["add", dir.to_str().unwrap()]));
+    println!(
+        "#12.4 {}-byte PNG bomb in a folder of 26: exit {code}, peak {} MiB",
+        bomb.len(),
+        peak / 1024
+    );
+    assert_eq!(code, 0, "{said}");
+    assert!(peak < PICTURE_PEAK_KIB, "peak {peak} KiB");
+    let items = env.json(&["list"]);
+    assert_eq!(items.as_array().unwrap().len(), 26);
+    let png = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["original_name"] == "00-bomb.png")
+        .unwrap();
+    let shown = env.json(&["show", png["id"].as_str().unwrap()]);
+    let note = shown["media"]["note"].as_str().unwrap_or_default();
+    assert!(note.contains("too large to preview"), "{shown}");
+}
+
+// #12.4 (the rest of it): one bad file in a folder never loses the others;
+// each failure is reported and the rest committed.
+#[test]
+fn i12_4_a_file_that_fails_is_reported_and_the_others_are_added() {
+    let env = Env::init();
+    let dir = env.path("folder");
+    std::fs::create_dir_all(&dir).unwrap();
+    for i in 0..10 {
+        std::fs::write(dir.join(format!("{i:02}.txt")), format!("note {i}")).unwrap();
+    }
+    let growing = dir.join("05-growing.bin");
+    common::write_data(&growing, 48 << 20, 3);
+    let mut child = env
+        .cmd(&["add", dir.to_str().unwrap()])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    while child.try_wait().unwrap().is_none() {
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&growing)
+            .unwrap();
+        f.write_all(&[7u8; 4096]).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("05-growing.bin changed while it was being added")
+            && err.contains("1 of 11 files could not be added")
+            && err.contains("the other 10 were added"),
+        "{err}"
+    );
+    assert_eq!(env.json(&["list"]).as_array().unwrap().len(), 10);
+}
+
+// #12.4: a 535-byte JPEG declaring 65500x65500 took 53 s and 12.6 GB to add.
+#[test]
+fn i12_4_a_jpeg_declaring_65500_square_is_stored_with_a_note() {
+    let env = Env::init();
+    let p = env.path("bomb.jpg");
+    let bomb = claimed_picture(image::ImageFormat::Jpeg, 65_500, 65_500);
+    std::fs::write(&p, &bomb).unwrap();
+    let start = Instant::now();
+    let (code, peak, said) = run_measured(env.cmd(&["add", p.to_str().unwrap()]));
+    println!(
+        "#12.4 {}-byte JPEG declaring 65500x65500: exit {code}, {:.2} s, peak {} MiB",
+        bomb.len(),
+        start.elapsed().as_secs_f64(),
+        peak / 1024
+    );
+    assert_eq!(code, 0, "{said}");
+    assert!(peak < PICTURE_PEAK_KIB, "peak {peak} KiB");
+    let id = env.json(&["list"])[0]["id"].as_str().unwrap().to_string();
+    let shown = env.json(&["show", &id]);
+    assert!(
+        shown["media"]["note"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("too large to preview"),
+        "{shown}"
+    );
+}
+
+// #12.4: a 50000x50000 PNG took 7.4 GB to add, and `redact` aborted on it.
+#[test]
+fn i12_4_redacting_a_50000_square_png_is_refused_without_aborting() {
+    let env = Env::init();
+    let p = env.path("huge.png");
+    std::fs::write(&p, claimed_picture(image::ImageFormat::Png, 50_000, 50_000)).unwrap();
+    let (code, peak, said) = run_measured(env.cmd(&["add", p.to_str().unwrap()]));
+    assert_eq!(code, 0, "{said}");
+    assert!(peak < PICTURE_PEAK_KIB, "add peak {peak} KiB");
+    let id = env.json(&["list"])[0]["id"].as_str().unwrap().to_string();
+    let (code, peak, said) = run_measured(env.cmd(&["redact", &id, "--strip-metadata"]));
+    println!(
+        "#12.4 redact 50000x50000 PNG: exit {code}, peak {} MiB: {said}",
+        peak / 1024
+    );
+    assert_eq!(code, 2, "{said}");
+    assert!(said.contains("too large"), "{said}");
+    assert!(peak < PICTURE_PEAK_KIB, "redact peak {peak} KiB");
+}
+
+// #12.5: the 8-byte minisign key id is not a fingerprint: a bundle altered
+// and re-signed by a key with the sender's key id passed `verify` (exit 0).
+#[test]
+fn i12_5_a_key_with_the_senders_key_id_is_not_the_sender() {
+    let (a, _case, bag) = demo_bundle("bundle");
+    let sender = device_key(&a.vault);
+    let b = Env::init();
+    b.ok(&[
+        "senders",
+        "add",
+        "Amina",
+        key_file(&b, "amina.pub", &sender).to_str().unwrap(),
+    ]);
+    // The genuine bundle is trusted.
+    b.ok(&["verify", bag.to_str().unwrap()]);
+    let twin = twin_key(&sender);
+    assert_eq!(twin.public().key_id_hex(), sender.public().key_id_hex());
+    forge(&bag, &twin, |f| {
+        f.item(0)["title"] = json!("altered");
+    });
+    let out = b.run(&["verify", bag.to_str().unwrap()]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{said}");
+    assert!(said.contains(&twin.public().fingerprint()), "{said}");
+    assert!(!said.contains(&sender.public().fingerprint()), "{said}");
+    // And import refuses it without being told otherwise.
+    let err = b.fails(&["import", bag.to_str().unwrap()], 3);
+    assert!(err.contains(&twin.public().fingerprint()), "{err}");
+    assert_eq!(b.json(&["list"]).as_array().unwrap().len(), 0);
+}
+
+// #12.5: with `--key`, the mismatch message printed the same id twice.
+#[test]
+fn i12_5_a_key_mismatch_names_two_different_fingerprints() {
+    let (a, _case, bag) = demo_bundle("bundle");
+    let sender = device_key(&a.vault);
+    let twin = twin_key(&sender);
+    forge(&bag, &twin, |_| {});
+    let pinned = key_file(&a, "sender.pub", &sender);
+    let out = a.run(&[
+        "verify",
+        bag.to_str().unwrap(),
+        "--key",
+        pinned.to_str().unwrap(),
+    ]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains(&twin.public().fingerprint())
+            && said.contains(&sender.public().fingerprint()),
+        "{said}"
+    );
+}
+
+// #12.6: extra files at the bag root passed with exit 0 and no word.
+#[test]
+fn i12_6_a_file_the_signature_does_not_cover_fails() {
+    let (env, _case, bag) = demo_bundle("bundle");
+    std::fs::write(bag.join("README-FIRST.txt"), "the sender is someone else").unwrap();
+    let out = env.run(&["verify", bag.to_str().unwrap()]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("README-FIRST.txt is not covered by the signed tag manifest"),
+        "{said}"
+    );
+}
+
+// #12.6: `fetch.txt` passed with exit 0.
+#[test]
+fn i12_6_fetch_txt_fails() {
+    let (env, _case, bag) = demo_bundle("bundle");
+    std::fs::write(bag.join("fetch.txt"), "https://example.org/x 1 data/x\n").unwrap();
+    let out = env.run(&["verify", bag.to_str().unwrap()]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains("fetch.txt is present"), "{said}");
+}
+
+// #12.6: a `Data/` folder beside `data/` passed with exit 0.
+#[test]
+fn i12_6_a_case_folded_twin_of_data_fails() {
+    let (env, _case, bag) = demo_bundle("bundle");
+    std::fs::create_dir_all(bag.join("Data")).unwrap();
+    std::fs::write(bag.join("Data/case.json"), "{}").unwrap();
+    let out = env.run(&["verify", bag.to_str().unwrap()]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("a twin of the payload folder data/"),
+        "{said}"
+    );
+}
+
+// #12.7: a received title `Harmless\x1b]0;...\x07\x1b[2J\x1b[31mFAKE: all
+// checks PASS` was printed raw by `list` and `case list`.
+#[test]
+fn i12_7_control_characters_never_reach_the_terminal() {
+    let evil = "Harmless\u{1b}]0;owned\u{7}\u{1b}[2J\u{1b}[31mFAKE: all checks PASS";
+    // At the boundary: a bundle carrying it is refused by name.
+    let (a, case, bag) = demo_bundle("bundle");
+    let mallory = DeviceKey::generate();
+    forge(&bag, &mallory, |f| {
+        f.item(0)["title"] = json!(evil);
+        f.case["case"]["title"] = json!(evil);
+    });
+    let said = text(&a.run(&["verify", bag.to_str().unwrap()]));
+    assert!(said.contains("items[0].title"), "{said}");
+    assert!(!said.contains('\u{1b}'), "{said}");
+    // And a title already in a vault is printed escaped.
+    let id = a.json(&["list"])[0]["id"].as_str().unwrap().to_string();
+    let conn = raw_db(&a.vault);
+    conn.execute("UPDATE items SET title = ?1 WHERE id = ?2", [evil, &id])
+        .unwrap();
+    let sheet: String = conn
+        .query_row("SELECT sheet FROM cases WHERE id = ?1", [&case], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let mut sheet: Value = serde_json::from_str(&sheet).unwrap();
+    sheet["title"] = json!(evil);
+    conn.execute(
+        "UPDATE cases SET title = ?1, sheet = ?2 WHERE id = ?3",
+        [evil, &sheet.to_string(), &case],
+    )
+    .unwrap();
+    drop(conn);
+    for args in [&["list"][..], &["case", "list"][..], &["show", &id][..]] {
+        let out = a.run(args);
+        assert!(out.status.success(), "{}", text(&out));
+        let shown = text(&out);
+        assert!(
+            !shown.contains('\u{1b}') && !shown.contains('\u{7}'),
+            "{args:?}: {shown:?}"
+        );
+        assert!(shown.contains("\\x1b]0;owned\\x07"), "{args:?}: {shown}");
+    }
+    let json = text(&a.run(&["--json", "list"]));
+    assert!(
+        !json.contains('\u{1b}') && json.contains("\\u001b"),
+        "{json}"
+    );
+}
+
+// #12.8: VERIFY.txt's first step used the public key inside the bundle, and
+// its custody step could not be run with stock tools.
+#[test]
+fn i12_8_verify_txt_steps_run_with_the_senders_own_key() {
+    common::require_tool("minisign");
+    let (a, _case, bag) = demo_bundle("bundle");
+    let sender = device_key(&a.vault);
+    let steps = std::fs::read_to_string(bag.join("data/VERIFY.txt")).unwrap();
+    assert!(
+        steps.contains(
+            "minisign -V -P <THE KEY LINE THE SENDER GAVE YOU> -m tagmanifest-sha256.txt"
+        )
+    );
+    assert!(steps.contains(&sender.public().fingerprint()));
+    assert!(steps.contains("Proves only that the bag is well formed"));
+    let line = sender.public().minisign_line();
+    for file in ["tagmanifest-sha256.txt", "data/checkpoint.txt"] {
+        let out = Command::new("minisign")
+            .args(["-V", "-P", &line, "-m", file])
+            .current_dir(&bag)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{file}: {}", text(&out));
+    }
+    let fp = Command::new("sh")
+        .args(["-c", "tail -n 1 data/device.pub | base64 -d | sha256sum"])
+        .current_dir(&bag)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&fp.stdout).starts_with(&sender.public().fingerprint()));
+    let checker = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/verify-custody.py");
+    let run = |dir: &Path| {
+        Command::new("python3")
+            .arg(&checker)
+            .arg(".")
+            .current_dir(dir)
+            .output()
+            .unwrap()
+    };
+    let out = run(&bag);
+    assert!(out.status.success(), "{}", text(&out));
+    // An event changed after the fact is caught by the checker too.
+    let p = bag.join("data/custody.jsonl");
+    let custody = std::fs::read_to_string(&p).unwrap();
+    std::fs::write(&p, custody.replacen("\"actor\":\"", "\"actor\":\"X", 1)).unwrap();
+    reseal(&bag, &sender);
+    let out = run(&bag);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("not included in the signed tree head"));
+    // Beside English, the language it was prepared in.
+    let case = a.json(&["case", "list"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let zh = a.path("zh");
+    a.ok(&[
+        "export",
+        "--case",
+        &case,
+        "--out",
+        zh.to_str().unwrap(),
+        "--lang",
+        "zh",
+    ]);
+    let text_zh = std::fs::read_to_string(zh.join("data/VERIFY.zh.txt")).unwrap();
+    assert!(text_zh.contains("minisign -V -P"));
+    assert!(zh.join("data/VERIFY.txt").is_file());
+}
