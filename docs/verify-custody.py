@@ -9,7 +9,12 @@ head, comes from the sender's key; this script proves that every event in
 data/custody.jsonl is a leaf of that tree (an RFC 6962 / RFC 9162 inclusion
 proof from data/proofs.json), that the events of each item record the
 SHA-256 that data/case.json gives for it, and that each item's history says
-how it entered the sender's vault.
+how it entered the sender's vault. Events of log format 2 commit to their
+text through salted hashes; each disclosure in data/disclosures.jsonl must
+open one of its event's commitments (those a bundle leaves unopened hold
+the names of persons left out for lack of consent). A line
+{"withheld": {"seq": N}} stands for an event withheld whole: its proof shows
+an event is there, not what it says.
 
 This file is published with Casefile's documentation, never inside a
 bundle: a checker shipped inside what it checks would prove nothing.
@@ -57,6 +62,21 @@ def root_from_proof(index: int, size: int, leaf: bytes, path: list) -> bytes:
     return r
 
 
+def commitments(v) -> set:
+    """The salted hashes a format-2 event's details commit to."""
+    out = set()
+    if isinstance(v, dict):
+        if set(v) == {"_sd"} and isinstance(v["_sd"], str):
+            out.add(v["_sd"])
+        else:
+            for x in v.values():
+                out |= commitments(x)
+    elif isinstance(v, list):
+        for x in v:
+            out |= commitments(x)
+    return out
+
+
 def read_checkpoint(text: str):
     """origin, size and root of a C2SP signed-note checkpoint (the signature
     lines after the blank line are minisign's and the tree's business)."""
@@ -83,6 +103,16 @@ def main(folder: str) -> int:
         return 1
     if lines and lines[-1] == "":
         lines.pop()
+    disclosed = {}
+    try:
+        for n, row in enumerate(read("data/disclosures.jsonl").decode("utf-8").split("\n"), start=1):
+            if row:
+                d = json.loads(row)
+                disclosed[d["seq"]] = d["disclosures"]
+    except FileNotFoundError:
+        pass
+    except (ValueError, KeyError, UnicodeDecodeError) as e:
+        problems.append(f"data/disclosures.jsonl line {n}: {e}")
 
     head = proofs.get("checkpoint", {})
     if head.get("size") != size or bytes.fromhex(head.get("root", "")) != root:
@@ -101,21 +131,33 @@ def main(folder: str) -> int:
         except ValueError as e:
             problems.append(f"{at}: not JSON ({e})")
             continue
-        leaf = leaf_hash(line.encode("utf-8"))
+        withheld = set(event) == {"withheld"}
+        seq = event["withheld"].get("seq") if withheld else event.get("seq")
         try:
+            # A withheld event's leaf hash can only come from its proof.
+            leaf = bytes.fromhex(proof["leaf_hash"]) if withheld else leaf_hash(line.encode("utf-8"))
             path = [bytes.fromhex(h) for h in proof["path"]]
             ok = (
-                proof["seq"] == event.get("seq")
-                and proof["leaf_index"] + 1 == event.get("seq")
+                proof["seq"] == seq
+                and proof["leaf_index"] + 1 == seq
                 and bytes.fromhex(proof["leaf_hash"]) == leaf
                 and root_from_proof(proof["leaf_index"], size, leaf, path) == root
             )
         except (KeyError, ValueError, TypeError):
             ok = False
         if not ok:
-            problems.append(f"{at} (event {event.get('seq')}): not included in the signed tree head")
+            problems.append(f"{at} (event {seq}): not included in the signed tree head")
+        if withheld:
+            continue
+        if event.get("v") == 2:
+            opened = commitments(event.get("details"))
+            for d in disclosed.pop(seq, []):
+                if hashlib.sha256(d.encode("utf-8")).hexdigest() not in opened:
+                    problems.append(f"data/disclosures.jsonl: a disclosure for event {seq} opens none of its commitments")
         if event.get("item"):
             history.setdefault(event["item"], []).append(event)
+    for seq in disclosed:
+        problems.append(f"data/disclosures.jsonl: event {seq} is not a format-2 event of this bundle")
 
     for item in case.get("items", []):
         at = f"{item.get('path')} (item {item.get('id')})"

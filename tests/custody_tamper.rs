@@ -125,7 +125,7 @@ fn reordered_and_renumbered_events_are_caught() {
         let conn = raw_db(&env.vault);
         let (b3, b4) = (body(&conn, 3), body(&conn, 4));
         let renumber = |b: &str, from: i64, to: i64| {
-            b.replace(&format!("{{\"seq\":{from},"), &format!("{{\"seq\":{to},"))
+            b.replacen(&format!("\"seq\":{from},"), &format!("\"seq\":{to},"), 1)
         };
         conn.execute(
             "UPDATE events SET body = ?1 WHERE seq = 3",

@@ -69,7 +69,10 @@ fn old_vaults_open_migrate_and_verify() {
                 ("CASEFILE_NEW_PASSPHRASE", "a new passphrase after recovery"),
             ],
         );
-        assert!(recovered.status.success(), "{release}: recovery code refused");
+        assert!(
+            recovered.status.success(),
+            "{release}: recovery code refused"
+        );
         if has_decoy {
             let decoy = copied_vault(release, DECOY);
             let list = decoy.json(&["list"]);

@@ -671,3 +671,385 @@ fn i12_8_verify_txt_steps_run_with_the_senders_own_key() {
     assert!(text_zh.contains("minisign -V -P"));
     assert!(zh.join("data/VERIFY.txt").is_file());
 }
+
+/// Ids of what [`ali_case`] made.
+struct AliCase {
+    env: Env,
+    case: String,
+    /// W1's testimony, its translation, W1's photo and its redacted copy.
+    withheld: Vec<String>,
+    /// A photo of the case that is not about W1, but whose name, title,
+    /// notes, edit and link mention Ali.
+    kept: String,
+}
+
+fn add_id(env: &Env, path: &Path, extra: &[&str]) -> String {
+    let mut args = vec!["--json", "add", path.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let out: Value = serde_json::from_str(&env.ok(&args)).unwrap();
+    out[0]["id"].as_str().unwrap().to_string()
+}
+
+fn small_jpeg(path: &Path, shade: u8) {
+    image::RgbImage::from_pixel(64, 48, image::Rgb([shade, 90, 30]))
+        .save(path)
+        .unwrap();
+}
+
+/// A case whose witness W1 ("Ali") and witness W3 ("梅") did not consent to
+/// the EU, beside a victim V2 who did and is a journalist.
+fn ali_case() -> AliCase {
+    let env = Env::init();
+    let created = env.json(&[
+        "case",
+        "new",
+        "--title",
+        "Arrest in the square",
+        "--type",
+        "gross-violation",
+        "--regime",
+        "eu-global-human-rights",
+    ]);
+    let case = created["id"].as_str().unwrap().to_string();
+    let mut sheet = env.json(&["case", "show", &case]);
+    sheet["persons"] = json!([
+        {"id": "W1", "pseudonym": "Ali", "role": "witness", "consent": {"given": false}},
+        {"id": "V2", "pseudonym": "Beatriz", "role": "victim", "status": "journalist",
+         "consent": {"given": true, "uses": ["submission"], "recipients": ["eu-global-human-rights"]}},
+        {"id": "W3", "pseudonym": "梅", "role": "witness", "consent": {"given": false}}
+    ]);
+    sheet["incidents"] = json!([{
+        "id": "I1", "violation": "arbitrary-detention", "start": "2024-05-01",
+        "place": {"admin": "Central square"},
+        "narrative": "Ali and 梅 saw Beatriz taken. ALI said so; ali repeated it.",
+        "persons": ["W1", "V2", "W3"]
+    }]);
+    sheet["corroboration"] = json!(["Ali's account matches what 梅 said"]);
+    let file = env.path("sheet.json");
+    std::fs::write(&file, sheet.to_string()).unwrap();
+    env.ok(&["case", "edit", &case, "--file", file.to_str().unwrap()]);
+
+    let statement = env.path("statement.txt");
+    std::fs::write(&statement, "I saw them take her.").unwrap();
+    let t = env.json(&[
+        "testimony",
+        "--case",
+        &case,
+        "--witness",
+        "W1",
+        "--interviewer",
+        "Interviewer",
+        "--date",
+        "2024-05-02",
+        "--place",
+        "safe place",
+        "--language",
+        "en",
+        "--text",
+        statement.to_str().unwrap(),
+    ]);
+    let testimony = t["statement"]["id"].as_str().unwrap().to_string();
+    let translation_text = env.path("tr.txt");
+    std::fs::write(&translation_text, "Vi cómo se la llevaban.").unwrap();
+    let tr = env.json(&[
+        "derive",
+        &testimony,
+        "--as",
+        "translation",
+        "--text",
+        translation_text.to_str().unwrap(),
+        "--language",
+        "es",
+    ]);
+    let translation = tr["id"].as_str().unwrap().to_string();
+    let photo1 = env.path("w1-face.jpg");
+    small_jpeg(&photo1, 10);
+    let p1 = add_id(&env, &photo1, &[]);
+    env.ok(&["case", "link", &case, "--item", &p1, "--party", "W1"]);
+    let red = env.json(&["redact", &p1, "--strip-metadata", "--box", "0,0,10,10"]);
+    let redacted = red["id"].as_str().unwrap().to_string();
+    let photo2 = env.path("ali-house.jpg");
+    small_jpeg(&photo2, 200);
+    let kept = add_id(
+        &env,
+        &photo2,
+        &[
+            "--title",
+            "House of Ali",
+            "--notes",
+            "ALI lives here; 梅 too",
+        ],
+    );
+    env.ok(&["edit", &kept, "--title", "Where Ali lives"]);
+    env.ok(&[
+        "case",
+        "link",
+        &case,
+        "--item",
+        &kept,
+        "--incident",
+        "I1",
+        "--supports",
+        "Ali saw the arrest from here",
+    ]);
+    AliCase {
+        env,
+        case,
+        withheld: vec![testimony, translation, p1, redacted],
+        kept,
+    }
+}
+
+/// Every file of a bundle (folder, zip or age-encrypted tar) as (name, bytes).
+fn bundle_files(env: &Env, bundle: &Path, identity: Option<&Path>) -> Vec<(String, Vec<u8>)> {
+    let folder = if bundle.is_dir() {
+        bundle.to_path_buf()
+    } else if let Some(id) = identity {
+        let dir = env.path("decrypted");
+        std::fs::create_dir_all(&dir).unwrap();
+        let ok = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "age -d -i '{}' '{}' | tar x -C '{}'",
+                id.display(),
+                bundle.display(),
+                dir.display()
+            ))
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "age | tar");
+        dir
+    } else {
+        let mut z = zip::ZipArchive::new(std::fs::File::open(bundle).unwrap()).unwrap();
+        let mut out = vec![(
+            "(the zip itself)".to_string(),
+            std::fs::read(bundle).unwrap(),
+        )];
+        for i in 0..z.len() {
+            let mut e = z.by_index(i).unwrap();
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut e, &mut bytes).unwrap();
+            out.push((e.name().unwrap().to_string(), bytes));
+        }
+        return out;
+    };
+    all_files(&folder)
+        .into_iter()
+        .map(|p| {
+            let bytes = std::fs::read(&p).unwrap();
+            (
+                p.strip_prefix(&folder)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned(),
+                bytes,
+            )
+        })
+        .collect()
+}
+
+/// Where `bundle` mentions any of `words` (as words, any case, NFKC), any
+/// of `anywhere` (as substrings), or any of `exact` byte strings.
+fn leaks(
+    files: &[(String, Vec<u8>)],
+    words: &[&str],
+    anywhere: &[&str],
+    exact: &[String],
+) -> Vec<String> {
+    use unicode_normalization::UnicodeNormalization;
+    let mut found = Vec::new();
+    for (name, bytes) in files {
+        let text: String = String::from_utf8_lossy(bytes)
+            .nfkc()
+            .collect::<String>()
+            .to_lowercase();
+        let name_text: String = name.nfkc().collect::<String>().to_lowercase();
+        for hay in [&text, &name_text] {
+            for w in words {
+                let w = w.to_lowercase();
+                if hay.split(|c: char| !c.is_alphanumeric()).any(|t| t == w) {
+                    found.push(format!("{name}: the word {w:?}"));
+                }
+            }
+            for a in anywhere {
+                if hay.contains(a) {
+                    found.push(format!("{name}: {a:?}"));
+                }
+            }
+        }
+        for e in exact {
+            if bytes.windows(e.len()).any(|w| w == e.as_bytes()) || name.contains(e.as_str()) {
+                found.push(format!("{name}: {e:?}"));
+            }
+        }
+    }
+    found
+}
+
+// #13.1: a derivative of a withheld item (a translation of W1's testimony, a
+// redacted copy of W1's photo) was exported with --items, carrying parent =
+// the withheld item.
+#[test]
+fn i13_1_derivatives_of_a_withheld_item_are_withheld() {
+    let a = ali_case();
+    for (what, id) in [
+        ("translation", &a.withheld[1]),
+        ("redacted copy", &a.withheld[3]),
+    ] {
+        let out = a.env.path(&format!("d-{what}"));
+        let err = a.env.fails(
+            &[
+                "export",
+                "--case",
+                &a.case,
+                "--out",
+                out.to_str().unwrap(),
+                "--items",
+                id,
+                "--for",
+                "eu-global-human-rights",
+            ],
+            2,
+        );
+        assert!(
+            err.contains("concerns a person whose consent"),
+            "{what}: {err}"
+        );
+        assert!(!out.exists());
+    }
+}
+
+// #13.1: only title, notes and source were scrubbed: the pseudonym survived in
+// the evidence file name, both manifests, certification.txt, report.html,
+// case.json (original_name) and custody.jsonl (item_added name, item_edited
+// from/to, a link's supports text); matching was exact-case only and a
+// one-character pseudonym (梅) was never scrubbed.
+#[test]
+fn i13_1_no_file_of_any_form_of_the_bundle_names_a_withheld_witness() {
+    common::require_tool("age");
+    let a = ali_case();
+    let env = &a.env;
+    let identity = env.path("identity.txt");
+    assert!(
+        Command::new("age-keygen")
+            .arg("-o")
+            .arg(&identity)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let recipient = std::fs::read_to_string(&identity)
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("# public key: ").map(String::from))
+        .unwrap();
+    let mut withheld_facts: Vec<String> = Vec::new();
+    for id in &a.withheld {
+        let it = env.json(&["show", id]);
+        withheld_facts.push(it["sha256"].as_str().unwrap().to_string());
+        withheld_facts.push(it["original_name"].as_str().unwrap().to_string());
+    }
+    for (name, extra) in [
+        ("folder", vec![]),
+        ("bundle.zip", vec!["--zip"]),
+        ("bundle.tar.age", vec!["--to", recipient.as_str()]),
+    ] {
+        let out = env.path(name);
+        let mut args = vec![
+            "export",
+            "--case",
+            &a.case,
+            "--out",
+            out.to_str().unwrap(),
+            "--for",
+            "eu-global-human-rights",
+        ];
+        args.extend(extra.iter().copied());
+        env.ok(&args);
+        let files = bundle_files(
+            env,
+            &out,
+            name.ends_with(".age").then_some(identity.as_path()),
+        );
+        let found = leaks(&files, &["ali"], &["梅"], &withheld_facts);
+        assert!(found.is_empty(), "{name} leaks: {found:#?}");
+        // The photo that is not about them is sent, under a neutral name.
+        let case_json = files
+            .iter()
+            .find(|(n, _)| n.ends_with("data/case.json"))
+            .unwrap();
+        let case_json: Value = serde_json::from_slice(&case_json.1).unwrap();
+        let ids: Vec<&str> = case_json["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, [a.kept.as_str()], "{name}");
+        assert_eq!(case_json["items"][0]["title"], "Where [withheld] lives");
+        // And it verifies, with what is withheld left as bare commitments.
+        let mut verify = vec!["verify", out.to_str().unwrap()];
+        if name.ends_with(".age") {
+            verify.extend(["--identity", identity.to_str().unwrap()]);
+        }
+        env.ok(&verify);
+    }
+}
+
+// #13.1: the scrub failed open: a pseudonym that is a substring of an enum
+// value kept in the sheet (witness "ali" beside a consenting journalist)
+// corrupted that value, the typed round trip failed, and the whole
+// unscrubbed sheet went out.
+#[test]
+fn i13_1_scrubbing_never_fails_open() {
+    let a = ali_case();
+    let env = &a.env;
+    let out = env.path("eu");
+    env.ok(&[
+        "export",
+        "--case",
+        &a.case,
+        "--out",
+        out.to_str().unwrap(),
+        "--for",
+        "eu-global-human-rights",
+    ]);
+    let sheet: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("data/case.json")).unwrap())
+            .unwrap();
+    let persons = sheet["case"]["persons"].as_array().unwrap();
+    assert_eq!(persons.len(), 1, "{persons:?}");
+    assert_eq!(persons[0]["status"], "journalist");
+    assert!(
+        sheet["case"]["incidents"][0]["narrative"]
+            .as_str()
+            .unwrap()
+            .contains("[withheld] and [withheld] saw Beatriz")
+    );
+    // A withheld pseudonym that is a value of a fixed vocabulary cannot be
+    // scrubbed: the export stops and names the field.
+    let mut s = env.json(&["case", "show", &a.case]);
+    s["persons"][0]["pseudonym"] = json!("Journalist");
+    let file = env.path("sheet2.json");
+    std::fs::write(&file, s.to_string()).unwrap();
+    env.ok(&["case", "edit", &a.case, "--file", file.to_str().unwrap()]);
+    let out = env.path("eu2");
+    let err = env.fails(
+        &[
+            "export",
+            "--case",
+            &a.case,
+            "--out",
+            out.to_str().unwrap(),
+            "--for",
+            "eu-global-human-rights",
+        ],
+        2,
+    );
+    assert!(
+        err.contains("status") && err.contains("W1") && err.contains("nothing was exported"),
+        "{err}"
+    );
+    assert!(!out.exists() && !env.path("eu2.partial").exists());
+}

@@ -25,8 +25,10 @@ pub struct Forgery {
     /// data/case.json.
     pub case: Value,
     /// The custody events, in order (their seq, device and links are
-    /// renumbered when sealing).
+    /// renumbered when sealing), each with the disclosures the bundle gives.
     pub events: Vec<Event>,
+    /// Disclosures of each event, by its index in `events`.
+    pub disclosures: Vec<Option<Vec<String>>>,
 }
 
 impl Forgery {
@@ -80,10 +82,25 @@ pub fn forge(bag: &Path, key: &DeviceKey, edit: impl FnOnce(&mut Forgery)) {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
+    let mut given: std::collections::BTreeMap<u64, Vec<String>> = Default::default();
+    if bag.join("data/disclosures.jsonl").exists() {
+        for l in read("data/disclosures.jsonl").lines() {
+            let v: Value = serde_json::from_str(l).unwrap();
+            let d = v["disclosures"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_str().unwrap().to_string())
+                .collect();
+            given.insert(v["seq"].as_u64().unwrap(), d);
+        }
+    }
+    let disclosures = events.iter().map(|e| given.remove(&e.seq)).collect();
     let mut f = Forgery {
         bag: bag.to_path_buf(),
         case,
         events,
+        disclosures,
     };
     edit(&mut f);
     seal_again(&mut f, key);
@@ -139,6 +156,16 @@ fn seal_again(f: &mut Forgery, key: &DeviceKey) {
         &(serde_json::to_string_pretty(&f.case).unwrap() + "\n"),
     );
     write("data/custody.jsonl", &(lines.join("\n") + "\n"));
+    let disclosed: String = f
+        .events
+        .iter()
+        .zip(&f.disclosures)
+        .filter_map(|(e, d)| {
+            d.as_ref()
+                .map(|d| json!({"seq": e.seq, "disclosures": d}).to_string() + "\n")
+        })
+        .collect();
+    write("data/disclosures.jsonl", &disclosed);
     write(
         "data/proofs.json",
         &serde_json::to_string_pretty(&json!({

@@ -20,11 +20,12 @@ use super::bagit::{PayloadFile, TagFiles};
 use super::digest::{Alg, hex_digest};
 use super::documents::{self, Context, Language};
 use super::format::{
-    self, CaseFile, EvidencePath, PreparedFor, Proof, ProofHead, ProofsFile, SealKey, Sha256Hex,
-    Sha512Hex, WireItem,
+    self, CaseFile, DisclosureLine, EvidencePath, PreparedFor, Proof, ProofHead, ProofsFile,
+    SealKey, Sha256Hex, Sha512Hex, WireItem, WithheldEvent, WithheldLine,
 };
 use super::sink::{BagSink, FolderSink, TarSink, ZipSink};
 use super::{BundleError, seal};
+use crate::case::consent::Withholding;
 use crate::case::sheet::{ConsentUse, Regime};
 use crate::case::{self, CaseSheet};
 use crate::custody::log::{self, Signing};
@@ -91,68 +92,6 @@ pub struct Exported {
     pub fingerprint: String,
 }
 
-/// Keeps only what consent allows: drops persons whose consent does not cover
-/// a submission to `recipient`, their mentions, and every item linked to them
-/// (their testimony above all), with all of that item's links.
-fn consent_filter(sheet: &CaseSheet, recipient: Regime) -> (CaseSheet, Vec<String>, Vec<String>) {
-    let mut out = sheet.clone();
-    let withheld: Vec<String> = sheet
-        .persons
-        .iter()
-        .filter(|p| !p.consent.covers(ConsentUse::Submission, recipient))
-        .map(|p| p.id.clone())
-        .collect();
-    out.persons.retain(|p| !withheld.contains(&p.id));
-    for inc in &mut out.incidents {
-        inc.persons.retain(|p| !withheld.contains(p));
-    }
-    let concerning: BTreeSet<String> = sheet
-        .evidence
-        .iter()
-        .filter(|l| l.party.as_ref().is_some_and(|p| withheld.contains(p)))
-        .map(|l| l.item.clone())
-        .collect();
-    out.evidence.retain(|l| !concerning.contains(&l.item));
-    // Free text (notes, sources, corroboration) may name them too.
-    let pseudonyms: Vec<String> = sheet
-        .persons
-        .iter()
-        .filter(|p| withheld.contains(&p.id) && p.pseudonym.chars().count() >= 2)
-        .map(|p| p.pseudonym.clone())
-        .collect();
-    if let Ok(mut v) = serde_json::to_value(&out) {
-        scrub(&mut v, &pseudonyms);
-        if let Ok(clean) = serde_json::from_value(v) {
-            out = clean;
-        }
-    }
-    (out, withheld, pseudonyms)
-}
-
-/// Replaces every mention of `names` in the strings of `v`.
-fn scrub(v: &mut serde_json::Value, names: &[String]) {
-    match v {
-        serde_json::Value::String(s) => {
-            for n in names {
-                if s.contains(n.as_str()) {
-                    *s = s.replace(n.as_str(), "[withheld]");
-                }
-            }
-        }
-        serde_json::Value::Array(a) => a.iter_mut().for_each(|x| scrub(x, names)),
-        serde_json::Value::Object(o) => o.values_mut().for_each(|x| scrub(x, names)),
-        _ => {}
-    }
-}
-
-fn scrub_text(s: &str, names: &[String]) -> String {
-    let mut out = s.to_string();
-    for n in names {
-        out = out.replace(n.as_str(), "[withheld]");
-    }
-    out
-}
-
 /// Reports progress and honours cancellation while a file is copied.
 struct Watched<'a, R> {
     inner: R,
@@ -192,9 +131,57 @@ struct Plan {
     sheet: CaseSheet,
     recipient: Regime,
     items: Vec<Item>,
-    withheld_persons: Vec<String>,
+    withholding: Withholding,
     withheld_items: Vec<String>,
-    pseudonyms: Vec<String>,
+}
+
+/// Most bytes of a text item read to look for withheld names in it.
+const MAX_TEXT_SCAN: u64 = 16 << 20;
+
+/// True when an item's first event (how it entered the vault) is of log
+/// format 1 and names a withheld person: it cannot be partly disclosed, so
+/// the item concerns that person and stays out.
+fn entered_naming_withheld(vault: &Vault, id: &str, w: &Withholding) -> Result<bool, BundleError> {
+    if w.matcher.is_empty() {
+        return Ok(false);
+    }
+    let Some(first) = log::raw_events(vault.conn(), id, i64::MAX as u64)?
+        .into_iter()
+        .next()
+    else {
+        return Ok(false);
+    };
+    let event: crate::custody::Event = serde_json::from_str(&first.body)
+        .map_err(|e| BundleError::Integrity(format!("custody event {}: {e}", first.seq)))?;
+    Ok(event.v.is_none() && w.matcher.find(&first.body).is_some())
+}
+
+/// Fails when a text item's own words name a withheld person: an original
+/// is never altered, so it cannot be scrubbed.
+fn content_names_withheld(vault: &Vault, item: &Item, w: &Withholding) -> Result<(), BundleError> {
+    let texty = item.mime.starts_with("text/")
+        || item.mime == "application/json"
+        || item.kind == crate::ItemKind::Testimony;
+    if w.matcher.is_empty() || !texty || item.size > MAX_TEXT_SCAN {
+        return Ok(());
+    }
+    let (_, reader) = vault.open_item(&item.id)?;
+    let mut bytes = Vec::with_capacity(item.size as usize);
+    CheckedReader::new(item, reader)
+        .read_to_end(&mut bytes)
+        .map_err(|e| match crate::vault::vault_error(e) {
+            Ok(v) => BundleError::Vault(v),
+            Err(e) => BundleError::Integrity(e.to_string()),
+        })?;
+    w.matcher
+        .check(
+            &format!(
+                "the content of item {} ({}); send a redacted or translated copy instead",
+                item.id, item.title
+            ),
+            &String::from_utf8_lossy(&bytes),
+        )
+        .map_err(BundleError::Consent)
 }
 
 /// Step 1: the sheet as consent allows it, and the items to send.
@@ -216,20 +203,31 @@ fn plan(vault: &Vault, opts: &ExportOptions) -> Result<Plan, BundleError> {
             "the case names no regime; say which recipient it is for (--for)".into(),
         ));
     };
-    let (mut sheet, withheld_persons, pseudonyms) = consent_filter(&full, recipient);
+    let derivations = vault.derivations()?;
+    let mut children = |id: &str| {
+        derivations
+            .iter()
+            .filter(|(_, p)| p == id)
+            .map(|(c, _)| c.clone())
+            .collect()
+    };
+    let mut withholding = Withholding::decide(&full, recipient, &mut children);
 
-    // Items: those chosen, or every item the (filtered) sheet links.
-    let linked: Vec<String> = sheet.evidence.iter().map(|l| l.item.clone()).collect();
-    let all_linked: BTreeSet<String> = full.evidence.iter().map(|l| l.item.clone()).collect();
+    // Items: those chosen, or every item the sheet links that consent allows.
+    let concerns = |id: &str| {
+        format!(
+            "item {id} concerns a person whose consent does not cover a submission to {recipient}"
+        )
+    };
     let mut ids: Vec<String> = Vec::new();
     match &opts.items {
         Some(chosen) => {
             for c in chosen {
                 let id = vault.resolve(c)?;
-                if all_linked.contains(&id) && !linked.contains(&id) {
-                    return Err(BundleError::Input(format!(
-                        "item {id} concerns only persons whose consent does not cover a submission to {recipient}"
-                    )));
+                if withholding.items.contains(&id)
+                    || entered_naming_withheld(vault, &id, &withholding)?
+                {
+                    return Err(BundleError::Input(concerns(&id)));
                 }
                 if !ids.contains(&id) {
                     ids.push(id);
@@ -237,16 +235,24 @@ fn plan(vault: &Vault, opts: &ExportOptions) -> Result<Plan, BundleError> {
             }
         }
         None => {
-            for id in linked {
-                if !ids.contains(&id) {
-                    ids.push(id);
+            for l in &full.evidence {
+                if withholding.items.contains(&l.item) || ids.contains(&l.item) {
+                    continue;
                 }
+                if entered_naming_withheld(vault, &l.item, &withholding)? {
+                    withholding.items.insert(l.item.clone());
+                    continue;
+                }
+                ids.push(l.item.clone());
             }
         }
     }
     if opts.prefer_redacted {
         for id in ids.iter_mut() {
             if let Some(copy) = vault.latest_redaction(id)? {
+                if withholding.items.contains(&copy) {
+                    return Err(BundleError::Input(concerns(&copy)));
+                }
                 *id = copy;
             }
         }
@@ -256,18 +262,18 @@ fn plan(vault: &Vault, opts: &ExportOptions) -> Result<Plan, BundleError> {
     if ids.is_empty() {
         return Err(BundleError::Input(format!(
             "case {} has no evidence to export",
-            sheet.id
+            full.id
         )));
     }
-    let withheld_items: Vec<String> = all_linked
-        .iter()
-        .filter(|i| !ids.contains(i) && opts.items.is_none())
-        .cloned()
-        .collect();
+    let mut sheet = withholding.sheet(&full)?;
+    let withheld_items: Vec<String> = withholding.items.iter().cloned().collect();
     let items: Vec<Item> = ids
         .iter()
         .map(|i| vault.item(i))
         .collect::<Result<_, _>>()?;
+    for it in &items {
+        content_names_withheld(vault, it, &withholding)?;
+    }
     // The sheet links only what the bundle holds (a redacted copy stands in
     // for its original).
     for link in &mut sheet.evidence {
@@ -283,9 +289,8 @@ fn plan(vault: &Vault, opts: &ExportOptions) -> Result<Plan, BundleError> {
         sheet,
         recipient,
         items,
-        withheld_persons,
+        withholding,
         withheld_items,
-        pseudonyms,
     })
 }
 
@@ -330,19 +335,57 @@ fn record(vault: &mut Vault, plan: &Plan, bundle_name: &str) -> Result<Head, Bun
     Ok(Head { note, size, leaves })
 }
 
-/// Step 3: the items' events exactly as stored, each with its inclusion proof.
+/// Step 3: the items' events exactly as stored, each with its inclusion
+/// proof; of each event's committed values, the disclosures of those that
+/// name no withheld person. An event of log format 1 that names one is
+/// withheld whole: only its proof says it is there.
 fn custody(
     vault: &Vault,
     items: &[Item],
     head: &Head,
-) -> Result<(String, ProofsFile), BundleError> {
+    w: &Withholding,
+) -> Result<(String, String, ProofsFile), BundleError> {
     let mut lines = String::new();
+    let mut disclosed = String::new();
     let mut proofs = Vec::new();
     for it in items {
-        for (seq, body) in log::raw_events(vault.conn(), &it.id, head.size)? {
-            let index = (seq - 1) as usize;
-            lines.push_str(&body);
+        for stored in log::raw_events(vault.conn(), &it.id, head.size)? {
+            let seq = stored.seq;
+            let event: crate::custody::Event = serde_json::from_str(&stored.body)
+                .map_err(|e| BundleError::Integrity(format!("custody event {seq}: {e}")))?;
+            if event.v.is_none() {
+                if w.matcher.find(&stored.body).is_some() {
+                    let placeholder = WithheldLine {
+                        withheld: WithheldEvent { seq },
+                    };
+                    lines.push_str(&serde_json::to_string(&placeholder).unwrap_or_default());
+                } else {
+                    lines.push_str(&stored.body);
+                }
+            } else {
+                // What stays in the clear of a format-2 event holds no free
+                // text but the actor's name, which must not name them either.
+                w.matcher
+                    .check(&format!("custody event {seq} (who acted)"), &event.actor)?;
+                let kept: Vec<String> = stored
+                    .disclosures
+                    .iter()
+                    .filter(|d| {
+                        crate::custody::disclose::value_of(d)
+                            .is_some_and(|v| w.matcher.find(&v).is_none())
+                    })
+                    .cloned()
+                    .collect();
+                let line = DisclosureLine {
+                    seq,
+                    disclosures: kept,
+                };
+                disclosed.push_str(&serde_json::to_string(&line).unwrap_or_default());
+                disclosed.push('\n');
+                lines.push_str(&stored.body);
+            }
             lines.push('\n');
+            let index = (seq - 1) as usize;
             proofs.push(Proof {
                 seq,
                 leaf_index: index as u64,
@@ -363,7 +406,7 @@ fn custody(
         },
         proofs,
     };
-    Ok((lines, file))
+    Ok((lines, disclosed, file))
 }
 
 fn line(s: &str, what: &str) -> Result<Line, BundleError> {
@@ -375,19 +418,45 @@ fn text(s: &str, what: &str) -> Result<Text, BundleError> {
 }
 
 /// An item as the bundle lists it: every field checked against its grammar
-/// (an old vault may hold a name a bundle may not carry), free text scrubbed.
-fn wire_item(it: &Item, pseudonyms: &[String]) -> Result<WireItem, BundleError> {
+/// (an old vault may hold a name a bundle may not carry), withheld names
+/// scrubbed from its free text. Its file in the bag is named after it only
+/// when that name names nobody withheld.
+fn wire_item(it: &Item, w: &Withholding) -> Result<WireItem, BundleError> {
     let id = Id::parse(&it.id).map_err(|e| BundleError::Input(format!("item {}: {e}", it.id)))?;
     let at = |field: &str| format!("item {} {field}", it.id);
-    let clean = |s: &str| scrub_text(&s.replace(char::is_control, " "), pseudonyms);
-    let original = clean(&it.original_name);
+    let m = &w.matcher;
+    let one = |s: &str| m.scrub(&s.replace(char::is_control, " "));
+    let original = one(&it.original_name);
     let name = FileName::parse(&original).unwrap_or_else(|_| FileName::sanitize(&original, 200));
-    let file = FileName::sanitize(&original, 80);
+    let file = if m.find(&it.original_name).is_some() {
+        let ext = it
+            .original_name
+            .rsplit_once('.')
+            .map(|(_, e)| e)
+            .unwrap_or("bin");
+        FileName::sanitize(&format!("file.{ext}"), 20)
+    } else {
+        FileName::sanitize(&original, 80)
+    };
+    if let Some(d) = &it.derivation {
+        crate::case::consent::check_json(m, &at("derivation"), d)?;
+    }
+    for (field, value) in [
+        ("type", &it.mime),
+        ("language", &it.language),
+        ("ingest time", &it.ingested_at),
+        ("restriction", &it.restriction),
+    ] {
+        m.check(&at(field), value)?;
+    }
+    if let Some(c) = &it.captured_at {
+        m.check(&at("capture time"), c)?;
+    }
     Ok(WireItem {
         path: EvidencePath::new(&id, &file),
         id,
         kind: it.kind,
-        title: line(&clean(&it.title), &at("title"))?,
+        title: line(&one(&it.title), &at("title"))?,
         original_name: name,
         mime: line(&it.mime, &at("type"))?,
         size: it.size,
@@ -401,11 +470,11 @@ fn wire_item(it: &Item, pseudonyms: &[String]) -> Result<WireItem, BundleError> 
             .as_deref()
             .map(|c| line(c, &at("capture time")))
             .transpose()?,
-        collector: line(&clean(&it.collector), &at("collector"))?,
-        source: text(&scrub_text(&it.source, pseudonyms), &at("source"))?,
-        method: text(&scrub_text(&it.method, pseudonyms), &at("method"))?,
+        collector: line(&one(&it.collector), &at("collector"))?,
+        source: text(&m.scrub(&it.source), &at("source"))?,
+        method: text(&m.scrub(&it.method), &at("method"))?,
         language: line(&it.language, &at("language"))?,
-        notes: text(&scrub_text(&it.notes, pseudonyms), &at("notes"))?,
+        notes: text(&m.scrub(&it.notes), &at("notes"))?,
         restriction: text(&it.restriction, &at("restriction"))?,
         parent: it
             .parent
@@ -426,6 +495,7 @@ struct Documents {
 struct Records {
     head: Head,
     lines: String,
+    disclosures: String,
     proofs: ProofsFile,
 }
 
@@ -464,7 +534,7 @@ fn documents(
         key: &public,
         exported_at,
         recipient: plan.recipient.as_str(),
-        withheld: plan.withheld_persons.len(),
+        withheld: plan.withholding.persons.len(),
         events: records.proofs.proofs.len(),
     };
     let case_file = CaseFile {
@@ -487,7 +557,7 @@ fn documents(
                     .map_err(|e| BundleError::Input(e.to_string()))?,
             ),
         },
-        withheld_persons: plan.withheld_persons.len(),
+        withheld_persons: plan.withholding.persons.len(),
         case: plan.sheet.clone(),
         items: wire.to_vec(),
     };
@@ -504,6 +574,7 @@ fn documents(
     let mut files: Vec<(String, String)> = vec![
         (format::CASE_JSON.into(), pretty(&case_file)?),
         (format::CUSTODY.into(), records.lines),
+        (format::DISCLOSURES.into(), records.disclosures),
         (format::PROOFS.into(), pretty(&records.proofs)?),
         (format::CHECKPOINT.into(), head.note.clone()),
         (format::CHECKPOINT_SIGNATURE.into(), checkpoint_signature),
@@ -671,14 +742,15 @@ pub fn export(
     let mut wire: Vec<WireItem> = plan
         .items
         .iter()
-        .map(|it| wire_item(it, &plan.pseudonyms))
+        .map(|it| wire_item(it, &plan.withholding))
         .collect::<Result<_, _>>()?;
     drop_outside_parents(&mut wire);
     let head = record(vault, &plan, &bundle_name)?;
-    let (lines, proofs) = custody(vault, &plan.items, &head)?;
+    let (lines, disclosures, proofs) = custody(vault, &plan.items, &head, &plan.withholding)?;
     let records = Records {
         head,
         lines,
+        disclosures,
         proofs,
     };
     let exported_at = log::now_utc();
@@ -695,6 +767,21 @@ pub fn export(
             public.fingerprint()
         ),
     );
+    // Fail closed: whatever the steps above did, no file of the bundle may
+    // name a withheld person.
+    let m = &plan.withholding.matcher;
+    for (name, text) in docs
+        .files
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .chain(tags.files())
+        .chain([(format::SIGNATURE, signature.as_str())])
+    {
+        m.check(&format!("the bundle's {name}"), text)?;
+    }
+    for w in &wire {
+        m.check("the name of an evidence file", w.path.as_str())?;
+    }
     let tag256 = tags.tag256.clone();
     let bag = Sealed {
         tags,
@@ -721,7 +808,7 @@ pub fn export(
         sha256_of,
         items: plan.items.len(),
         bytes: plan.items.iter().map(|i| i.size).sum(),
-        withheld_persons: plan.withheld_persons,
+        withheld_persons: plan.withholding.persons,
         withheld_items: plan.withheld_items,
         key_id: public.key_id_hex(),
         fingerprint: public.fingerprint(),

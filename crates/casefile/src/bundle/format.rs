@@ -38,6 +38,8 @@ pub const CASE_JSON: &str = "data/case.json";
 pub const CUSTODY: &str = "data/custody.jsonl";
 /// Each event's inclusion proof.
 pub const PROOFS: &str = "data/proofs.json";
+/// The disclosed values of the events' commitments (log format 2).
+pub const DISCLOSURES: &str = "data/disclosures.jsonl";
 /// The signed tree head the proofs lead to.
 pub const CHECKPOINT: &str = "data/checkpoint.txt";
 /// The tree head signed again with minisign, for the recipient's stock tools.
@@ -68,6 +70,7 @@ pub const READ_WHOLE: &[(&str, u64)] = &[
     (CASE_JSON, 48 << 20),
     (CUSTODY, 48 << 20),
     (PROOFS, 64 << 20),
+    (DISCLOSURES, 48 << 20),
     (CHECKPOINT, 64 << 10),
     (CHECKPOINT_SIGNATURE, 4 << 10),
     (DEVICE_PUB, 4 << 10),
@@ -326,6 +329,35 @@ pub struct ProofsFile {
     pub checkpoint: ProofHead,
     /// One proof per line of `data/custody.jsonl`, in order.
     pub proofs: Vec<Proof>,
+}
+
+/// A line of `data/custody.jsonl` that stands for an event withheld whole
+/// (one from before log format 2 that names a person left out): only its
+/// inclusion proof is given, proving an event is there, not what it says.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WithheldLine {
+    /// The event withheld.
+    pub withheld: WithheldEvent,
+}
+
+/// Which event a [`WithheldLine`] stands for.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WithheldEvent {
+    /// Its sequence number.
+    pub seq: u64,
+}
+
+/// A line of `data/disclosures.jsonl`: the disclosures of one event's
+/// commitments that this bundle reveals (those it leaves out stay hashes).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisclosureLine {
+    /// The event.
+    pub seq: u64,
+    /// `["salt","value"]` each, as the event's commitments hash them.
+    pub disclosures: Vec<String>,
 }
 
 /// Parses a JSON file of the bundle, naming the file and the field of the first error.

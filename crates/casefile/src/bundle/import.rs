@@ -278,13 +278,22 @@ fn import_sealed(
         .collect();
     let mut staged = stage_files(vault, source, limits, task, &wanted)?;
 
-    let mut history: BTreeMap<String, Vec<(u64, String)>> = BTreeMap::new();
+    let mut disclosed: BTreeMap<u64, Vec<String>> = BTreeMap::new();
+    for line in bag.text(format::DISCLOSURES).unwrap_or_default().lines() {
+        if let Ok(d) = serde_json::from_str::<format::DisclosureLine>(line) {
+            disclosed.insert(d.seq, d.disclosures);
+        }
+    }
+    let mut history: BTreeMap<String, Vec<(u64, String, Option<String>)>> = BTreeMap::new();
     for line in bag.text(format::CUSTODY).unwrap_or_default().lines() {
         if let Ok(e) = serde_json::from_str::<Event>(line) {
+            let d = disclosed
+                .get(&e.seq)
+                .and_then(|d| serde_json::to_string(d).ok());
             history
                 .entry(e.item.clone().unwrap_or_default())
                 .or_default()
-                .push((e.seq, line.to_string()));
+                .push((e.seq, line.to_string(), d));
         }
     }
     let now = crate::custody::log::now_utc();
@@ -371,10 +380,11 @@ fn import_sealed(
             let Some(local_item) = local.get(sender_item.as_str()) else {
                 continue;
             };
-            for (seq, body) in lines {
+            for (seq, body, disclosures) in lines {
                 tx.execute(
-                    "INSERT INTO received_events (item, bundle, origin, seq, body) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![local_item, r.bundle, origin, seq, body],
+                    "INSERT INTO received_events (item, bundle, origin, seq, body, disclosures) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![local_item, r.bundle, origin, seq, body, disclosures],
                 )?;
             }
         }

@@ -78,6 +78,10 @@ pub enum BundleError {
     /// The user cancelled; nothing partial was kept.
     #[error("cancelled; nothing partial was kept")]
     Cancelled,
+    /// Something names a person left out for lack of consent and cannot be
+    /// scrubbed: nothing was written.
+    #[error("nothing was exported: {0}")]
+    Consent(#[from] crate::case::consent::Unscrubbable),
     /// The case layer failed.
     #[error(transparent)]
     Case(#[from] CaseError),

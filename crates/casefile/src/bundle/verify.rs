@@ -353,6 +353,30 @@ pub(crate) fn judge(bag: &Scanned, trust: &Trust) -> (Verdict, Option<CaseFile>)
     (verdict, case_file)
 }
 
+/// The disclosures `data/disclosures.jsonl` gives, by event.
+fn disclosures(bag: &Scanned, problems: &mut Vec<String>) -> BTreeMap<u64, Vec<String>> {
+    let mut out = BTreeMap::new();
+    let Some(text) = bag.text(format::DISCLOSURES) else {
+        return out;
+    };
+    for (i, line) in text.lines().enumerate() {
+        match serde_json::from_str::<format::DisclosureLine>(line) {
+            Ok(d) => {
+                if out.insert(d.seq, d.disclosures).is_some() {
+                    problems.push(format!(
+                        "{} line {}: event {} is listed twice",
+                        format::DISCLOSURES,
+                        i + 1,
+                        d.seq
+                    ));
+                }
+            }
+            Err(e) => problems.push(format!("{} line {}: {e}", format::DISCLOSURES, i + 1)),
+        }
+    }
+    out
+}
+
 /// What the custody and evidence checks found.
 struct Findings {
     case: Option<CaseFile>,
@@ -494,12 +518,33 @@ fn custody_and_evidence(bag: &Scanned, key: Option<&DevicePublicKey>) -> Finding
             lines.len()
         ));
     }
+    let mut disclosed = disclosures(bag, &mut custody);
     for (i, line) in lines.iter().enumerate() {
         let at = format!("data/custody.jsonl line {}", i + 1);
-        let event: Event = match serde_json::from_str(line) {
+        let mut event: Event = match serde_json::from_str(line) {
             Ok(e) => e,
             Err(e) => {
-                custody.push(format!("{at}: unreadable event ({e})"));
+                // An event withheld whole: only its proof is there.
+                match serde_json::from_str::<format::WithheldLine>(line) {
+                    Ok(w) => match (proof_list.get(i), &head) {
+                        (Some(p), Some(cp)) => {
+                            let path: Vec<Hash> = p.path.iter().map(|h| h.bytes()).collect();
+                            let leaf = p.leaf_hash.bytes();
+                            if p.seq != w.withheld.seq
+                                || p.leaf_index + 1 != p.seq
+                                || !verify_inclusion(p.leaf_index, cp.size, &leaf, &path, &cp.root)
+                            {
+                                custody.push(format!(
+                                    "{at} (event {}, withheld): not included in the signed tree head",
+                                    w.withheld.seq
+                                ));
+                            }
+                        }
+                        (None, _) => custody.push(format!("{at}: has no inclusion proof")),
+                        (_, None) => {}
+                    },
+                    Err(_) => custody.push(format!("{at}: unreadable event ({e})")),
+                }
                 continue;
             }
         };
@@ -529,6 +574,17 @@ fn custody_and_evidence(bag: &Scanned, key: Option<&DevicePublicKey>) -> Finding
             (None, _) => custody.push(format!("{name}: has no inclusion proof")),
             (_, None) => {}
         }
+        if event.v.is_some() {
+            let given = disclosed.remove(&event.seq).unwrap_or_default();
+            if let Err(e) = crate::custody::disclose::reveal(
+                event.seq,
+                &mut event.details,
+                &given,
+                crate::case::consent::WITHHELD,
+            ) {
+                custody.push(format!("{}: {name}: {e}", format::DISCLOSURES));
+            }
+        }
         let history = by_item
             .entry(event.item.clone().unwrap_or_default())
             .or_default();
@@ -536,6 +592,12 @@ fn custody_and_evidence(bag: &Scanned, key: Option<&DevicePublicKey>) -> Finding
             custody.push(format!("{name}: out of order"));
         }
         history.push(event);
+    }
+    for seq in disclosed.keys() {
+        custody.push(format!(
+            "{}: disclosures for event {seq}, which is not a format-2 event of this bundle",
+            format::DISCLOSURES
+        ));
     }
 
     // Each evidence file: present, the right size and hashes, and the hash its custody history records.

@@ -4,6 +4,7 @@
 //! A sheet is one JSON document in the encrypted database. Every change is a
 //! custody event that lists the fields it changed.
 
+pub mod consent;
 pub(crate) mod date;
 pub mod diff;
 pub mod matrix;

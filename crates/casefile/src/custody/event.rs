@@ -70,9 +70,15 @@ impl Action {
 
 /// A recorded event. Its canonical form is the compact JSON of this struct,
 /// fields in declaration order; the stored text is hashed exactly as stored.
+/// Read back from the log, a format-2 event's details are revealed (its
+/// commitments replaced by the values disclosed).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Event {
+    /// Log format: absent for format 1 (details in the clear); 2 when every
+    /// string of `details` is a salted commitment (see [`super::disclose`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub v: Option<u32>,
     /// Position in the log, from 1.
     pub seq: u64,
     /// UTC time, RFC 3339.

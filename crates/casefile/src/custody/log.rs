@@ -10,6 +10,8 @@ use super::merkle::{Hash, TreeBuilder, leaf_hash};
 use crate::crypto::sign::{DeviceKey, DevicePublicKey};
 
 const NO_PREV: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+/// The format new events are written in.
+pub const FORMAT: u32 = 2;
 
 /// Current UTC time as RFC 3339 with milliseconds.
 pub fn now_utc() -> String {
@@ -38,7 +40,10 @@ pub fn append(
         Some((seq, body)) => (seq + 1, hex::encode(leaf_hash(body.as_bytes()))),
         None => (1, NO_PREV.to_string()),
     };
+    let mut details = new.details;
+    let disclosures = super::disclose::commit(&mut details);
     let event = Event {
+        v: Some(FORMAT),
         seq,
         time: now_utc(),
         action: new.action,
@@ -46,18 +51,24 @@ pub fn append(
         device: device.key_id_hex(),
         item: new.item,
         sha256: new.sha256,
-        details: new.details,
+        details,
         prev,
     };
     let body = serde_json::to_string(&event).map_err(|e| CustodyError::Malformed {
         seq,
         why: e.to_string(),
     })?;
+    let disclosed = serde_json::to_string(&disclosures).map_err(|e| CustodyError::Malformed {
+        seq,
+        why: e.to_string(),
+    })?;
     conn.execute(
-        "INSERT INTO events (seq, item, body) VALUES (?1, ?2, ?3)",
-        params![seq, event.item, body],
+        "INSERT INTO events (seq, item, body, disclosures) VALUES (?1, ?2, ?3, ?4)",
+        params![seq, event.item, body, disclosed],
     )?;
-    Ok(event)
+    let mut shown = event;
+    super::disclose::reveal(seq, &mut shown.details, &disclosures, "[withheld]")?;
+    Ok(shown)
 }
 
 /// What [`checkpoint`] did.
@@ -135,34 +146,86 @@ pub fn checkpoint(
 }
 
 /// Events in order, all of them or those of one item.
+/// An event as stored: its sequence number, the exact hashed text, and the
+/// disclosures of its committed values (none for format 1).
+#[derive(Debug, Clone)]
+pub struct Stored {
+    /// Position in the log.
+    pub seq: u64,
+    /// The text that is hashed.
+    pub body: String,
+    /// Disclosures, `["salt","value"]` each.
+    pub disclosures: Vec<super::disclose::Disclosure>,
+}
+
+impl Stored {
+    /// An event as read from a table: its body and its disclosures' JSON.
+    pub fn from_row(
+        seq: u64,
+        body: String,
+        disclosures: Option<String>,
+    ) -> Result<Self, CustodyError> {
+        let disclosures = match disclosures {
+            None => Vec::new(),
+            Some(d) => serde_json::from_str(&d).map_err(|e| CustodyError::Malformed {
+                seq,
+                why: format!("its disclosures are unreadable ({e})"),
+            })?,
+        };
+        Ok(Stored {
+            seq,
+            body,
+            disclosures,
+        })
+    }
+
+    /// The event with its committed values revealed.
+    pub fn event(&self) -> Result<Event, CustodyError> {
+        let mut event: Event =
+            serde_json::from_str(&self.body).map_err(|e| CustodyError::Malformed {
+                seq: self.seq,
+                why: e.to_string(),
+            })?;
+        if event.v.is_some() {
+            super::disclose::reveal(
+                self.seq,
+                &mut event.details,
+                &self.disclosures,
+                "[withheld]",
+            )?;
+        }
+        Ok(event)
+    }
+}
+
+/// Events in order, all of them or those of one item, revealed.
 pub fn events(conn: &Connection, item: Option<&str>) -> Result<Vec<Event>, CustodyError> {
-    let mut stmt =
-        conn.prepare("SELECT seq, body FROM events WHERE (?1 IS NULL OR item = ?1) ORDER BY seq")?;
-    let rows = stmt.query_map([item], |r| {
-        Ok((r.get::<_, u64>(0)?, r.get::<_, String>(1)?))
-    })?;
+    let mut stmt = conn.prepare(
+        "SELECT seq, body, disclosures FROM events WHERE (?1 IS NULL OR item = ?1) ORDER BY seq",
+    )?;
+    let rows = stmt.query_map([item], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     let mut out = Vec::new();
     for row in rows {
-        let (seq, body) = row?;
-        let event: Event = serde_json::from_str(&body).map_err(|e| CustodyError::Malformed {
-            seq,
-            why: e.to_string(),
-        })?;
-        out.push(event);
+        let (seq, body, disclosures) = row?;
+        out.push(Stored::from_row(seq, body, disclosures)?.event()?);
     }
     Ok(out)
 }
 
-/// The exact stored text of an item's events, with their sequence numbers.
-pub fn raw_events(
-    conn: &Connection,
-    item: &str,
-    upto: u64,
-) -> Result<Vec<(u64, String)>, CustodyError> {
-    let mut stmt =
-        conn.prepare("SELECT seq, body FROM events WHERE item = ?1 AND seq <= ?2 ORDER BY seq")?;
-    let rows = stmt.query_map(params![item, upto], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+/// An item's events as stored, up to `upto`.
+pub fn raw_events(conn: &Connection, item: &str, upto: u64) -> Result<Vec<Stored>, CustodyError> {
+    let mut stmt = conn.prepare(
+        "SELECT seq, body, disclosures FROM events WHERE item = ?1 AND seq <= ?2 ORDER BY seq",
+    )?;
+    let rows = stmt.query_map(params![item, upto], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (seq, body, disclosures) = row?;
+        out.push(Stored::from_row(seq, body, disclosures)?);
+    }
+    Ok(out)
 }
 
 /// Leaf hashes of the first `upto` events, in order.
@@ -242,7 +305,7 @@ pub fn verify(
     };
     let mut tree = TreeBuilder::default();
     let mut prev: Hash = [0u8; 32];
-    let mut stmt = conn.prepare("SELECT seq, item, body FROM events ORDER BY seq")?;
+    let mut stmt = conn.prepare("SELECT seq, item, body, disclosures FROM events ORDER BY seq")?;
     let mut rows = stmt.query([])?;
     let fail = |report: &mut Report, event: Option<u64>, message: String| {
         report.problems.push(Problem { event, message });
@@ -310,6 +373,23 @@ pub fn verify(
                 format!("event {seq} was altered: its item index does not match its record"),
             );
             break;
+        }
+        if event.v.is_some() {
+            let disclosures: Option<String> = row.get(3)?;
+            let stored = Stored::from_row(seq, body.clone(), disclosures);
+            let complete = stored.as_ref().is_ok_and(|s| {
+                s.disclosures.len() == super::disclose::commitments(&event.details).len()
+            });
+            if stored.and_then(|s| s.event()).is_err() || !complete {
+                fail(
+                    &mut report,
+                    Some(seq),
+                    format!(
+                        "event {seq}'s disclosed values were altered or removed: they no longer match what it commits to"
+                    ),
+                );
+                break;
+            }
         }
         let leaf = leaf_hash(body.as_bytes());
         tree.push(leaf);

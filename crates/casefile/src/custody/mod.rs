@@ -5,6 +5,7 @@
 //! each event down inside the same transaction as the change it records.
 
 pub mod checkpoint;
+pub mod disclose;
 pub mod event;
 pub mod log;
 pub mod merkle;

@@ -131,4 +131,11 @@ pub(super) const MIGRATIONS: &[&str] = &[
         added_at TEXT NOT NULL
     ) STRICT;
     "#,
+    // 6: log format 2: each event's strings are salted commitments, their
+    // disclosures kept beside it (for events received in bundles too).
+    // Events written before stay as they were, and verify as they were.
+    r#"
+    ALTER TABLE events ADD COLUMN disclosures TEXT;
+    ALTER TABLE received_events ADD COLUMN disclosures TEXT;
+    "#,
 ];

@@ -251,6 +251,15 @@ impl Vault {
         }
     }
 
+    /// Every item that derives from another, as (item, parent) pairs.
+    pub fn derivations(&self) -> Result<Vec<(String, String)>, VaultError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, parent FROM items WHERE parent IS NOT NULL")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// The local id of the item received from `sender_log` as `sender_id`, if any.
     pub fn received_as(
         &self,

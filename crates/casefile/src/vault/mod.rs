@@ -139,7 +139,7 @@ impl Vault {
     pub fn received_history(&self, item: &str) -> Result<Vec<(String, String, Event)>, VaultError> {
         let id = self.resolve(item)?;
         let mut stmt = self.conn.prepare(
-            "SELECT bundle, origin, seq, body FROM received_events WHERE item = ?1 ORDER BY rowid",
+            "SELECT bundle, origin, seq, body, disclosures FROM received_events WHERE item = ?1 ORDER BY rowid",
         )?;
         let rows = stmt.query_map([&id], |r| {
             Ok((
@@ -147,17 +147,14 @@ impl Vault {
                 r.get::<_, String>(1)?,
                 r.get::<_, u64>(2)?,
                 r.get::<_, String>(3)?,
+                r.get::<_, Option<String>>(4)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (bundle, origin, seq, body) = row?;
-            let event =
-                serde_json::from_str(&body).map_err(|e| custody::CustodyError::Malformed {
-                    seq,
-                    why: e.to_string(),
-                })?;
-            out.push((bundle, origin, event));
+            let (bundle, origin, seq, body, disclosures) = row?;
+            let stored = custody::log::Stored::from_row(seq, body, disclosures)?;
+            out.push((bundle, origin, stored.event()?));
         }
         Ok(out)
     }

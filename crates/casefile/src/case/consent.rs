@@ -1,0 +1,386 @@
+//! What a bundle for one recipient must leave out, decided to fail closed.
+//!
+//! Structure first: the persons whose consent does not cover a submission to
+//! the recipient, every item linked to them, and every item descended from
+//! those (a translation of their testimony, a redacted copy of their photo),
+//! transitively. Then text: their pseudonyms are found in any free text,
+//! Unicode-normalised (NFKD, marks and invisible characters dropped),
+//! case-insensitively, as whole words in scripts that separate words with
+//! spaces and anywhere in those that do not (Chinese, Japanese, Korean, Thai,
+//! Arabic, Hebrew...), one character long or not. Scrubbing works on the
+//! typed sheet; whatever cannot be scrubbed (an id, a date, a value of a
+//! fixed vocabulary) stops the export and is named, never sent.
+
+use std::collections::BTreeSet;
+
+use unicode_normalization::UnicodeNormalization;
+
+use super::sheet::{CaseSheet, ConsentUse, Regime, StringKind};
+
+/// What stands in for a withheld name.
+pub const WITHHELD: &str = "[withheld]";
+
+/// A withheld value that cannot be scrubbed; the export stops.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(
+    "{place} names {person}, who is left out for lack of consent to this use, and it cannot be \
+     scrubbed; change it (or the person's consent), or leave it out, then export again"
+)]
+pub struct Unscrubbable {
+    /// Where: a field of the sheet, an item's field, a file of the bundle.
+    pub place: String,
+    /// Which person (their id in the sheet).
+    pub person: String,
+}
+
+/// One pseudonym, folded.
+#[derive(Debug, Clone)]
+struct Pattern {
+    folded: Vec<char>,
+    /// Match anywhere, not only as a whole word.
+    anywhere: bool,
+    person: String,
+}
+
+/// Finds and scrubs the pseudonyms of withheld persons in text.
+#[derive(Debug, Clone, Default)]
+pub struct Matcher {
+    patterns: Vec<Pattern>,
+}
+
+/// Characters that change nothing a reader sees: soft hyphen, tatweel,
+/// zero-width spaces and joiners, word joiners, the byte-order mark.
+fn invisible(c: char) -> bool {
+    matches!(c, '\u{ad}' | '\u{640}' | '\u{200b}'..='\u{200f}' | '\u{2060}'..='\u{2064}' | '\u{feff}')
+}
+
+/// Scripts written without spaces between words, or whose words take
+/// prefixes and particles (so a name is not always a whole word).
+fn unspaced(c: char) -> bool {
+    matches!(c,
+        '\u{0590}'..='\u{05ff}'          // Hebrew
+        | '\u{0600}'..='\u{06ff}'        // Arabic
+        | '\u{0750}'..='\u{077f}'
+        | '\u{08a0}'..='\u{08ff}'
+        | '\u{0e00}'..='\u{0eff}'        // Thai, Lao
+        | '\u{1000}'..='\u{109f}'        // Myanmar
+        | '\u{1100}'..='\u{11ff}'        // Hangul Jamo
+        | '\u{1780}'..='\u{17ff}'        // Khmer
+        | '\u{3040}'..='\u{30ff}'        // Hiragana, Katakana
+        | '\u{3130}'..='\u{318f}'
+        | '\u{31f0}'..='\u{31ff}'
+        | '\u{3400}'..='\u{4dbf}'        // CJK
+        | '\u{4e00}'..='\u{9fff}'
+        | '\u{ac00}'..='\u{d7af}'        // Hangul
+        | '\u{f900}'..='\u{faff}'
+        | '\u{fb1d}'..='\u{fdff}'        // Hebrew and Arabic presentation forms
+        | '\u{fe70}'..='\u{feff}'
+        | '\u{ff66}'..='\u{ff9f}'
+        | '\u{20000}'..='\u{3ffff}')
+}
+
+/// `text` folded for matching, with the index of the original character
+/// each folded one came from.
+fn fold(text: &str) -> (Vec<char>, Vec<usize>) {
+    let mut out = Vec::with_capacity(text.len());
+    let mut from = Vec::with_capacity(text.len());
+    for (i, c) in text.chars().enumerate() {
+        for d in std::iter::once(c).nfkd() {
+            if unicode_normalization::char::is_combining_mark(d) || invisible(d) {
+                continue;
+            }
+            for l in d.to_lowercase() {
+                out.push(l);
+                from.push(i);
+            }
+        }
+    }
+    (out, from)
+}
+
+fn is_word(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+impl Matcher {
+    /// A matcher for `(person id, pseudonym)` pairs; empty pseudonyms are skipped.
+    pub fn new<'a>(names: impl IntoIterator<Item = (&'a str, &'a str)>) -> Matcher {
+        let mut patterns: Vec<Pattern> = names
+            .into_iter()
+            .filter_map(|(person, name)| {
+                let (folded, _) = fold(name.trim());
+                (!folded.is_empty()).then(|| Pattern {
+                    anywhere: folded.iter().any(|c| unspaced(*c)),
+                    folded,
+                    person: person.to_string(),
+                })
+            })
+            .collect();
+        // Longest first, so "Ali Hassan" is scrubbed whole before "Ali".
+        patterns.sort_by_key(|p| std::cmp::Reverse(p.folded.len()));
+        Matcher { patterns }
+    }
+
+    /// True when there is nobody to look for.
+    pub fn is_empty(&self) -> bool {
+        self.patterns.is_empty()
+    }
+
+    /// Ranges of original characters (start, end exclusive) where a name is
+    /// mentioned, with whose; overlapping ranges are merged.
+    fn spans(&self, text: &str) -> Vec<(usize, usize, &str)> {
+        if self.patterns.is_empty() || text.is_empty() {
+            return Vec::new();
+        }
+        let (folded, from) = fold(text);
+        // Original characters that fold to nothing (marks, invisibles) after
+        // a match belong to it: "José" written with a combining accent.
+        let silent: Vec<bool> = text
+            .chars()
+            .map(|c| {
+                std::iter::once(c)
+                    .nfkd()
+                    .all(|d| unicode_normalization::char::is_combining_mark(d) || invisible(d))
+            })
+            .collect();
+        let mut spans: Vec<(usize, usize, &str)> = Vec::new();
+        for p in &self.patterns {
+            let n = p.folded.len();
+            if n > folded.len() {
+                continue;
+            }
+            for start in 0..=folded.len() - n {
+                if folded[start..start + n] != p.folded[..] {
+                    continue;
+                }
+                if !p.anywhere {
+                    let before = start.checked_sub(1).map(|i| folded[i]);
+                    let after = folded.get(start + n).copied();
+                    if before.is_some_and(is_word) || after.is_some_and(is_word) {
+                        continue;
+                    }
+                }
+                let mut end = from[start + n - 1] + 1;
+                while silent.get(end).copied().unwrap_or(false) {
+                    end += 1;
+                }
+                spans.push((from[start], end, p.person.as_str()));
+            }
+        }
+        spans.sort();
+        let mut merged: Vec<(usize, usize, &str)> = Vec::new();
+        for s in spans {
+            match merged.last_mut() {
+                Some(last) if s.0 <= last.1 => last.1 = last.1.max(s.1),
+                _ => merged.push(s),
+            }
+        }
+        merged
+    }
+
+    /// The person whose pseudonym `text` mentions, if any.
+    pub fn find(&self, text: &str) -> Option<&str> {
+        self.spans(text).first().map(|s| s.2)
+    }
+
+    /// `text` with every mention replaced by [`WITHHELD`].
+    pub fn scrub(&self, text: &str) -> String {
+        let spans = self.spans(text);
+        if spans.is_empty() {
+            return text.to_string();
+        }
+        let chars: Vec<char> = text.chars().collect();
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        for (start, end, _) in spans {
+            out.extend(&chars[at..start]);
+            out.push_str(WITHHELD);
+            at = end;
+        }
+        out.extend(&chars[at..]);
+        out
+    }
+
+    /// Fails, naming `place`, when `text` mentions a withheld person.
+    pub fn check(&self, place: &str, text: &str) -> Result<(), Unscrubbable> {
+        match self.find(text) {
+            Some(person) => Err(Unscrubbable {
+                place: place.to_string(),
+                person: person.to_string(),
+            }),
+            None => Ok(()),
+        }
+    }
+}
+
+/// What a bundle for one recipient leaves out.
+#[derive(Debug, Clone)]
+pub struct Withholding {
+    /// The recipient.
+    pub recipient: Regime,
+    /// Ids of the persons left out.
+    pub persons: Vec<String>,
+    /// Items left out: linked to those persons, or descended from such an item.
+    pub items: BTreeSet<String>,
+    /// Finds their pseudonyms.
+    pub matcher: Matcher,
+}
+
+impl Withholding {
+    /// Decides by structure. `children` gives the items derived directly
+    /// from an item.
+    pub fn decide(
+        sheet: &CaseSheet,
+        recipient: Regime,
+        children: &mut dyn FnMut(&str) -> Vec<String>,
+    ) -> Withholding {
+        let withheld: Vec<&super::sheet::Person> = sheet
+            .persons
+            .iter()
+            .filter(|p| !p.consent.covers(ConsentUse::Submission, recipient))
+            .collect();
+        let persons: Vec<String> = withheld.iter().map(|p| p.id.clone()).collect();
+        let mut items: BTreeSet<String> = sheet
+            .evidence
+            .iter()
+            .filter(|l| l.party.as_ref().is_some_and(|p| persons.contains(p)))
+            .map(|l| l.item.clone())
+            .collect();
+        let mut todo: Vec<String> = items.iter().cloned().collect();
+        while let Some(id) = todo.pop() {
+            for child in children(&id) {
+                if items.insert(child.clone()) {
+                    todo.push(child);
+                }
+            }
+        }
+        let matcher = Matcher::new(
+            withheld
+                .iter()
+                .map(|p| (p.id.as_str(), p.pseudonym.as_str())),
+        );
+        Withholding {
+            recipient,
+            persons,
+            items,
+            matcher,
+        }
+    }
+
+    /// The sheet as the recipient may see it: withheld persons and their
+    /// links gone, their pseudonyms scrubbed from every free-text field.
+    /// Fails, naming the field, where a mention cannot be scrubbed.
+    pub fn sheet(&self, sheet: &CaseSheet) -> Result<CaseSheet, Unscrubbable> {
+        let mut out = sheet.clone();
+        out.persons.retain(|p| !self.persons.contains(&p.id));
+        for inc in &mut out.incidents {
+            inc.persons.retain(|p| !self.persons.contains(p));
+        }
+        out.evidence.retain(|l| {
+            !self.items.contains(&l.item)
+                && !l.party.as_ref().is_some_and(|p| self.persons.contains(p))
+        });
+        let mut problem = None;
+        out.visit_strings(&mut |path, kind, value| {
+            if problem.is_some() {
+                return;
+            }
+            match kind {
+                StringKind::Free => *value = self.matcher.scrub(value),
+                StringKind::Id | StringKind::Date => {
+                    if let Err(e) = self
+                        .matcher
+                        .check(&format!("case sheet field {path}"), value)
+                    {
+                        problem = Some(e);
+                    }
+                }
+            }
+        });
+        if let Some(e) = problem {
+            return Err(e);
+        }
+        // What the typed walk does not reach (values of fixed vocabularies)
+        // is checked as the recipient will read it.
+        let json = serde_json::to_value(&out).unwrap_or_default();
+        check_json(&self.matcher, "case sheet field ", &json)?;
+        Ok(out)
+    }
+}
+
+/// Checks every string of a JSON value, naming the path of the first that
+/// mentions a withheld person.
+pub fn check_json(m: &Matcher, place: &str, v: &serde_json::Value) -> Result<(), Unscrubbable> {
+    fn walk(m: &Matcher, path: &str, v: &serde_json::Value) -> Result<(), Unscrubbable> {
+        match v {
+            serde_json::Value::String(s) => m.check(path, s),
+            serde_json::Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .try_for_each(|(i, x)| walk(m, &format!("{path}[{i}]"), x)),
+            serde_json::Value::Object(o) => o.iter().try_for_each(|(k, x)| {
+                m.check(&format!("{path}.{k} (a key)"), k)?;
+                walk(m, &format!("{path}.{k}"), x)
+            }),
+            _ => Ok(()),
+        }
+    }
+    walk(m, place.trim_end(), v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(names: &[&str]) -> Matcher {
+        Matcher::new(names.iter().map(|n| ("W1", *n)))
+    }
+
+    #[test]
+    fn whole_words_in_any_case_and_normalisation() {
+        let ali = m(&["Ali"]);
+        for text in [
+            "Ali saw it",
+            "ali saw",
+            "ALI.",
+            "asked Ali,",
+            "\u{ff21}\u{ff4c}\u{ff49} said",
+        ] {
+            assert_eq!(ali.find(text), Some("W1"), "{text}");
+        }
+        for text in ["alibaba", "Kali", "journalist", "Alice"] {
+            assert_eq!(ali.find(text), None, "{text}");
+        }
+        assert_eq!(
+            ali.scrub("Ali and ALI met alibaba"),
+            "[withheld] and [withheld] met alibaba"
+        );
+        // NFD and NFC forms, marks dropped.
+        let jose = m(&["José"]);
+        assert_eq!(jose.find("Jose\u{301} testified"), Some("W1"));
+        assert_eq!(jose.find("JOSÉ"), Some("W1"));
+        assert_eq!(jose.scrub("by Jose\u{301}."), "by [withheld].");
+        // Invisible characters do not hide a name.
+        assert_eq!(ali.find("A\u{200b}li"), Some("W1"));
+    }
+
+    #[test]
+    fn anywhere_in_unspaced_scripts_even_one_character() {
+        let mei = m(&["梅"]);
+        assert_eq!(mei.find("证人梅说"), Some("W1"));
+        assert_eq!(mei.scrub("证人梅说"), "证人[withheld]说");
+        let arabic = m(&["علي"]);
+        assert_eq!(arabic.find("وعلي قال"), Some("W1"), "with a prefix");
+        assert_eq!(arabic.find("عَلي"), Some("W1"), "with a vowel mark");
+    }
+
+    #[test]
+    fn longest_first_and_merged() {
+        let both = Matcher::new([("W1", "Ali"), ("W2", "Ali Hassan")]);
+        assert_eq!(
+            both.scrub("Ali Hassan and Ali"),
+            "[withheld] and [withheld]"
+        );
+        assert!(m(&[""]).is_empty());
+    }
+}
