@@ -134,6 +134,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             action: Some(LogAction::Verify),
             ..
         } => log_verify(&mut open(&dir, pf)?, json),
+        Command::Check { deep } => check(&mut open(&dir, pf)?, deep, json),
         Command::Case { action } => crate::case::run(&mut open(&dir, pf)?, action, json),
         Command::Testimony(args) => crate::case::testimony(&mut open(&dir, pf)?, args, json),
         Command::Derive(args) => crate::case::derive(&mut open(&dir, pf)?, args, json),
@@ -363,6 +364,88 @@ fn extract(vault: &mut Vault, id: &str, out: &Path, json: bool) -> anyhow::Resul
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn check(vault: &mut Vault, deep: bool, json: bool) -> anyhow::Result<ExitCode> {
+    let total = if deep {
+        vault.list()?.iter().map(|i| i.size).sum()
+    } else {
+        0
+    };
+    let bar = output::progress(total, "checking");
+    let advance = |n: u64| bar.inc(n);
+    let report = vault.check(deep, &Task::none().with_progress(&advance))?;
+    bar.finish_and_clear();
+    if json {
+        output::json(&report)?;
+    } else {
+        let what = if deep {
+            format!(
+                "{} items decrypted and hashed ({})",
+                report.items,
+                output::size(report.bytes)
+            )
+        } else {
+            format!(
+                "{} items present with the right size (run with --deep to decrypt and hash them)",
+                report.items
+            )
+        };
+        say!(
+            "{} database and custody log: {} events",
+            if report.log.ok() { "PASS" } else { "FAIL" },
+            report.log.events
+        );
+        for p in &report.log.problems {
+            say!("       {}", p.message);
+        }
+        say!(
+            "{} evidence: {what}",
+            if report.damaged.is_empty() {
+                "PASS"
+            } else {
+                "FAIL"
+            }
+        );
+        for d in &report.damaged {
+            say!(
+                "       item {} ({}): {}",
+                d.item,
+                output::one_line(&d.title),
+                d.why
+            );
+        }
+        if !report.quarantined.is_empty() {
+            say!(
+                "FAIL quarantine: {} complete encrypted files that no item references were moved to quarantine/ \
+                 (left by a database put back to an earlier copy, or damage); keep them until you know why",
+                report.quarantined.len()
+            );
+        }
+    }
+    if report.ok() {
+        if !json {
+            say!("the vault is intact");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let n = report.damaged.len();
+    Err(IntegrityFailure(format!(
+        "the vault is damaged: {n} item{} and {} quarantined file{}{}",
+        if n == 1 { "" } else { "s" },
+        report.quarantined.len(),
+        if report.quarantined.len() == 1 {
+            ""
+        } else {
+            "s"
+        },
+        if report.log.ok() {
+            ""
+        } else {
+            ", and its log does not verify"
+        }
+    ))
+    .into())
 }
 
 fn log_verify(vault: &mut Vault, json: bool) -> anyhow::Result<ExitCode> {

@@ -84,6 +84,14 @@ pub enum Command {
         #[command(subcommand)]
         action: Option<LogAction>,
     },
+    /// Check the vault at rest: the database, the log, that every item's
+    /// encrypted file is there with the right size; --deep also decrypts and
+    /// hashes every one. Exit 1 on any damage.
+    Check {
+        /// Decrypt and hash every item against its SHA-256 and SHA-512.
+        #[arg(long)]
+        deep: bool,
+    },
     /// The device's signing key.
     Key {
         #[command(subcommand)]
@@ -182,6 +190,9 @@ pub enum KeyAction {
 }
 
 fn main() -> ExitCode {
+    if let Err(e) = casefile::harden::harden_process() {
+        eprintln!("warning: cannot keep this process out of core dumps and debuggers: {e}");
+    }
     let cli = Cli::parse();
     match commands::run(cli) {
         Ok(code) => code,

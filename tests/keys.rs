@@ -230,7 +230,7 @@ fn secrets_never_reach_arguments_or_messages() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        text.contains("too short") && !text.contains("short7!"),
+        text.contains("shorter than 8 characters") && !text.contains("short7!"),
         "{text}"
     );
     // Neither the passphrase nor the vault key is in the custody log, in any

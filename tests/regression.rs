@@ -1053,3 +1053,275 @@ fn i13_1_scrubbing_never_fails_open() {
     );
     assert!(!out.exists() && !env.path("eu2.partial").exists());
 }
+
+// #13.2: guard.json was read, then the process slept, then it wrote back
+// under a shared lock: 6 wrong guesses run in parallel after
+// `guard --wipe-after 3` left the count at 2 and the vault intact.
+#[test]
+fn i13_2_parallel_wrong_guesses_still_wipe_at_the_limit() {
+    let env = Env::init();
+    env.ok(&["guard", "--wipe-after", "3"]);
+    let guesses: Vec<_> = (0..12)
+        .map(|i| {
+            env.cmd(&["list"])
+                .env("CASEFILE_PASSPHRASE", format!("wrong guess number {i}"))
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut g in guesses {
+        assert_eq!(g.wait().unwrap().code(), Some(2));
+    }
+    assert!(
+        !env.vault.join("keyslots.json").exists(),
+        "12 parallel wrong guesses left the keys of a vault that wipes after 3"
+    );
+}
+
+// #13.2: 8 parallel guesses at the slow-down took 15 s instead of about 300 s.
+#[test]
+fn i13_2_parallel_guesses_wait_as_long_as_one_after_another() {
+    let env = Env::init();
+    // Three failures already: the next guesses wait 1, 2 and 4 seconds.
+    std::fs::write(
+        env.vault.join("guard.json"),
+        r#"{"failures":3,"wipe_after":null}"#,
+    )
+    .unwrap();
+    let start = Instant::now();
+    let guesses: Vec<_> = (0..3)
+        .map(|i| {
+            env.cmd(&["list"])
+                .env("CASEFILE_PASSPHRASE", format!("wrong guess number {i}"))
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut g in guesses {
+        assert_eq!(g.wait().unwrap().code(), Some(2));
+    }
+    let waited = start.elapsed().as_secs_f64();
+    println!("#13.2 three parallel guesses after three failures: {waited:.1} s");
+    // A lower bound: the slow-down must not shrink with parallelism.
+    assert!(
+        waited >= 7.0,
+        "the three waits of 1, 2 and 4 s overlapped: {waited:.1} s"
+    );
+    let guard = std::fs::read_to_string(env.vault.join("guard.json")).unwrap();
+    assert!(guard.contains("\"failures\":6"), "{guard}");
+}
+
+// #13.3: copying vault.db away, adding a file, and putting the old vault.db
+// back was not noticed (`log verify` passed with fewer events), and the next
+// open deleted the newer item's blob as an orphan.
+#[test]
+fn i13_3_a_database_put_back_is_refused_and_no_blob_is_deleted() {
+    let env = Env::init();
+    let a = env.path("a.txt");
+    std::fs::write(&a, "first").unwrap();
+    env.ok(&["add", a.to_str().unwrap()]);
+    std::fs::copy(env.vault.join("vault.db"), env.path("old.db")).unwrap();
+    let b = env.path("b.txt");
+    std::fs::write(&b, "second, newer evidence").unwrap();
+    env.ok(&["add", b.to_str().unwrap()]);
+    let blobs_before = all_files(&env.vault.join("blobs"));
+    std::fs::copy(env.vault.join("vault.db"), env.path("new.db")).unwrap();
+    std::fs::copy(env.path("old.db"), env.vault.join("vault.db")).unwrap();
+    for args in [&["log", "verify"][..], &["list"][..]] {
+        let err = env.fails(args, 1);
+        assert!(err.contains("replaced by an earlier copy"), "{err}");
+    }
+    assert_eq!(
+        all_files(&env.vault.join("blobs")),
+        blobs_before,
+        "a blob was removed"
+    );
+    // Putting the newer database back makes everything whole again.
+    std::fs::copy(env.path("new.db"), env.vault.join("vault.db")).unwrap();
+    assert_eq!(env.json(&["list"]).as_array().unwrap().len(), 2);
+    env.ok(&["check", "--deep"]);
+}
+
+// #13.3: the sweep deleted complete blobs; now it removes only temporary files
+// and moves an unknown complete blob to a quarantine that `check` reports.
+#[test]
+fn i13_3_unknown_complete_blobs_are_quarantined_and_reported() {
+    let env = Env::init();
+    let a = env.path("a.txt");
+    std::fs::write(&a, "evidence").unwrap();
+    env.ok(&["add", a.to_str().unwrap()]);
+    let blob = all_files(&env.vault.join("blobs")).remove(0);
+    let copy = blob.with_file_name("0123456789abcdef0123456789abcdef");
+    std::fs::copy(&blob, &copy).unwrap();
+    env.ok(&["list"]);
+    assert!(!copy.exists());
+    assert!(
+        env.vault
+            .join("quarantine/0123456789abcdef0123456789abcdef")
+            .exists()
+    );
+    let out = env.run(&["check"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("quarantine"), "{}", text(&out));
+}
+
+// #13.4: `log verify` passed while a blob had a flipped byte, two blobs were
+// swapped, or a blob was missing; only `extract` noticed.
+#[test]
+fn i13_4_check_finds_flipped_swapped_and_missing_blobs() {
+    let env = Env::init();
+    let mut ids = Vec::new();
+    for (i, body) in ["one", "two", "three", "four"].iter().enumerate() {
+        let f = env.path(&format!("{i}.txt"));
+        std::fs::write(&f, body.repeat(1000)).unwrap();
+        ids.push(add_id(&env, &f, &[]));
+    }
+    env.ok(&["check", "--deep"]);
+    let blob_of = |id: &str| -> PathBuf {
+        let conn = raw_db(&env.vault);
+        let name: String = conn
+            .query_row("SELECT blob FROM items WHERE id = ?1", [id], |r| r.get(0))
+            .unwrap();
+        env.vault.join("blobs").join(name)
+    };
+    let (flip, swap_a, swap_b, gone) = (
+        blob_of(&ids[0]),
+        blob_of(&ids[1]),
+        blob_of(&ids[2]),
+        blob_of(&ids[3]),
+    );
+    let mut bytes = std::fs::read(&flip).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 1;
+    std::fs::write(&flip, bytes).unwrap();
+    let tmp = env.path("swap");
+    std::fs::rename(&swap_a, &tmp).unwrap();
+    std::fs::rename(&swap_b, &swap_a).unwrap();
+    std::fs::rename(&tmp, &swap_b).unwrap();
+    std::fs::remove_file(&gone).unwrap();
+    // The quick check finds what is missing (and the swap, whose sizes differ).
+    let quick = text(&env.run(&["check"]));
+    assert!(
+        quick.contains(&format!("item {}", ids[3])) && quick.contains("missing"),
+        "{quick}"
+    );
+    let out = env.run(&["check", "--deep"]);
+    assert_eq!(out.status.code(), Some(1));
+    let deep = text(&out);
+    for id in &ids {
+        assert!(
+            deep.contains(&format!("item {id}")),
+            "{id} not named:\n{deep}"
+        );
+    }
+    assert!(
+        deep.contains("fails authentication") || deep.contains("does not match"),
+        "{deep}"
+    );
+}
+
+// #13.5: the process could dump core (it was not marked non-dumpable).
+#[test]
+fn i13_5_the_process_is_not_dumpable_and_dumps_no_core() {
+    // A command that waits on the terminal for a passphrase stays alive
+    // long enough to look at it.
+    let env = Env::init();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_casefile"))
+        .args(["--vault", env.vault.to_str().unwrap(), "list"])
+        .env_remove("CASEFILE_PASSPHRASE")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let limits =
+        std::fs::read_to_string(format!("/proc/{}/limits", child.id())).unwrap_or_default();
+    let owner = {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(format!("/proc/{}/environ", child.id())).map_or(u32::MAX, |m| m.uid())
+    };
+    let status =
+        std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap_or_default();
+    let _ = child.kill();
+    let _ = child.wait();
+    let core = limits
+        .lines()
+        .find(|l| l.starts_with("Max core file size"))
+        .unwrap_or_default();
+    assert!(core.split_whitespace().nth(4) == Some("0"), "{core}");
+    assert!(
+        !status.is_empty(),
+        "the command did not stay to be looked at"
+    );
+    // Not dumpable: the kernel hands /proc/PID/ to root, which a user other
+    // than root can see (as root, the core limit above is what shows).
+    use std::os::unix::fs::MetadataExt;
+    let me = std::fs::metadata("/proc/self").unwrap().uid();
+    if me != 0 {
+        assert_eq!(owner, 0, "/proc/PID of the command is still its user's");
+    }
+}
+
+// #13.5: "password" was accepted as a passphrase.
+#[test]
+fn i13_5_an_easily_guessed_passphrase_is_refused_with_what_would_do() {
+    let env = Env::with_passphrase("password");
+    let err = env.fails(&["init"], 2);
+    assert!(
+        err.contains("too weak") && err.contains("common password") && err.contains("words"),
+        "{err}"
+    );
+    assert!(!env.vault.join("keyslots.json").exists());
+    let env = Env::init();
+    let out = env.run_env(&["passwd"], &[("CASEFILE_NEW_PASSPHRASE", "kitten12")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("too weak"));
+}
+
+// #13.5: after `passwd` or `decoy`, the key-slot file's modification time
+// moved apart from the other files.
+#[test]
+fn i13_5_the_folder_keeps_one_modification_time() {
+    let env = Env::init();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    env.run_env(
+        &["passwd"],
+        &[("CASEFILE_NEW_PASSPHRASE", "another good passphrase here")],
+    );
+    env.set_passphrase("another good passphrase here");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    env.run_env(
+        &["decoy"],
+        &[("CASEFILE_NEW_PASSPHRASE", "a decoy passphrase of its own")],
+    );
+    let times: Vec<(String, std::time::SystemTime)> = [
+        "keyslots.json",
+        "vault.db",
+        "vault-2.db",
+        "vault.head",
+        "vault-2.head",
+        "guard.json",
+    ]
+    .iter()
+    .map(|n| {
+        (
+            n.to_string(),
+            std::fs::metadata(env.vault.join(n))
+                .unwrap()
+                .modified()
+                .unwrap(),
+        )
+    })
+    .collect();
+    for (n, t) in &times {
+        assert_eq!(
+            *t, times[1].1,
+            "{n} has another time than vault.db: {times:?}"
+        );
+    }
+}

@@ -47,6 +47,9 @@ fn app<R: tauri::Runtime>(builder: tauri::Builder<R>, state: state::AppState) ->
 }
 
 fn main() {
+    if let Err(e) = casefile::harden::harden_process() {
+        eprintln!("warning: cannot keep this process out of core dumps and debuggers: {e}");
+    }
     app(
         tauri::Builder::default().plugin(tauri_plugin_dialog::init()),
         state::AppState::new(),

@@ -16,6 +16,7 @@ pub mod case;
 pub mod crypto;
 pub mod custody;
 pub mod demo;
+pub mod harden;
 pub mod media;
 pub mod names;
 pub mod pipeline;

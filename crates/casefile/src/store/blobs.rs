@@ -1,8 +1,12 @@
 //! Encrypted blob files under `blobs/`, named at random.
 //!
-//! A blob is first written under a `.tmp` name, synced and renamed; only then
-//! does the database commit the item that points to it. Anything in the folder
-//! that no item references is an orphan from an interrupted write and is swept.
+//! A blob is written under a `.tmp` name and synced; the database commits the
+//! item that points to its final name; only then is it renamed. So after any
+//! crash a `.tmp` file is either unreferenced (never committed: removed) or
+//! referenced (committed: its rename is finished), and a complete blob that
+//! no item references can only come from a database put back to an earlier
+//! copy, or from damage: it is never deleted, but moved to `quarantine/`
+//! beside `blobs/`, which `casefile check` reports.
 
 use std::collections::HashSet;
 use std::fs::{self, File, OpenOptions};
@@ -17,6 +21,14 @@ const TMP_SUFFIX: &str = ".tmp";
 #[derive(Debug, Clone)]
 pub struct BlobStore {
     dir: PathBuf,
+}
+
+/// Blobs synced under their temporary names, waiting for the database to
+/// commit the items that name them ([`Synced::finish`]) or not ([`Synced::abandon`]).
+#[must_use]
+pub struct Synced {
+    dir: PathBuf,
+    names: Vec<String>,
 }
 
 /// A blob being written under a temporary name; removed unless committed.
@@ -74,10 +86,17 @@ impl BlobStore {
         Ok(self.dir.join(name))
     }
 
-    /// Opens a committed blob for reading.
+    /// Opens a committed blob for reading (still under its temporary name
+    /// when another process is between its commit and its rename).
     pub fn open(&self, name: &str) -> Result<File, StoreError> {
         let path = self.path(name)?;
-        File::open(&path).map_err(|e| match e.kind() {
+        let found = File::open(&path).or_else(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => {
+                File::open(self.dir.join(format!("{name}{TMP_SUFFIX}"))).map_err(|_| e)
+            }
+            _ => Err(e),
+        });
+        found.map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => StoreError::Corrupt {
                 path: path.clone(),
                 why: "the encrypted file is missing".into(),
@@ -92,10 +111,10 @@ impl BlobStore {
         fs::remove_file(&path).map_err(|e| StoreError::io(&path, e))
     }
 
-    /// Commits several blobs at once: their data is synced concurrently (the
-    /// file system joins the syncs), then each is renamed, then the folder is
-    /// synced once. On error every blob of the batch is removed.
-    pub fn commit_all(&self, mut pending: Vec<PendingBlob>) -> Result<Vec<String>, StoreError> {
+    /// Syncs several blobs at once (the file system joins the syncs); they
+    /// keep their temporary names until [`Synced::finish`]. On error every
+    /// blob of the batch is removed.
+    pub fn sync_all(&self, mut pending: Vec<PendingBlob>) -> Result<Synced, StoreError> {
         let synced: Result<(), StoreError> = std::thread::scope(|s| {
             let handles: Vec<_> = pending
                 .iter()
@@ -118,48 +137,103 @@ impl BlobStore {
             })
         });
         synced?;
-        let mut names = Vec::with_capacity(pending.len());
-        for p in &mut pending {
-            p.file.take();
-            let name = p.name.clone();
-            fs::rename(&p.tmp, self.dir.join(&name)).map_err(|e| StoreError::io(&p.tmp, e))?;
-            p.tmp = PathBuf::new();
-            names.push(name);
-        }
-        if let Err(e) = sync_dir(&self.dir) {
-            names
-                .iter()
-                .for_each(|n| drop(fs::remove_file(self.dir.join(n))));
-            return Err(StoreError::io(&self.dir, e));
-        }
-        Ok(names)
+        let names = pending
+            .iter_mut()
+            .map(|p| {
+                p.file.take();
+                // From here the temporary file outlives the handle: it is
+                // renamed by finish or removed by abandon (or by the sweep).
+                p.tmp = PathBuf::new();
+                p.name.clone()
+            })
+            .collect();
+        Ok(Synced {
+            dir: self.dir.clone(),
+            names,
+        })
     }
 
-    /// Deletes temporary files, and blobs that no item references and that
-    /// `ours` recognises; returns how many.
+    /// Removes a blob under either of its names (used when its item is
+    /// rolled back).
+    fn remove_any(&self, name: &str) {
+        let _ = fs::remove_file(self.dir.join(name));
+        let _ = fs::remove_file(self.dir.join(format!("{name}{TMP_SUFFIX}")));
+    }
+
+    /// After a crash or at open: finishes the rename of temporary files an
+    /// item references, removes those none does (never committed), and moves
+    /// complete blobs no item references and that `ours` recognises to
+    /// `quarantine`. Returns what it did.
     pub fn sweep(
         &self,
         referenced: &HashSet<String>,
+        quarantine: &Path,
         ours: impl Fn(&Path) -> bool,
-    ) -> Result<usize, StoreError> {
+    ) -> Result<Swept, StoreError> {
         let entries = fs::read_dir(&self.dir).map_err(|e| StoreError::io(&self.dir, e))?;
-        let mut removed = 0;
+        let mut done = Swept::default();
         for entry in entries {
             let entry = entry.map_err(|e| StoreError::io(&self.dir, e))?;
             let name = entry.file_name();
             let Some(name) = name.to_str() else { continue };
-            let orphan = match name.strip_suffix(TMP_SUFFIX) {
-                Some(base) => valid_name(base),
-                // Another vault may share the folder: only our own blobs go.
-                None => valid_name(name) && !referenced.contains(name) && ours(&entry.path()),
-            };
-            if orphan {
-                let path = entry.path();
-                fs::remove_file(&path).map_err(|e| StoreError::io(&path, e))?;
-                removed += 1;
+            let path = entry.path();
+            let io = |e| StoreError::io(&path, e);
+            match name.strip_suffix(TMP_SUFFIX) {
+                Some(base) if valid_name(base) && referenced.contains(base) => {
+                    fs::rename(&path, self.dir.join(base)).map_err(io)?;
+                    done.finished += 1;
+                }
+                Some(base) if valid_name(base) => {
+                    fs::remove_file(&path).map_err(io)?;
+                    done.removed += 1;
+                }
+                // Another vault may share the folder: only our own blobs move.
+                None if valid_name(name) && !referenced.contains(name) && ours(&path) => {
+                    fs::create_dir_all(quarantine).map_err(|e| StoreError::io(quarantine, e))?;
+                    fs::rename(&path, quarantine.join(name)).map_err(io)?;
+                    done.quarantined += 1;
+                }
+                _ => {}
             }
         }
-        Ok(removed)
+        if done != Swept::default() {
+            sync_dir(&self.dir).map_err(|e| StoreError::io(&self.dir, e))?;
+        }
+        Ok(done)
+    }
+}
+
+/// What a sweep did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Swept {
+    /// Committed blobs whose rename was finished.
+    pub finished: usize,
+    /// Temporary files of writes never committed, removed.
+    pub removed: usize,
+    /// Complete blobs no item references, moved to quarantine.
+    pub quarantined: usize,
+}
+
+impl Synced {
+    /// The blobs' final names, which the database records.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// After the database committed: gives each blob its final name and
+    /// syncs the folder once. A crash before this is finished by the sweep.
+    pub fn finish(self) -> Result<(), StoreError> {
+        for n in &self.names {
+            let tmp = self.dir.join(format!("{n}{TMP_SUFFIX}"));
+            fs::rename(&tmp, self.dir.join(n)).map_err(|e| StoreError::io(&tmp, e))?;
+        }
+        sync_dir(&self.dir).map_err(|e| StoreError::io(&self.dir, e))
+    }
+
+    /// When the database did not commit: removes the blobs.
+    pub fn abandon(self) {
+        let store = BlobStore::new(&self.dir);
+        self.names.iter().for_each(|n| store.remove_any(n));
     }
 }
 
@@ -182,23 +256,11 @@ impl PendingBlob {
         &self.tmp
     }
 
-    /// Syncs the data, renames the blob to its final name and syncs the folder.
-    pub fn commit(mut self) -> Result<String, StoreError> {
-        let file = self.file.take();
-        let result = (|| {
-            if let Some(f) = file {
-                f.sync_all()?;
-            }
-            fs::rename(&self.tmp, self.dir.join(&self.name))?;
-            sync_dir(&self.dir)
-        })();
-        match result {
-            Ok(()) => {
-                self.tmp = PathBuf::new();
-                Ok(std::mem::take(&mut self.name))
-            }
-            Err(e) => Err(StoreError::io(&self.tmp, e)),
-        }
+    /// Syncs the data; the blob keeps its temporary name until the
+    /// database commits (see [`Synced`]).
+    pub fn sync(self) -> Result<Synced, StoreError> {
+        let store = BlobStore::new(&self.dir);
+        store.sync_all(vec![self])
     }
 }
 
@@ -216,26 +278,48 @@ mod tests {
     use std::io::Write;
 
     #[test]
-    fn commit_sweep_and_drop() {
+    fn sync_finish_sweep_and_drop() {
         let dir = tempfile::tempdir().unwrap();
         let store = BlobStore::new(dir.path());
+        let quarantine = dir.path().join("quarantine");
         let mut kept = store.begin().unwrap();
         kept.file().write_all(b"x").unwrap();
-        let kept = kept.commit().unwrap();
-        let orphan = store.begin().unwrap().commit().unwrap();
+        let kept_sync = kept.sync().unwrap();
+        let kept = kept_sync.names()[0].clone();
+        // Readable while only synced, and after.
+        assert!(store.open(&kept).is_ok());
+        kept_sync.finish().unwrap();
+        assert!(store.open(&kept).is_ok());
+        // Committed to the database, then the process died before the rename.
+        let crashed = store.begin().unwrap().sync().unwrap();
+        let crashed_name = crashed.names()[0].clone();
+        std::mem::forget(crashed);
+        // Never committed: a synced and a half-written one.
+        let never = store.begin().unwrap().sync().unwrap();
+        std::mem::forget(never);
+        std::mem::forget(store.begin().unwrap());
         {
             let mut dropped = store.begin().unwrap();
             dropped.file().write_all(b"y").unwrap();
         }
-        let leftover = store.begin().unwrap();
-        std::mem::forget(leftover); // as if the process died mid-write
+        // A complete blob nothing references (a database rolled back).
+        let stray = store.begin().unwrap().sync().unwrap();
+        let stray_name = stray.names()[0].clone();
+        stray.finish().unwrap();
         fs::write(dir.path().join("unrelated.txt"), b"z").unwrap();
-        let removed = store
-            .sweep(&HashSet::from([kept.clone()]), |_| true)
-            .unwrap();
-        assert_eq!(removed, 2);
+        let referenced = HashSet::from([kept.clone(), crashed_name.clone()]);
+        let done = store.sweep(&referenced, &quarantine, |_| true).unwrap();
+        assert_eq!(
+            done,
+            Swept {
+                finished: 1,
+                removed: 2,
+                quarantined: 1
+            }
+        );
+        assert!(dir.path().join(&crashed_name).is_file());
+        assert!(quarantine.join(&stray_name).is_file());
         assert!(store.open(&kept).is_ok());
-        assert!(store.open(&orphan).is_err());
         assert!(dir.path().join("unrelated.txt").exists());
         assert!(store.path("../etc/passwd").is_err());
     }

@@ -6,7 +6,7 @@
 
 use std::fs;
 
-use super::open::{MIN_PASSPHRASE_CHARS, init_db, meta_opt};
+use super::open::{init_db, meta_opt};
 use super::{KEYSLOTS_FILE, SECOND_DB_FILE, Vault, VaultError};
 use crate::crypto::kdf::KdfParams;
 use crate::crypto::random_key;
@@ -18,9 +18,7 @@ impl Vault {
     /// its collector. Only from the first vault, once; the first vault keeps
     /// a private note of the slot it used so it is never overwritten.
     pub fn create_second(&mut self, passphrase: &str, collector: &str) -> Result<(), VaultError> {
-        if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
-            return Err(VaultError::WeakPassphrase(MIN_PASSPHRASE_CHARS));
-        }
+        super::passphrase::check_new(passphrase, &[collector])?;
         if self.space != 0 {
             return Err(VaultError::Invalid(
                 "a second vault can only be made from the first one".into(),

@@ -26,9 +26,11 @@ pub enum VaultError {
         "wrong passphrase for the {0}th time in a row: as this vault was set up to do, its keys have been destroyed"
     )]
     WipedAfterFailures(u32),
-    /// A passphrase that is too weak to protect the vault.
-    #[error("the passphrase is too short: use at least {0} characters")]
-    WeakPassphrase(usize),
+    /// A new passphrase that is too weak to protect the vault: why.
+    #[error(
+        "that passphrase is too weak: {0}. Use four or five words that are not a saying, or a long sentence only you would write"
+    )]
+    WeakPassphrase(String),
     /// No item has that id.
     #[error("no item {0}")]
     NoItem(String),
@@ -71,6 +73,21 @@ pub enum VaultError {
         /// What failed.
         why: String,
     },
+    /// The database's log is behind, or has another history than, the tree
+    /// head sealed in the head file: it was put back to an earlier copy.
+    #[error(
+        "{db} is older than this vault's last signed state (its log was signed up to event {sealed}, \
+         and the database {found}): it was replaced by an earlier copy. Nothing was changed or removed; \
+         put back the newer database, or restore the whole vault folder from one backup"
+    )]
+    RolledBack {
+        /// The database file.
+        db: PathBuf,
+        /// Events the sealed head covers.
+        sealed: u64,
+        /// What the database holds instead, in words.
+        found: String,
+    },
     /// A value given by the user is not acceptable.
     #[error("{0}")]
     Invalid(String),
@@ -110,6 +127,7 @@ impl VaultError {
         matches!(
             self,
             VaultError::Damaged { .. }
+                | VaultError::RolledBack { .. }
                 | VaultError::Store(StoreError::Corrupt { .. })
                 | VaultError::Custody(CustodyError::Malformed { .. })
         )

@@ -6,7 +6,6 @@
 //! and Argon2id are the defence. THREAT_MODEL.md says so.
 
 use std::fs;
-use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
@@ -16,8 +15,7 @@ use super::{Secret, VaultError, keys};
 use crate::store::StoreError;
 use crate::store::keyslots::{KeySlots, SlotKind, Unlocked, normalize_recovery_code};
 
-/// Name of the guard file inside a vault folder.
-pub const GUARD_FILE: &str = "guard.json";
+pub use super::layout::GUARD_FILE;
 /// Wrong guesses allowed before each further one waits.
 const FREE_TRIES: u32 = 3;
 /// Longest wait before one attempt, seconds.
@@ -44,15 +42,9 @@ impl Guard {
 
     /// Writes the guard durably (temporary file, sync, rename).
     pub fn save(&self, dir: &Path) -> Result<(), VaultError> {
-        let path = dir.join(GUARD_FILE);
-        let tmp = dir.join(format!("{GUARD_FILE}.tmp"));
-        let io = |e| VaultError::Store(StoreError::io(&path, e));
         let body = serde_json::to_vec(self).map_err(|e| VaultError::Invalid(e.to_string()))?;
-        let mut f = fs::File::create(&tmp).map_err(io)?;
-        f.write_all(&body).map_err(io)?;
-        f.sync_all().map_err(io)?;
-        fs::rename(&tmp, &path).map_err(io)?;
-        crate::store::sync_dir(dir).map_err(io)
+        crate::store::write_atomic(&dir.join(GUARD_FILE), &body)?;
+        Ok(())
     }
 
     /// How long the next attempt waits: nothing for the first few, then
@@ -81,15 +73,38 @@ pub fn set_wipe_after(dir: &Path, limit: Option<u32>) -> Result<Guard, VaultErro
     Ok(guard)
 }
 
-/// Unwraps the vault key with `secret`, after the wait the failure count
-/// asks for; counts a wrong secret, and wipes the keys when the limit is hit.
+/// Holds the vault folder's exclusive guess lock (flock on the folder
+/// itself, so no extra file shows): one attempt at a time across processes.
+struct Turn {
+    _lock: fs::File,
+}
+
+impl Turn {
+    fn take(dir: &Path) -> Result<Turn, VaultError> {
+        let f = fs::File::open(dir).map_err(|e| VaultError::Store(StoreError::io(dir, e)))?;
+        f.lock()
+            .map_err(|e| VaultError::Store(StoreError::io(dir, e)))?;
+        Ok(Turn { _lock: f })
+    }
+}
+
+/// Unwraps the vault key with `secret`. Attempts take turns (an exclusive
+/// lock held through the wait and the key derivation, so parallel guesses
+/// wait as long as the same guesses one after another); each is counted,
+/// durably, before any key is derived, so a guess killed halfway still
+/// counts; the count is reset only when a secret opens a slot; the keys are
+/// wiped when the limit is hit.
 pub(super) fn unlock(
     dir: &Path,
     slots: &KeySlots,
     secret: &Secret<'_>,
 ) -> Result<Unlocked, VaultError> {
+    let _turn = Turn::take(dir)?;
     let mut guard = Guard::load(dir);
-    std::thread::sleep(guard.delay());
+    let wait = guard.delay();
+    guard.failures = guard.failures.saturating_add(1);
+    guard.save(dir)?;
+    std::thread::sleep(wait);
     let result = match secret {
         Secret::Passphrase(p) => slots.unlock(SlotKind::Passphrase, p.as_bytes()),
         Secret::RecoveryCode(c) => {
@@ -98,15 +113,11 @@ pub(super) fn unlock(
     };
     match result {
         Ok(key) => {
-            if guard.failures > 0 {
-                guard.failures = 0;
-                guard.save(dir)?;
-            }
+            guard.failures = 0;
+            guard.save(dir)?;
             Ok(key)
         }
         Err(StoreError::WrongSecret) => {
-            guard.failures = guard.failures.saturating_add(1);
-            guard.save(dir)?;
             if let Some(limit) = guard.wipe_after
                 && guard.failures >= limit
             {
@@ -118,7 +129,12 @@ pub(super) fn unlock(
                 Secret::RecoveryCode(_) => VaultError::WrongRecoveryCode,
             })
         }
-        Err(other) => Err(other.into()),
+        Err(other) => {
+            // Not a wrong secret (a damaged slot file): do not count it.
+            guard.failures = guard.failures.saturating_sub(1);
+            guard.save(dir)?;
+            Err(other.into())
+        }
     }
 }
 

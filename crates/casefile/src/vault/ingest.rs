@@ -466,9 +466,11 @@ impl Vault {
             items.push(item);
             analyses.push(s.media);
         }
-        let names = self.blobs.commit_all(blobs)?;
+        // Synced first, named only once the items are committed: a crash
+        // in between leaves temporary files the next open finishes or removes.
+        let synced = self.blobs.sync_all(blobs)?;
         let result = self.transact(|tx| {
-            for ((item, blob), analysis) in items.iter().zip(&names).zip(&analyses) {
+            for ((item, blob), analysis) in items.iter().zip(synced.names()).zip(&analyses) {
                 insert_item(tx, item, blob)?;
                 super::index::put_item(tx, item)?;
                 if let Some(a) = analysis {
@@ -478,10 +480,13 @@ impl Vault {
             extra(tx)?;
             Ok(((), events))
         });
-        if result.is_err() {
-            names.iter().for_each(|n| drop(self.blobs.remove(n)));
+        match result {
+            Ok(()) => Ok(synced.finish()?),
+            Err(e) => {
+                synced.abandon();
+                Err(e)
+            }
         }
-        result
     }
 
     pub(super) fn ingest_bytes(
@@ -516,7 +521,6 @@ impl Vault {
             }
         };
         let item = self.describe(&streamed, original_name, meta, parent, derivation);
-        let blob_name = streamed.blob.commit()?;
         let event = match origin {
             Origin::Added => added_event(&item),
             Origin::Derived { parent, derivation } => {
@@ -528,21 +532,16 @@ impl Vault {
                 event
             }
         };
-        let result = self.transact(|tx| {
-            insert_item(tx, &item, &blob_name)?;
-            super::index::put_item(tx, &item)?;
+        let staged = Staged {
+            streamed,
+            media: analysis,
+        };
+        self.commit_staged(vec![(staged, item.clone())], vec![event], |tx| {
             if let Some(text) = text {
                 super::index::put(tx, "text", &item.id, &item.title, text)?;
             }
-            if let Some(a) = &analysis {
-                super::media::put(tx, &item.id, a)?;
-            }
-            Ok(((), vec![event]))
-        });
-        if let Err(e) = result {
-            let _ = self.blobs.remove(&blob_name);
-            return Err(e);
-        }
+            Ok(())
+        })?;
         Ok(item)
     }
 

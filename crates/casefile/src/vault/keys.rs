@@ -5,8 +5,7 @@ use std::fs;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use super::open::MIN_PASSPHRASE_CHARS;
-use super::{BLOBS_DIR, DB_FILE, KEYSLOTS_FILE, Secret, Vault, VaultError};
+use super::{BLOBS_DIR, KEYSLOTS_FILE, Secret, Vault, VaultError};
 use crate::crypto::kdf::KdfParams;
 use crate::custody::{Action, NewEvent};
 use crate::store::StoreError;
@@ -26,9 +25,7 @@ pub fn change_passphrase(
         c.check()
             .map_err(|e| VaultError::Invalid(format!("key-derivation cost: {e}")))?;
     }
-    if new.chars().count() < MIN_PASSPHRASE_CHARS {
-        return Err(VaultError::WeakPassphrase(MIN_PASSPHRASE_CHARS));
-    }
+    super::passphrase::check_new(new, &[])?;
     let path = dir.join(KEYSLOTS_FILE);
     if !path.is_file() {
         return Err(VaultError::NoVault(dir.to_path_buf()));
@@ -132,16 +129,14 @@ pub fn wipe(dir: &Path) -> Result<Wiped, VaultError> {
     crate::store::sync_dir(dir).map_err(io)?;
     let keys_destroyed_in = start.elapsed();
     let mut files_removed = true;
-    let databases = [DB_FILE, super::SECOND_DB_FILE];
-    let names = databases
-        .iter()
-        .flat_map(|db| ["", "-wal", "-shm"].map(|suffix| format!("{db}{suffix}")))
-        .chain(["lock", super::guard::GUARD_FILE].map(String::from));
-    for name in names {
-        let p = dir.join(name);
-        if p.exists() && fs::remove_file(&p).is_err() {
+    for p in super::layout::files(dir).iter().skip(1) {
+        if p.exists() && fs::remove_file(p).is_err() {
             files_removed = false;
         }
+    }
+    let quarantine = dir.join(super::QUARANTINE_DIR);
+    if quarantine.exists() && fs::remove_dir_all(&quarantine).is_err() {
+        files_removed = false;
     }
     if dir.join(BLOBS_DIR).exists() && fs::remove_dir_all(dir.join(BLOBS_DIR)).is_err() {
         files_removed = false;

@@ -1,15 +1,19 @@
 //! An unlocked vault: the folder, its keys, its items and its custody log.
 
+mod check;
 mod decoy;
 mod error;
 mod extract;
 pub mod guard;
+mod head;
 pub(crate) mod index;
 mod ingest;
 mod item;
 pub mod keys;
+pub mod layout;
 mod media;
 mod open;
+pub mod passphrase;
 mod senders;
 
 use std::fs::File;
@@ -17,6 +21,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
+pub use check::{CheckReport, Damage};
 pub use error::VaultError;
 pub use extract::CheckedReader;
 pub(crate) use extract::vault_error;
@@ -33,21 +38,8 @@ use crate::custody::log::Signing;
 use crate::custody::{self, Event, NewEvent, Report};
 use crate::store::blobs::BlobStore;
 
-/// Name of the key-slot file inside a vault folder.
-pub const KEYSLOTS_FILE: &str = "keyslots.json";
-/// Name of the database inside a vault folder.
-pub const DB_FILE: &str = "vault.db";
-/// Name of the second database: a second vault's (see `Vault::create_second`)
-/// or, in every vault that has none, random bytes of the same kind of size.
-pub const SECOND_DB_FILE: &str = "vault-2.db";
-
-/// The database file of a space (0: the first vault, 1: the second).
-pub(crate) fn db_file(space: u8) -> &'static str {
-    if space == 0 { DB_FILE } else { SECOND_DB_FILE }
-}
-/// Name of the blob folder inside a vault folder.
-pub const BLOBS_DIR: &str = "blobs";
-const LOCK_FILE: &str = "lock";
+pub use layout::{BLOBS_DIR, DB_FILE, KEYSLOTS_FILE, QUARANTINE_DIR, SECOND_DB_FILE};
+pub(crate) use layout::{LOCK_FILE, db_file};
 
 /// The default vault folder: the user's data directory, `casefile/vault`.
 pub fn default_dir() -> Option<PathBuf> {
@@ -60,6 +52,10 @@ pub struct Vault {
     conn: Connection,
     blobs: BlobStore,
     blob_key: SecretKey,
+    /// Seals the head file (see head.rs).
+    head_key: SecretKey,
+    /// The vault's random id, which the head file is bound to.
+    vault_id: String,
     device: DeviceKey,
     origin: String,
     actor: String,
@@ -180,12 +176,53 @@ impl Vault {
         )?)
     }
 
-    /// Signs a checkpoint over events not yet covered by one.
+    /// Signs a checkpoint over events not yet covered by one, then seals
+    /// its head in the head file, where a database rollback does not reach.
     pub fn checkpoint(&mut self) -> Result<Signing, VaultError> {
         let tx = self.conn.transaction()?;
         let size = custody::log::checkpoint(&tx, &self.device, &self.origin)?;
         tx.commit()?;
+        if matches!(size, Signing::Signed(_)) || !self.head_written()? {
+            self.write_head()?;
+        }
         Ok(size)
+    }
+
+    /// Whether this vault has sealed its head before (older vaults had no
+    /// head file until their first open by this release).
+    fn head_written(&self) -> Result<bool, VaultError> {
+        Ok(open::meta_opt(&self.conn, "head_file")?.is_some())
+    }
+
+    /// Seals the latest signed checkpoint's head.
+    fn write_head(&mut self) -> Result<(), VaultError> {
+        let Some((_, note)) = custody::log::latest_checkpoint(&self.conn)? else {
+            return Ok(());
+        };
+        let cp =
+            custody::checkpoint::Checkpoint::verify(&note, &self.device.public()).map_err(|e| {
+                VaultError::Custody(custody::CustodyError::Malformed {
+                    seq: 0,
+                    why: e.to_string(),
+                })
+            })?;
+        head::write(
+            &self.dir,
+            self.space,
+            &self.head_key,
+            &self.vault_id,
+            head::Head {
+                size: cp.size,
+                root: cp.root,
+            },
+        )?;
+        if !self.head_written()? {
+            self.conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('head_file', '1')",
+                [],
+            )?;
+        }
+        Ok(())
     }
 
     /// Signs the final checkpoint and closes the vault.

@@ -18,8 +18,6 @@ use crate::store::blobs::BlobStore;
 use crate::store::keyslots::{KeySlots, SlotKind, new_recovery_code, normalize_recovery_code};
 use crate::store::{StoreError, db};
 
-/// The shortest passphrase a new vault accepts.
-pub const MIN_PASSPHRASE_CHARS: usize = 8;
 /// HKDF label of the SQLCipher key derived from the vault key.
 pub const DB_KEY_PURPOSE: &str = "casefile sqlcipher v1";
 const BLOB_KEY_PURPOSE: &str = "casefile blobs v1";
@@ -80,9 +78,7 @@ impl Vault {
         passphrase: &str,
         collector: &str,
     ) -> Result<(Vault, Zeroizing<String>), VaultError> {
-        if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
-            return Err(VaultError::WeakPassphrase(MIN_PASSPHRASE_CHARS));
-        }
+        super::passphrase::check_new(passphrase, &[collector])?;
         for name in [KEYSLOTS_FILE, DB_FILE, SECOND_DB_FILE, BLOBS_DIR] {
             if dir.join(name).exists() {
                 return Err(VaultError::Exists(dir.to_path_buf()));
@@ -128,11 +124,17 @@ impl Vault {
         // so an interrupted creation leaves no half-usable vault.
         slots.save(&dir.join(KEYSLOTS_FILE))?;
 
+        super::head::write_filler(dir, 1)?;
+        // Every vault has its guard file from the start, so its presence
+        // tells nothing about failed guesses or a second vault.
+        super::guard::Guard::default().save(dir)?;
         let mut vault = Vault {
             dir: dir.to_path_buf(),
             conn,
             blobs,
             blob_key: subkey(&vault_key, BLOB_KEY_PURPOSE),
+            head_key: subkey(&vault_key, super::head::HEAD_KEY_PURPOSE),
+            vault_id: vault_id.clone(),
             device,
             origin,
             actor: collector.to_string(),
@@ -192,12 +194,18 @@ impl Vault {
         let device = DeviceKey::from_parts(&seed, &key_id).map_err(StoreError::from)?;
         let blobs = BlobStore::new(dir.join(BLOBS_DIR));
         let blob_key = subkey(vault_key, BLOB_KEY_PURPOSE);
+        let head_key = subkey(vault_key, super::head::HEAD_KEY_PURPOSE);
+        // Before anything is swept or written: a database put back to an
+        // earlier copy is refused, so the newer evidence it does not know of
+        // is never taken for orphans.
+        check_head(&conn, dir, space, &head_key, &vault_id, &device, &db_path)?;
         if alone {
             let referenced: HashSet<String> = conn
                 .prepare("SELECT blob FROM items")?
                 .query_map([], |r| r.get(0))?
                 .collect::<Result<_, _>>()?;
-            blobs.sweep(&referenced, |path| {
+            let quarantine = dir.join(super::QUARANTINE_DIR);
+            blobs.sweep(&referenced, &quarantine, |path| {
                 let mut header = [0u8; crate::crypto::stream::HEADER_LEN];
                 File::open(path)
                     .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut header))
@@ -215,10 +223,16 @@ impl Vault {
             conn,
             blobs,
             blob_key,
+            head_key,
+            vault_id,
             device,
             space,
             _lock: lock_file,
         };
+        let other = 1 - space.min(1);
+        if !dir.join(super::layout::head_file(other)).exists() {
+            super::head::write_filler(dir, other)?;
+        }
         same_times(dir, space);
         // Events left unsigned by a process that was killed get signed now.
         vault.checkpoint()?;
@@ -226,6 +240,57 @@ impl Vault {
         vault.record(NewEvent::vault(Action::VaultOpened, &actor))?;
         Ok(vault)
     }
+}
+
+/// Refuses a database whose log is behind, or has another history than, the
+/// tree head sealed in the head file.
+fn check_head(
+    conn: &Connection,
+    dir: &Path,
+    space: u8,
+    key: &SecretKey,
+    vault_id: &str,
+    device: &DeviceKey,
+    db_path: &Path,
+) -> Result<(), VaultError> {
+    let written = meta_opt(conn, "head_file")?.is_some();
+    let head = match super::head::read(dir, space, key, vault_id) {
+        Ok(Some(h)) => h,
+        // Before this vault first sealed its head, the file is filler.
+        Ok(None) | Err(_) if !written => return Ok(()),
+        Ok(None) => {
+            return Err(VaultError::Store(StoreError::Corrupt {
+                path: dir.join(super::layout::head_file(space)),
+                why: "the sealed tree head is missing".into(),
+            }));
+        }
+        Err(e) => return Err(e),
+    };
+    let at: Option<String> = conn
+        .query_row(
+            "SELECT note FROM checkpoints WHERE size = ?1",
+            [head.size],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let matches = at
+        .as_deref()
+        .and_then(|n| crate::custody::checkpoint::Checkpoint::verify(n, &device.public()).ok())
+        .is_some_and(|cp| cp.root == head.root);
+    if matches {
+        return Ok(());
+    }
+    let latest = crate::custody::log::latest_checkpoint(conn)?.map_or(0, |(s, _)| s);
+    let found = if at.is_some() {
+        format!("holds another history at event {}", head.size)
+    } else {
+        format!("was signed only up to event {latest}")
+    };
+    Err(VaultError::RolledBack {
+        db: db_path.to_path_buf(),
+        sealed: head.size,
+        found,
+    })
 }
 
 fn create_private_dir(dir: &Path) -> Result<(), VaultError> {
@@ -283,14 +348,24 @@ fn filler_file(path: &Path, size: u64) -> Result<(), VaultError> {
     crate::store::write_random(&mut f, size).map_err(io_err(path))
 }
 
-/// Gives the other database the modification time of this one, so the
-/// times never tell which of the two is in use.
+/// Gives the other files of the folder the modification time of this
+/// space's database, so the times never tell which of the two databases is
+/// in use, nor that the key slots changed (a passphrase change, a decoy).
 pub(super) fn same_times(dir: &Path, space: u8) {
     let here = dir.join(db_file(space));
-    let other = dir.join(db_file(1 - space.min(1)));
-    if let Ok(t) = fs::metadata(&here).and_then(|m| m.modified())
-        && let Ok(f) = OpenOptions::new().write(true).open(&other)
-    {
-        let _ = f.set_modified(t);
+    let Ok(t) = fs::metadata(&here).and_then(|m| m.modified()) else {
+        return;
+    };
+    let others = [
+        db_file(1 - space.min(1)),
+        super::layout::HEAD_FILES[0],
+        super::layout::HEAD_FILES[1],
+        super::layout::KEYSLOTS_FILE,
+        super::layout::GUARD_FILE,
+    ];
+    for name in others {
+        if let Ok(f) = OpenOptions::new().write(true).open(dir.join(name)) {
+            let _ = f.set_modified(t);
+        }
     }
 }
