@@ -1,3 +1,45 @@
+//! Declares every command the app has, so each gets its own permission
+//! (`allow-<command>`), and the window may call only those its capability
+//! (capabilities/main.json) lists.
+
+/// Every command of the app; main.rs registers the same.
+const COMMANDS: &[&str] = &[
+    "status",
+    "passphrase_strength",
+    "check_vault",
+    "choose_files",
+    "choose_destination",
+    "list_senders",
+    "trust_sender",
+    "create_vault",
+    "unlock",
+    "lock",
+    "wipe_vault",
+    "guard",
+    "set_wipe_after",
+    "list_items",
+    "item_detail",
+    "redact",
+    "add_files",
+    "cancel",
+    "search",
+    "verify_log",
+    "list_cases",
+    "case_sheet",
+    "new_case",
+    "save_case",
+    "corroboration",
+    "demo",
+    "record_testimony",
+    "export_bundle",
+    "verify_bundle",
+    "import_bundle",
+];
+
 fn main() {
-    tauri_build::build()
+    let attributes = tauri_build::Attributes::new()
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(e) = tauri_build::try_build(attributes) {
+        panic!("tauri build: {e:#}");
+    }
 }

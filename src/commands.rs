@@ -290,7 +290,7 @@ fn add(
 ) -> anyhow::Result<ExitCode> {
     // Check the case before any work, so a typo costs nothing.
     let case = case.map(|c| casefile::case::load(vault, c)).transpose()?;
-    let (files, skipped) = collect_files(paths)?;
+    let (files, skipped) = collect_files(paths, &Task::none())?;
     for s in &skipped {
         warn!("skipped (not a regular file): {}", s.display());
     }

@@ -7,7 +7,67 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{Env, require_tool};
+use common::{Env, raw_db_with, require_tool};
+
+const PASS: &str = "e2e passphrase for the desktop";
+
+/// A plain BagIt bag (no seal) holding one large file, for an import long
+/// enough to press the lock in the middle of.
+fn big_bag(dir: &Path, size: u64) {
+    use sha2::Digest;
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let file = data.join("recording.bin");
+    common::write_data(&file, size, 11);
+    let bytes = std::fs::read(&file).unwrap();
+    let s256 = hex::encode(sha2::Sha256::digest(&bytes));
+    let s512 = hex::encode(sha2::Sha512::digest(&bytes));
+    drop(bytes);
+    std::fs::write(
+        dir.join("bagit.txt"),
+        "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("bag-info.txt"),
+        format!("Payload-Oxum: {size}.1\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("manifest-sha256.txt"),
+        format!("{s256}  data/recording.bin\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("manifest-sha512.txt"),
+        format!("{s512}  data/recording.bin\n"),
+    )
+    .unwrap();
+}
+
+/// Runs the script in one phase.
+fn script(phase: &str, app: &Path, env: &Env, extra: &[&str], shots: &Path, home: &Path) -> bool {
+    Command::new("python3")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/desktop.py"))
+        .args([
+            "--phase",
+            phase,
+            "--app",
+            app.to_str().unwrap(),
+            "--vault",
+            env.vault.to_str().unwrap(),
+        ])
+        .args(extra)
+        .args([
+            "--shots",
+            shots.to_str().unwrap(),
+            "--home",
+            home.to_str().unwrap(),
+        ])
+        .status()
+        .unwrap()
+        .success()
+}
 
 const MARKER: &str = "CASEFILE-E2E-PLAINTEXT-MARKER-5d1c9e";
 
@@ -68,30 +128,30 @@ fn desktop_app_end_to_end() {
     std::fs::write(&note, "Notes of the interview with L-1.").unwrap();
     let bundle = env.path("bundle");
     let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screenshots");
-    let status = Command::new("python3")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/desktop.py"))
-        .args([
-            "--app",
-            app.to_str().unwrap(),
-            "--vault",
-            env.vault.to_str().unwrap(),
-        ])
-        .args(["--files", photo.to_str().unwrap(), note.to_str().unwrap()])
-        .args([
+    let bag = env.path("big-bag");
+    big_bag(&bag, 768 << 20);
+    let ok = script(
+        "walk",
+        &app,
+        &env,
+        &[
+            "--files",
+            photo.to_str().unwrap(),
+            note.to_str().unwrap(),
             "--bundle",
             bundle.to_str().unwrap(),
-            "--shots",
-            shots.to_str().unwrap(),
-            "--home",
-            app_home.to_str().unwrap(),
-        ])
-        .status()
-        .unwrap();
+            "--big-bag",
+            bag.to_str().unwrap(),
+        ],
+        &shots,
+        &app_home,
+    );
     assert!(
-        status.success(),
+        ok,
         "the desktop walk-through failed; screenshots in {}",
         shots.display()
     );
+    std::fs::remove_dir_all(&bag).unwrap();
 
     // What the app did is real: the CLI sees it with the same passphrase.
     let run = |args: &[&str]| {
@@ -107,9 +167,9 @@ fn desktop_app_end_to_end() {
         );
         String::from_utf8(out.stdout).unwrap()
     };
-    let out = Command::new(cli)
-        .arg("verify")
-        .arg(&bundle)
+    let out = env
+        .cmd(&["verify", bundle.to_str().unwrap()])
+        .env("CASEFILE_PASSPHRASE", PASS)
         .output()
         .unwrap();
     assert!(
@@ -162,4 +222,51 @@ fn desktop_app_end_to_end() {
     assert_eq!(cases[0]["incidents"], 1);
     assert_eq!(cases[0]["evidence"], 2);
     assert!(run(&["log", "verify"]).contains("custody log verified"));
+
+    // An item id as a hostile sender could once give one: the export refuses
+    // it by name, even with "send redacted copies" ticked (it once kept the
+    // unredacted original checked through a selector built from the id).
+    let photo_id = items
+        .iter()
+        .find(|i| i["derivation"].is_null() && i["kind"] == "photo")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let hostile = "q\"],input:not([value=\"q";
+    let conn = raw_db_with(&env.vault, PASS);
+    conn.execute_batch("PRAGMA foreign_keys = OFF;").unwrap();
+    for sql in [
+        "UPDATE items SET id = ?1 WHERE id = ?2",
+        "UPDATE items SET parent = ?1 WHERE parent = ?2",
+        "UPDATE media SET item = ?1 WHERE item = ?2",
+    ] {
+        conn.execute(sql, [hostile, photo_id.as_str()]).unwrap();
+    }
+    let (case_id, sheet): (String, String) = conn
+        .query_row("SELECT id, sheet FROM cases", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    let sheet = sheet.replace(&photo_id, &hostile.replace('"', "\\\""));
+    conn.execute(
+        "UPDATE cases SET sheet = ?1 WHERE id = ?2",
+        [&sheet, &case_id],
+    )
+    .unwrap();
+    drop(conn);
+    let refused = env.path("hostile-bundle");
+    assert!(
+        script(
+            "hostile",
+            &app,
+            &env,
+            &["--bundle", refused.to_str().unwrap()],
+            &shots,
+            &app_home,
+        ),
+        "the hostile-id export was not refused; screenshots in {}",
+        shots.display()
+    );
+    assert!(!refused.exists());
 }

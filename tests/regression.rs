@@ -1325,3 +1325,97 @@ fn i13_5_the_folder_keeps_one_modification_time() {
         );
     }
 }
+
+// #20.2: a lock (which cancels running work) waited on an export or import
+// for as long as they ran: their cancel was raised as an "interrupted" read,
+// which every reader retries, so a cancelled export never returned.
+#[test]
+fn i20_2_a_cancelled_export_or_import_returns_at_once() {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    let env = Env::init();
+    let big = env.path("big.bin");
+    common::write_data(&big, 96 << 20, 5);
+    let created = env.json(&[
+        "case",
+        "new",
+        "--title",
+        "Big",
+        "--type",
+        "corruption",
+        "--regime",
+        "icc",
+    ]);
+    let case = created["id"].as_str().unwrap().to_string();
+    env.ok(&["add", big.to_str().unwrap(), "--case", &case]);
+    let mut vault = casefile::Vault::open(
+        &env.vault,
+        casefile::vault::Secret::Passphrase(common::PASS),
+    )
+    .unwrap();
+    let cancel = AtomicBool::new(false);
+    let read = AtomicU64::new(0);
+    let progress = |n: u64| {
+        if read.fetch_add(n, Ordering::Relaxed) + n > 8 << 20 {
+            cancel.store(true, Ordering::Relaxed);
+        }
+    };
+    let task = casefile::Task::none()
+        .with_progress(&progress)
+        .with_cancel(&cancel);
+    for format in [
+        casefile::bundle::Format::Folder,
+        casefile::bundle::Format::Zip,
+    ] {
+        cancel.store(false, Ordering::Relaxed);
+        read.store(0, Ordering::Relaxed);
+        let out = env.path(&format!("out-{format:?}"));
+        let opts = casefile::bundle::ExportOptions {
+            case: case.clone(),
+            out: out.clone(),
+            format,
+            items: None,
+            recipients: Vec::new(),
+            prepared_for: None,
+            prefer_redacted: false,
+            language: None,
+        };
+        let start = Instant::now();
+        let err = casefile::bundle::export(&mut vault, &opts, &task).unwrap_err();
+        println!(
+            "#20.2 cancelled {format:?} export returned after {:.2} s",
+            start.elapsed().as_secs_f64()
+        );
+        assert!(
+            matches!(err, casefile::bundle::BundleError::Cancelled),
+            "{err}"
+        );
+        assert!(!out.exists());
+    }
+    // A whole bundle, then its import cancelled.
+    let full = env.path("full");
+    env.ok(&["export", "--case", &case, "--out", full.to_str().unwrap()]);
+    let b = Env::init();
+    drop(vault);
+    let mut other =
+        casefile::Vault::open(&b.vault, casefile::vault::Secret::Passphrase(common::PASS)).unwrap();
+    cancel.store(false, Ordering::Relaxed);
+    read.store(0, Ordering::Relaxed);
+    let source = casefile::bundle::Source::open(&full, None).unwrap();
+    let opts = casefile::bundle::ImportOptions {
+        key: None,
+        trust_as: Some("Sender".into()),
+    };
+    let err = casefile::bundle::import(
+        &mut other,
+        &source,
+        &casefile::bundle::Limits::default(),
+        &opts,
+        &task,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, casefile::bundle::BundleError::Cancelled),
+        "{err}"
+    );
+    assert!(other.list().unwrap().is_empty());
+}

@@ -5,21 +5,37 @@
 
 mod commands;
 mod error;
+mod paths;
 mod preview;
 mod sleep;
 mod state;
+mod window;
 
-/// The app's commands and state on a builder (the real runtime, or the mock one in tests).
-fn app<R: tauri::Runtime>(builder: tauri::Builder<R>, state: state::AppState) -> tauri::Builder<R> {
+/// The app's commands and state on a builder (the real runtime, or the mock
+/// one in tests, which makes its own window).
+fn app<R: tauri::Runtime>(
+    builder: tauri::Builder<R>,
+    state: state::AppState,
+    with_window: bool,
+) -> tauri::Builder<R> {
     builder
         .manage(state)
         .register_asynchronous_uri_scheme_protocol("casefile", preview::handle)
-        .setup(|app| {
+        .setup(move |app| {
+            if with_window {
+                window::open(app.handle())?;
+            }
             sleep::watch(app.handle().clone());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
             commands::vault::status,
+            commands::vault::passphrase_strength,
+            commands::vault::check_vault,
+            commands::dialogs::choose_files,
+            commands::dialogs::choose_destination,
+            commands::bundles::list_senders,
+            commands::bundles::trust_sender,
             commands::vault::create_vault,
             commands::vault::unlock,
             commands::vault::lock,
@@ -53,6 +69,7 @@ fn main() {
     app(
         tauri::Builder::default().plugin(tauri_plugin_dialog::init()),
         state::AppState::new(),
+        true,
     )
     .run(tauri::generate_context!())
     .unwrap_or_else(|e| {

@@ -1,7 +1,10 @@
 //! The `casefile:` protocol: decrypted previews streamed straight to the
-//! webview from the vault, never through a file. `casefile://localhost/thumb/ID`
-//! is an item's thumbnail; `casefile://localhost/original/ID` its original
-//! bytes, with HTTP range requests for audio and video.
+//! webview from the vault, never through a file.
+//! `casefile://localhost/TOKEN/thumb/ID` is an item's thumbnail;
+//! `casefile://localhost/TOKEN/original/ID` its original bytes, with HTTP
+//! range requests for audio and video. TOKEN is random for each unlock, so
+//! an address from before a lock never shows anything after it; ID must be
+//! a whole item id.
 
 use std::io::Read;
 
@@ -44,21 +47,41 @@ fn with_headers(b: tauri::http::response::Builder) -> tauri::http::response::Bui
             header::CONTENT_SECURITY_POLICY,
             "default-src 'none'; sandbox",
         )
-        .header(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")
 }
 
-/// Types a webview may show without running anything.
-fn previewable(mime: &str) -> bool {
-    (mime.starts_with("image/") && mime != "image/svg+xml")
-        || mime.starts_with("audio/")
-        || mime.starts_with("video/")
+/// Types a webview shows without running anything, and whose decoders are
+/// the common, well-worn ones: an allow-list, not everything called image/.
+pub fn previewable(mime: &str) -> bool {
+    matches!(
+        mime,
+        "image/jpeg"
+            | "image/png"
+            | "image/webp"
+            | "image/gif"
+            | "video/mp4"
+            | "video/webm"
+            | "video/ogg"
+            | "audio/mp4"
+            | "audio/mpeg"
+            | "audio/ogg"
+            | "audio/webm"
+            | "audio/wav"
+            | "audio/x-wav"
+            | "audio/vnd.wave"
+            | "audio/flac"
+            | "audio/x-flac"
+    )
 }
 
 fn respond(state: &AppState, request: &Request<Vec<u8>>) -> Response<Vec<u8>> {
     let path = request.uri().path().trim_start_matches('/');
-    let Some((what, id)) = path.split_once('/') else {
+    let mut parts = path.splitn(3, '/');
+    let (Some(token), Some(what), Some(id)) = (parts.next(), parts.next(), parts.next()) else {
         return plain(StatusCode::NOT_FOUND, "no such preview");
     };
+    if state.token().as_deref() != Some(token) {
+        return plain(StatusCode::FORBIDDEN, "the vault is locked");
+    }
     let range = request
         .headers()
         .get(header::RANGE)
@@ -66,7 +89,7 @@ fn respond(state: &AppState, request: &Request<Vec<u8>>) -> Response<Vec<u8>> {
         .map(str::to_string);
     let result = state.with(|vault| {
         Ok(match what {
-            "thumb" => match vault.thumbnail(id)? {
+            "thumb" => match vault.thumbnail(&vault.item_exact(id)?.id)? {
                 Some(jpeg) => with_headers(Response::builder())
                     .header(header::CONTENT_TYPE, "image/jpeg")
                     .body(jpeg)
@@ -92,7 +115,7 @@ fn original(
     id: &str,
     range: Option<&str>,
 ) -> crate::error::ApiResult<Response<Vec<u8>>> {
-    let item = vault.item(id)?;
+    let item = vault.item_exact(id)?;
     if !previewable(&item.mime) {
         return Ok(plain(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -197,8 +220,9 @@ mod protocol_tests {
         let tmp = tempfile::tempdir().expect("tmp");
         let state = AppState::at(tmp.path().join("vault"));
         let (vault, _) =
-            casefile::Vault::create(&state.dir, "protocol test pass", "T").expect("vault");
-        *state.slot() = Some(vault);
+            casefile::Vault::create(&state.dir, "protocol test passphrase", "T").expect("vault");
+        state.unlocked(vault);
+        let t = state.token().expect("token");
         // A recording bigger than one encrypted chunk, and a page that must never be served.
         let mut wav = b"RIFF\0\0\0\0WAVEfmt ".to_vec();
         wav.extend((0..300_000u32).map(|i| (i % 251) as u8));
@@ -219,7 +243,7 @@ mod protocol_tests {
 
         let r = get(
             &state,
-            &format!("/original/{}", audio.id),
+            &format!("/{t}/original/{}", audio.id),
             Some("bytes=70000-70009"),
         );
         assert_eq!(r.status(), StatusCode::PARTIAL_CONTENT);
@@ -229,33 +253,54 @@ mod protocol_tests {
             format!("bytes 70000-70009/{}", wav.len()).as_str()
         );
         assert_eq!(r.headers()[header::CACHE_CONTROL], "no-store");
-        let r = get(&state, &format!("/original/{}", audio.id), Some("bytes=-5"));
+        let r = get(
+            &state,
+            &format!("/{t}/original/{}", audio.id),
+            Some("bytes=-5"),
+        );
         assert_eq!(r.body(), &wav[wav.len() - 5..]);
         let r = get(
             &state,
-            &format!("/original/{}", audio.id),
+            &format!("/{t}/original/{}", audio.id),
             Some("bytes=999999-"),
         );
         assert_eq!(r.status(), StatusCode::RANGE_NOT_SATISFIABLE);
-        let r = get(&state, &format!("/original/{}", audio.id), None);
+        let r = get(&state, &format!("/{t}/original/{}", audio.id), None);
         assert_eq!((r.status(), r.body().len()), (StatusCode::OK, wav.len()));
 
-        let r = get(&state, &format!("/original/{}", html.id), None);
+        let r = get(&state, &format!("/{t}/original/{}", html.id), None);
         assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
         assert_eq!(
-            get(&state, "/original/nosuchitem", None).status(),
+            get(&state, &format!("/{t}/original/nosuchitem"), None).status(),
+            StatusCode::NOT_FOUND
+        );
+        // A prefix of an id is not an id.
+        assert_eq!(
+            get(&state, &format!("/{t}/original/{}", &audio.id[..6]), None).status(),
             StatusCode::NOT_FOUND
         );
         assert_eq!(
-            get(&state, "/elsewhere/x", None).status(),
+            get(&state, &format!("/{t}/elsewhere/x"), None).status(),
             StatusCode::NOT_FOUND
         );
+        // No other origin may read it.
+        assert!(
+            r.headers()
+                .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+                .is_none()
+        );
+        // Without this unlock's token, nothing is served.
+        assert_eq!(
+            get(&state, &format!("/0000/original/{}", audio.id), None).status(),
+            StatusCode::FORBIDDEN
+        );
 
-        // Locked: nothing is served.
+        // Locked: nothing is served, not even at the old address.
+        state.revoke();
         drop(state.slot().take());
         let r = get(
             &state,
-            &format!("/original/{}", audio.id),
+            &format!("/{t}/original/{}", audio.id),
             Some("bytes=0-9"),
         );
         assert_eq!(r.status(), StatusCode::FORBIDDEN);

@@ -52,10 +52,14 @@ pub fn watch<R: Runtime>(app: tauri::AppHandle<R>) {
             std::thread::sleep(TICK);
             if detector.observe(SystemTime::now(), Instant::now()) {
                 let state = app.state::<AppState>();
-                let vault = state.slot().take();
-                if let Some(vault) = vault {
-                    let _ = vault.close();
+                if state.token().is_some() {
+                    // The window forgets everything at once; the vault is
+                    // closed as soon as running work lets go of it.
+                    state.revoke();
                     let _ = app.emit("vault-locked", "sleep");
+                    if let Some(vault) = state.slot().take() {
+                        let _ = vault.close();
+                    }
                 }
             }
         }

@@ -10,12 +10,12 @@ use tauri::webview::InvokeRequest;
 use tauri::{App, WebviewWindow};
 
 fn start(dir: &std::path::Path) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
-    let app = crate::app(
-        mock_builder(),
-        crate::state::AppState::at(dir.to_path_buf()),
-    )
-    .build(mock_context(noop_assets()))
-    .expect("mock app");
+    let mut state = crate::state::AppState::at(dir.to_path_buf());
+    state.ask_in_dialog = false;
+    state.home = dir.parent().and_then(|p| p.canonicalize().ok());
+    let app = crate::app(mock_builder(), state, false)
+        .build(mock_context(noop_assets()))
+        .expect("mock app");
     let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .expect("window");
@@ -65,7 +65,16 @@ fn commands_speak_code_and_message() {
     assert_eq!(created["recovery_code"].as_str().expect("code").len(), 39);
     assert_eq!(call(&w, "list_items", json!({})).expect("items"), json!([]));
 
+    let status = call(&w, "status", json!({})).expect("status");
+    let token = status["token"].as_str().expect("token").to_string();
+    assert_eq!(
+        status["fingerprint"].as_str().expect("fingerprint").len(),
+        64
+    );
     call(&w, "lock", json!({})).expect("lock");
+    let status = call(&w, "status", json!({})).expect("status");
+    assert!(status["token"].is_null() && status["unlocked"] == false);
+    assert!(!token.is_empty());
     let wrong = call(&w, "unlock", json!({"passphrase": "not it"})).expect_err("wrong");
     assert_eq!(wrong["code"], "wrong_passphrase");
     assert!(
@@ -103,7 +112,38 @@ fn commands_speak_code_and_message() {
         json!({"path": dir.join("nope").to_str().expect("path"), "identity": null}),
     )
     .expect_err("missing");
-    assert_eq!(missing["code"], "invalid");
+    assert_eq!(missing["code"], "path_refused");
+    // Paths the page makes up are checked: not the system's, not the vault,
+    // not a hidden folder for a destination.
+    std::fs::create_dir_all(tmp.path().join(".config/autostart")).expect("dir");
+    for (cmd, args) in [
+        (
+            "add_files",
+            json!({"paths": ["/proc/self/environ"], "source": ""}),
+        ),
+        (
+            "add_files",
+            json!({"paths": [dir.to_str().expect("path")], "source": ""}),
+        ),
+        (
+            "add_files",
+            json!({"paths": ["relative/path"], "source": ""}),
+        ),
+        (
+            "export_bundle",
+            json!({"case": sheet["id"], "out": dir.join("blobs/out").to_str().expect("path"),
+                   "zip": false, "items": [], "recipients": [], "preparedFor": null}),
+        ),
+        (
+            "export_bundle",
+            json!({"case": sheet["id"], "out": tmp.path().join(".config/autostart/out").to_str().expect("path"),
+                   "zip": false, "items": [], "recipients": [], "preparedFor": null}),
+        ),
+    ] {
+        let refused = call(&w, cmd, args).expect_err(cmd);
+        assert_eq!(refused["code"], "path_refused", "{cmd}: {refused}");
+    }
+    assert!(!tmp.path().join(".config/autostart/out").exists());
 }
 
 #[test]
@@ -126,7 +166,13 @@ fn guard_limit_and_panic_wipe() {
         5
     );
 
-    let wiped = call(&w, "wipe_vault", json!({})).expect("wiped");
+    let wiped = call(
+        &w,
+        "wipe_vault",
+        json!({"question": "Wipe?", "confirm": "Wipe", "cancel": "Cancel"}),
+    )
+    .expect("wiped");
+    assert!(wiped["keys_destroyed_ms"].as_f64().expect("ms") < 1000.0);
     assert_eq!(wiped["files_removed"], true);
     assert!(!dir.join("keyslots.json").exists());
     let status = call(&w, "status", json!({})).expect("status");

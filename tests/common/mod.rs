@@ -159,10 +159,15 @@ pub fn all_files(dir: &Path) -> Vec<PathBuf> {
 
 /// Opens vault.db the way someone who knows the passphrase could.
 pub fn raw_db(vault: &Path) -> rusqlite::Connection {
+    raw_db_with(vault, PASS)
+}
+
+/// Opens vault.db with a passphrase of one's own.
+pub fn raw_db_with(vault: &Path, pass: &str) -> rusqlite::Connection {
     use casefile::store::keyslots::{KeySlots, SlotKind};
     let slots = KeySlots::load(&vault.join("keyslots.json")).expect("key slots");
     let key = slots
-        .unlock(SlotKind::Passphrase, PASS.as_bytes())
+        .unlock(SlotKind::Passphrase, pass.as_bytes())
         .expect("unlock");
     casefile::store::db::open(
         &vault.join("vault.db"),

@@ -4,8 +4,17 @@
 Starts Xvfb and tauri-driver (which starts WebKitWebDriver and the app), then
 walks a user's path: create a vault, import two files (one a photo), fill a
 case sheet with a perpetrator, a person and an incident, link evidence, export
-a bundle, verify it in the app, lock and unlock, and switch to Arabic. Saves a
-screenshot after each step. Standard library only; one kept-alive connection.
+a bundle, verify it in the app, lock and unlock, and switch to Arabic. On the
+way, every page is checked in each of the five languages: every button, link,
+checkbox and field has a non-empty accessible name (as WebKit computes it for
+screen readers), and a keyboard-only pass reaches every control in order with
+a visible focus ring. Then the lock is pressed during a long import: it must
+win within a second, leave nothing on screen, and make every earlier preview
+address fail. Saves a screenshot after each step. Standard library only; one
+kept-alive connection.
+
+With --phase hostile, it instead opens a vault whose item ids were made
+hostile by the harness and checks that an export refuses them by name.
 """
 import argparse, base64, http.client, json, os, socket, subprocess, sys, time
 
@@ -83,15 +92,153 @@ class Driver:
     def select(self, css, value):
         self.js("const s = document.querySelector(arguments[0]); s.value = arguments[1]; s.dispatchEvent(new Event('change'));", css, value)
 
+    def relang(self, lang, ready="true"):
+        """Switches the language and waits for the page drawn anew in it."""
+        self.js("const m = document.querySelector('main').firstElementChild; if (m) m.dataset.old = '1';")
+        self.select("#lang-select", lang)
+        self.wait(f"return document.documentElement.lang === '{lang}' && !document.querySelector('main [data-old]') && !document.querySelector('main > p.muted') && ({ready})", f"the page in {lang}")
+
+    def key(self, value):
+        self.s("POST", "/actions", {"actions": [{"type": "key", "id": "kb", "actions": [
+            {"type": "keyDown", "value": value}, {"type": "keyUp", "value": value}]}]})
+
+    def elements(self, css):
+        return [list(e.values())[0] for e in self.s("POST", "/elements", {"using": "css selector", "value": css})]
+
+
+CONTROLS = ("button, a[href], input:not([type=hidden]), select, textarea, summary, "
+            "[role=button], [tabindex]:not([tabindex='-1'])")
+LANGS = ["en", "zh", "ar", "es", "ru"]
+VISIBLE = ("const r = e.getBoundingClientRect(); const shut = e.closest('details:not([open])'); "
+           "return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== 'hidden' && (!shut || e.matches('summary'))")
+
+
+def unnamed(d, where):
+    """Every visible control's accessible name, as WebKit computes it."""
+    problems = []
+    for el in d.elements(CONTROLS):
+        shown = d.js(f"const e = arguments[0]; {VISIBLE};", {"element-6066-11e4-a52e-4f735466cecf": el})
+        if not shown:
+            continue
+        label = d.s("GET", f"/element/{el}/computedlabel")
+        if not (label or "").strip():
+            html = d.js("return arguments[0].outerHTML.slice(0, 160)", {"element-6066-11e4-a52e-4f735466cecf": el})
+            problems.append(f"{where}: no accessible name: {html}")
+    empty = d.js("return [...document.querySelectorAll('[data-i18n]')].filter(e => !e.textContent.trim()).map(e => e.dataset.i18n)")
+    problems += [f"{where}: untranslated text {k!r}" for k in empty]
+    return problems
+
+
+def names_in_every_language(d, where, ready):
+    """Checks the page in each language; `ready` is JS true once it is drawn."""
+    problems, count = [], 0
+    for lang in LANGS:
+        d.relang(lang, ready)
+        time.sleep(0.2)
+        problems += unnamed(d, f"{where} [{lang}]")
+        count += d.js(f"return [...document.querySelectorAll(arguments[0])].filter(e => {{ {VISIBLE.replace('return ', 'return (')}); }}).length", CONTROLS)
+    d.relang("en", ready)
+    return problems, count
+
+
+def keyboard_walk(d, where):
+    """Tabs through the page: every visible control is reached, in document
+    order, each with a visible focus ring."""
+    total = d.js(f"""const all = [...document.querySelectorAll(arguments[0])].filter(e => {{ {VISIBLE.replace('return ', 'return (')}) && !e.disabled; }});
+        all.forEach((e, i) => e.dataset.kb = i); document.activeElement.blur(); window.scrollTo(0, 0); return all.length;""", CONTROLS)
+    seen, order, unringed = set(), [], []
+    for _ in range(total + 40):
+        d.key("\ue004")
+        info = d.js("""const e = document.activeElement; if (!e || e.dataset.kb === undefined) return null;
+            const s = getComputedStyle(e); const ring = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2) || s.boxShadow !== 'none';
+            return [Number(e.dataset.kb), ring, e.outerHTML.slice(0, 100)];""")
+        if info is None:
+            continue
+        i, ring, html = info
+        if i in seen:
+            break
+        seen.add(i)
+        order.append(i)
+        if not ring:
+            unringed.append(html)
+    problems = []
+    missed = total - len(seen)
+    if missed > 0:
+        problems.append(f"{where}: {missed} of {total} controls never reached by Tab")
+    if order != sorted(order):
+        problems.append(f"{where}: Tab order differs from the page's order: {order}")
+    problems += [f"{where}: no visible focus ring on {h}" for h in unringed]
+    return problems, len(seen)
+
+
+def lock_during_import(d, a, passphrase):
+    """The lock wins over a long import: within a second the window shows
+    the unlock page and nothing of the vault, the import is abandoned, and a
+    preview address from before the lock no longer shows anything."""
+    d.click("nav button[data-page=evidence]")
+    d.wait("return document.querySelector('img.thumb') && document.querySelector('img.thumb').complete", "a thumbnail")
+    old_url = d.js("return document.querySelector('img.thumb').src")
+    loads = "return new Promise(r => { const i = new Image(); i.onload = () => r(true); i.onerror = () => r(false); i.src = arguments[0]; })"
+    assert d.js(loads, old_url), "the thumbnail loads while unlocked"
+    before = d.js("return document.querySelectorAll('#items tbody tr button.link').length")
+    d.click("nav button[data-page=settings]")
+    d.type("#import-path", a.big_bag)
+    d.js("[...document.querySelectorAll('#main button')].find(b => b.dataset.i18n === 'import_bundle').click()")
+    d.wait("return !document.querySelector('#progress').hidden", "the import running")
+    time.sleep(1.0)
+    d.shot(a.shots, "11-importing")
+    start = time.time()
+    d.s("POST", "/actions", {"actions": [{"type": "key", "id": "kb", "actions": [
+        {"type": "keyDown", "value": "\ue009"}, {"type": "keyDown", "value": "l"},
+        {"type": "keyUp", "value": "l"}, {"type": "keyUp", "value": "\ue009"}]}]})
+    d.wait("return document.querySelector('#unlock-pass') !== null", "the unlock page", timeout=10)
+    took = time.time() - start
+    shown = d.js("return document.querySelector('main').textContent")
+    assert "facility" not in shown and not d.js("return document.querySelector('main img, main audio, main video')"), shown
+    assert not d.js(loads, old_url), "a preview address from before the lock still shows"
+    d.shot(a.shots, "12-locked-during-import")
+    print(f"lock during a long import: the unlock page after {took:.2f} s")
+    assert took < 1.0, f"the lock took {took:.2f} s"
+    # Unlocked again: the import was abandoned, the old address stays dead.
+    d.type("#unlock-pass", passphrase)
+    d.click("#unlock-btn")
+    d.wait("return !document.querySelector('#nav').hidden && document.querySelectorAll('#items tbody tr button.link').length > 0", "unlocked again")
+    after = d.js("return document.querySelectorAll('#items tbody tr button.link').length")
+    assert after == before, f"the interrupted import left {after - before} items"
+    assert not d.js(loads, old_url), "the old preview address works again after unlocking"
+
+
+def hostile_phase(d, a, passphrase):
+    """An item whose id is `q"],input:not([value="q` (as an earlier release
+    could receive) once kept an unredacted original ticked when "send
+    redacted copies" was ticked: now the export refuses the id by name and
+    writes nothing."""
+    d.type("#unlock-pass", passphrase)
+    d.click("#unlock-btn")
+    d.wait("return !document.querySelector('#nav').hidden", "unlocked")
+    d.click("nav button[data-page=export]")
+    d.find("#export-out")
+    d.type("#export-out", a.bundle)
+    d.click("#export-redacted")
+    d.js("document.querySelector('#export-form button[type=submit]').click()")
+    d.wait("return !document.querySelector('#toast').hidden", "the export's answer")
+    said = d.text("#toast")
+    assert "is not an item or case id" in said, said
+    assert not os.path.exists(a.bundle), "a bundle was written"
+    d.shot(a.shots, "13-hostile-id-refused")
+    print("hostile id: the export was refused by name, nothing written")
+
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--app", required=True)
     ap.add_argument("--vault", required=True)
-    ap.add_argument("--files", nargs=2, required=True)
+    ap.add_argument("--files", nargs=2)
     ap.add_argument("--bundle", required=True)
     ap.add_argument("--shots", required=True)
     ap.add_argument("--home", required=True, help="folder for the app's cache, data, config and temp files")
+    ap.add_argument("--big-bag", help="a large plain BagIt bag, imported while the lock is pressed")
+    ap.add_argument("--phase", default="walk", choices=["walk", "hostile"])
     a = ap.parse_args()
     os.makedirs(a.shots, exist_ok=True)
     display = f":{free_port() % 400 + 100}"
@@ -117,8 +264,30 @@ def main():
             time.sleep(0.3)
         d.start(a.app, env)
         passphrase = "e2e passphrase for the desktop"
+        if a.phase == "hostile":
+            return hostile_phase(d, a, passphrase)
+        problems, named, walked = [], 0, 0
 
-        # Create the vault; the recovery code is shown once and must be confirmed.
+        def check_page(where, ready, walk=True):
+            nonlocal named, walked
+            p, n = names_in_every_language(d, where, ready)
+            problems.extend(p)
+            named += n
+            if walk:
+                p, n = keyboard_walk(d, where)
+                problems.extend(p)
+                walked += n
+
+        # The first screen, in every language, before anything is made.
+        d.find("#create-pass")
+        check_page("create a vault", "document.querySelector('#create-pass')")
+        # The strength meter speaks while typing.
+        d.type("#create-pass", "password")
+        d.wait("return document.querySelector('#strength-text').className === 'warn'", "a weak passphrase is called weak")
+
+        # Create the vault in Chinese; the recovery code card is shown once, in
+        # that language, and must be confirmed.
+        d.relang("zh", "document.querySelector('#create-pass')")
         d.type("#create-pass", passphrase)
         d.type("#create-pass2", passphrase)
         d.type("#create-collector", "E2E Collector")
@@ -126,9 +295,16 @@ def main():
         code = d.text("#recovery-code")
         assert len(code) == 39 and code.count("-") == 7, code
         assert d.js("return document.querySelector('#recovery-continue').disabled"), "continue must wait for confirmation"
-        d.shot(a.shots, "01-recovery-code")
+        assert len(d.text("#device-fingerprint")) == 64
+        problems.extend(unnamed(d, "recovery code [zh]"))
+        heading = d.text("#recovery-title")
+        assert heading.strip() and "恢复" in heading, heading
+        p, n = keyboard_walk(d, "recovery code")
+        problems.extend(p)
+        d.shot(a.shots, "01-recovery-code-zh")
         d.click("#recovery-confirm")
         d.click("#recovery-continue")
+        d.relang("en", "document.querySelector('#add-path')")
 
         # Import two files by path (the keyboard route beside drag and drop and the picker).
         d.find("#add-path")
@@ -139,6 +315,7 @@ def main():
         kinds = d.js("return [...document.querySelectorAll('#items tbody tr td:nth-child(2)')].map(td => td.textContent)")
         assert "Photo" in kinds, kinds
         d.shot(a.shots, "02-evidence")
+        check_page("evidence", "document.querySelectorAll('#items tbody tr button.link').length === 2")
 
         # A case with a perpetrator, a consenting victim, an incident, and linked evidence.
         d.click("nav button[data-page=cases]")
@@ -167,9 +344,14 @@ def main():
             d.wait("return document.querySelectorAll('#link-form').length === 1 && document.querySelectorAll('.entries')[3].children.length === arguments[0]", "link saved", 30, index + 1)
         d.wait("return document.querySelectorAll('#matrix tbody tr').length >= 2", "corroboration matrix")
         d.shot(a.shots, "03-case-sheet")
+        check_page("case sheet", "document.querySelector('#perp-form') && document.querySelectorAll('#matrix tbody tr').length >= 2")
+        d.click("nav button[data-page=cases]")
+        check_page("cases", "document.querySelector('#case-list button.link')", walk=False)
 
         # Export the bundle; the wizard shows its hash and where VERIFY.txt is.
         d.click("nav button[data-page=export]")
+        d.find("#export-out")
+        check_page("export", "document.querySelector('#export-out')")
         d.type("#export-out", a.bundle)
         d.js("document.querySelector('#export-form button[type=submit]').click()")
         sha = d.text("#export-sha256")
@@ -179,13 +361,22 @@ def main():
 
         # Verify it in the app: every check passes.
         d.click("nav button[data-page=verify]")
+        d.find("#verify-path")
+        check_page("verify", "document.querySelector('#verify-path')")
         d.type("#verify-path", a.bundle)
         d.js("document.querySelector('#verify-form button[type=submit]').click()")
         verdict = d.text("#verify-verdict")
         fails = d.js("return document.querySelectorAll('#verify-result .checks > li.fail').length")
         passes = d.js("return document.querySelectorAll('#verify-result .checks > li.pass').length")
-        assert fails == 0 and passes == 6, (verdict, fails, passes)
+        state = d.js("return document.querySelector('#verify-result [data-state]').dataset.state")
+        assert fails == 0 and passes == 7 and state == "trusted", (verdict, fails, passes, state)
+        problems.extend(unnamed(d, "verify result"))
         d.shot(a.shots, "05-verify")
+        d.click("nav button[data-page=settings]")
+        check_page("settings", "document.querySelector('#check-quick')")
+        d.click("#check-deep")
+        d.wait("return document.querySelector('#check-report')", "the vault checked")
+        assert "Intact" in d.text("#check-report"), d.text("#check-report")
 
         # Lock, then unlock; a wrong passphrase is refused first.
         d.click("#lock-btn")
@@ -193,12 +384,13 @@ def main():
         d.click("#unlock-btn")
         d.wait("return document.querySelector('#unlock-error').textContent.length > 0", "wrong passphrase message")
         d.shot(a.shots, "06-locked")
+        check_page("unlock", "document.querySelector('#unlock-pass')")
         d.type("#unlock-pass", passphrase)
         d.click("#unlock-btn")
         d.wait("return !document.querySelector('#nav').hidden && document.querySelectorAll('#items tbody tr button.link').length === 2", "unlocked")
 
         # Arabic: right-to-left layout, Arabic labels.
-        d.select("#lang-select", "ar")
+        d.relang("ar", "document.querySelector('#search')")
         d.wait("return document.documentElement.dir === 'rtl'", "right-to-left")
         d.wait("return document.querySelector('#search') && document.querySelector('#search').placeholder.startsWith('ابحث')", "page re-rendered in Arabic")
         label = d.text("nav button[data-page=evidence]")
@@ -206,7 +398,7 @@ def main():
         nav_right = d.js("const n = document.querySelector('nav').getBoundingClientRect(); return n.left > window.innerWidth / 2")
         assert nav_right, "in Arabic the navigation must sit on the right"
         d.shot(a.shots, "07-arabic")
-        d.select("#lang-select", "en")
+        d.relang("en", "document.querySelector('#search')")
 
         # Preview the photo (streamed from the vault over the app's own protocol),
         # see its metadata, and make a redacted copy with two typed regions.
@@ -230,6 +422,29 @@ def main():
         facts = d.text("dl.meta")
         assert "Derived from" in facts and "Acme" not in facts, facts
         d.shot(a.shots, "09-redacted")
+        check_page("item", "document.querySelector('#preview')", walk=False)
+
+        # Text at 200%: every page reflows, nothing scrolls sideways.
+        d.js("document.documentElement.style.fontSize = '200%'")
+        for page, ready in [("evidence", "#items"), ("cases", "#case-list"), ("export", "#export-out"), ("verify", "#verify-path"), ("settings", "#check-quick")]:
+            d.click(f"nav button[data-page={page}]")
+            d.find(ready)
+            time.sleep(0.3)
+            wide = d.js("return [document.documentElement.scrollWidth, window.innerWidth]")
+            if wide[0] > wide[1] + 1:
+                problems.append(f"{page} at 200% text is {wide[0]} px wide in a {wide[1]} px window")
+            if page == "evidence":
+                d.shot(a.shots, "10-text-200")
+        d.js("document.documentElement.style.fontSize = ''")
+
+        if a.big_bag:
+            lock_during_import(d, a, passphrase)
+
+        for p in problems:
+            print("ACCESSIBILITY:", p, file=sys.stderr)
+        assert not problems, f"{len(problems)} accessibility problems (listed above)"
+        print(f"accessible names: {named} controls across the pages in {len(LANGS)} languages, none unnamed")
+        print(f"keyboard: {walked} controls reached by Tab in page order, each with a visible focus ring")
         print("desktop end-to-end: all steps passed")
     except Exception:
         # Leave a picture and the page's state of where it stopped.

@@ -1,97 +1,75 @@
 // The app shell: language, lock, navigation, progress, idle lock.
-import { call, onEvent } from './api.js';
+//
+// Locking always wins: the page is cleared first, then the app is told
+// (which stops running work and revokes every preview address), then the
+// page reloads, so no picture, sound, listener or timer of the unlocked
+// vault survives in the window, whatever the lock says back.
+import { call, onEvent, setToken } from './api.js';
 import { setLanguage, savedLanguage, t, translate } from './i18n.js';
-import { h, size } from './dom.js';
+import { size } from './dom.js';
+import { toast } from './feedback.js';
+import { getIdleMinutes, onIdleChange } from './idle.js';
+import { here, leave, register, show, whenLocked } from './router.js';
 import { unlockPage } from './pages/unlock.js';
 import { evidencePage, itemPage } from './pages/evidence.js';
 import { casesPage, casePage } from './pages/cases.js';
 import { exportPage, verifyPage } from './pages/bundles.js';
 import { settingsPage } from './pages/settings.js';
 
-const pages = { evidence: evidencePage, evidence_item: itemPage, cases: casesPage, case: casePage, export: exportPage, verify: verifyPage, settings: settingsPage };
+for (const [name, render] of Object.entries({
+  evidence: evidencePage, evidence_item: itemPage, cases: casesPage, case: casePage,
+  export: exportPage, verify: verifyPage, settings: settingsPage,
+})) register(name, render);
+
 const main = document.getElementById('main');
-let current = 'evidence';
-let currentArg;
-let idleMinutes = Number(localStorage.getItem('casefile.idle') || 10);
 let idleTimer = null;
-
-export function toast(message, kind = 'error') {
-  const el = document.getElementById('toast');
-  el.textContent = message;
-  el.className = `toast ${kind}`;
-  el.hidden = false;
-  clearTimeout(el._timer);
-  el._timer = setTimeout(() => { el.hidden = true; }, 6000);
-}
-
-export function fail(e) {
-  toast(e && e.message ? e.message : String(e));
-}
-
-export async function show(page, arg) {
-  current = page;
-  currentArg = arg;
-  for (const b of document.querySelectorAll('#nav button')) {
-    const section = { evidence_item: 'evidence', case: 'cases' }[page] || page;
-    b.setAttribute('aria-current', b.dataset.page === section ? 'page' : 'false');
-  }
-  main.replaceChildren(h('p', { class: 'muted', text: t('loading') }));
-  try {
-    const content = await pages[page](arg);
-    main.replaceChildren(content);
-    translate(main);
-    main.focus();
-  } catch (e) {
-    if (e.code === 'locked') return showLocked();
-    main.replaceChildren(h('p', { class: 'error', text: e.message || String(e) }));
-  }
-}
 
 export async function refreshStatus() {
   const s = await call('status');
+  setToken(s.token);
   const status = document.getElementById('vault-status');
-  status.textContent = s.unlocked ? t('status_unlocked', { key: s.key_id }) : t('status_locked');
+  status.textContent = s.unlocked ? t('status_unlocked', { key: (s.fingerprint || '').slice(0, 16) }) : t('status_locked');
   document.getElementById('nav').hidden = !s.unlocked;
   document.getElementById('lock-btn').hidden = !s.unlocked;
   return s;
 }
 
 export async function showLocked() {
+  leave();
   const s = await refreshStatus();
   main.replaceChildren(unlockPage(s, async () => { await refreshStatus(); show('evidence'); }));
   translate(main);
   main.querySelector('input')?.focus();
 }
+whenLocked(showLocked);
 
-async function lockNow() {
-  await call('lock');
-  await showLocked();
+// Everything of the unlocked vault goes from the page before the app is even asked.
+function forget() {
+  leave();
+  setToken(null);
+  main.replaceChildren();
+  document.getElementById('nav').hidden = true;
+  document.getElementById('lock-btn').hidden = true;
+  document.getElementById('progress').hidden = true;
+}
+
+async function lockNow(why = 'lock') {
+  forget();
+  try {
+    await call('lock');
+  } catch (e) {
+    sessionStorage.setItem('casefile.lock-error', e.message || String(e));
+  }
+  sessionStorage.setItem('casefile.locked', why);
+  location.reload();
 }
 
 function resetIdle() {
   clearTimeout(idleTimer);
-  if (idleMinutes > 0) idleTimer = setTimeout(() => { if (!document.getElementById('nav').hidden) lockNow(); }, idleMinutes * 60000);
+  const m = getIdleMinutes();
+  if (m > 0) idleTimer = setTimeout(() => { if (!document.getElementById('nav').hidden) lockNow('idle'); }, m * 60000);
 }
-
-export function setIdleMinutes(m) {
-  idleMinutes = m;
-  localStorage.setItem('casefile.idle', String(m));
-  resetIdle();
-}
-
-export function getIdleMinutes() { return idleMinutes; }
-
-// Long work: show the progress view until `promise` settles.
-export async function withProgress(promise) {
-  const box = document.getElementById('progress');
-  box.hidden = false;
-  document.getElementById('progress-cancel').focus();
-  try {
-    return await promise;
-  } finally {
-    box.hidden = true;
-  }
-}
+onIdleChange(resetIdle);
 
 window.addEventListener('error', (e) => toast(e.message));
 window.addEventListener('unhandledrejection', (e) => toast(e.reason && e.reason.message ? e.reason.message : String(e.reason)));
@@ -104,9 +82,9 @@ async function start() {
     await setLanguage(langSelect.value);
     // Labels made at render time follow the new language too.
     const s = await refreshStatus();
-    if (s.unlocked) show(current, currentArg); else showLocked();
+    if (s.unlocked) show(...here()); else showLocked();
   });
-  document.getElementById('lock-btn').addEventListener('click', lockNow);
+  document.getElementById('lock-btn').addEventListener('click', () => lockNow());
   for (const b of document.querySelectorAll('#nav button')) b.addEventListener('click', () => show(b.dataset.page));
   document.getElementById('progress-cancel').addEventListener('click', () => call('cancel'));
   onEvent('progress', (p) => {
@@ -116,14 +94,24 @@ async function start() {
     document.getElementById('progress-text').textContent = p.total ? `${size(p.done)} / ${size(p.total)}` : '';
   });
   // The app locked itself because the machine slept: show nothing of the vault.
-  onEvent('vault-locked', async () => { await showLocked(); toast(t('locked_on_resume'), 'ok'); });
+  onEvent('vault-locked', () => { forget(); sessionStorage.setItem('casefile.locked', 'sleep'); location.reload(); });
   document.addEventListener('keydown', (e) => {
     if (e.ctrlKey && (e.key === 'l' || e.key === 'L')) { e.preventDefault(); if (!document.getElementById('lock-btn').hidden) lockNow(); }
   });
+  // No "save image" or "open in new window" from the page's context menu.
+  document.addEventListener('contextmenu', (e) => { if (e.target.closest('img, video, audio, a')) e.preventDefault(); });
   for (const ev of ['keydown', 'mousemove', 'mousedown', 'wheel']) document.addEventListener(ev, resetIdle, { passive: true });
   resetIdle();
   const s = await refreshStatus();
-  if (s.unlocked) show(current); else showLocked();
+  const locked = sessionStorage.getItem('casefile.locked');
+  const lockError = sessionStorage.getItem('casefile.lock-error');
+  const wiped = sessionStorage.getItem('casefile.wiped');
+  for (const k of ['casefile.locked', 'casefile.lock-error', 'casefile.wiped']) sessionStorage.removeItem(k);
+  if (s.unlocked) show('evidence'); else await showLocked();
+  if (wiped) toast(t('wiped', { ms: wiped }), 'ok');
+  else if (lockError) toast(t('lock_error', { why: lockError }));
+  else if (locked === 'sleep') toast(t('locked_on_resume'), 'ok');
+  else if (locked === 'idle') toast(t('locked_idle'), 'ok');
 }
 
 start();

@@ -15,12 +15,17 @@ export function h(tag, attrs = {}, ...children) {
 }
 
 let fieldId = 0;
-// A labelled form field; returns [wrapper, input].
+// A labelled form field, its hint tied to it (aria-describedby) so a screen
+// reader reads both; returns [wrapper, input].
 export function field(label, input, hint) {
   const id = input.id || `f${++fieldId}`;
   input.id = id;
   const wrap = h('div', { class: 'field' }, h('label', { for: id, text: label }), input);
-  if (hint) wrap.append(h('small', { text: hint }));
+  if (hint) {
+    const hintId = `${id}-hint`;
+    wrap.append(h('small', { id: hintId, text: hint }));
+    input.setAttribute('aria-describedby', [input.getAttribute('aria-describedby'), hintId].filter(Boolean).join(' '));
+  }
   return [wrap, input];
 }
 

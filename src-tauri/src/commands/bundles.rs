@@ -1,13 +1,11 @@
 //! Export, verify and import bundles, with progress.
 
-use std::path::PathBuf;
-
 use casefile::bundle::{
     self, ExportOptions, Exported, Format, ImportOptions, Imported, Limits, Pin, Source, Trust,
     Verdict,
 };
 use casefile::case::sheet::Regime;
-use tauri::AppHandle;
+use tauri::{AppHandle, Manager};
 
 use super::long_work;
 use crate::error::{ApiError, ApiResult};
@@ -24,7 +22,9 @@ pub async fn export_bundle<R: tauri::Runtime>(
     recipients: Vec<String>,
     prepared_for: Option<String>,
     prefer_redacted: Option<bool>,
+    language: Option<String>,
 ) -> ApiResult<Exported> {
+    let out = crate::paths::output(&app.state::<crate::state::AppState>(), &out)?;
     let recipients = recipients
         .iter()
         .map(|r| r.trim())
@@ -50,15 +50,22 @@ pub async fn export_bundle<R: tauri::Runtime>(
         Format::Folder
     };
     let items = (!items.is_empty()).then_some(items);
+    let language = match language.filter(|l| !l.is_empty()) {
+        Some(l) => Some(
+            l.parse::<casefile::bundle::Language>()
+                .map_err(|e| ApiError::new("invalid", e))?,
+        ),
+        None => None,
+    };
     let opts = ExportOptions {
         case,
-        out: PathBuf::from(out),
+        out,
         format,
         items,
         recipients,
         prepared_for,
         prefer_redacted: prefer_redacted.unwrap_or(false),
-        language: None,
+        language,
     };
     long_work(app, "export", 0, move |state, task| {
         state.with(|v| Ok(bundle::export(v, &opts, task)?))
@@ -99,9 +106,11 @@ pub async fn verify_bundle<R: tauri::Runtime>(
     path: String,
     identity: Option<String>,
 ) -> ApiResult<Verdict> {
+    let state = app.state::<crate::state::AppState>();
+    let path = crate::paths::input(&state, &path)?;
+    let identity = crate::paths::optional_input(&state, identity.as_deref())?;
     long_work(app, "verify", 0, move |state, task| {
-        let identity = identity.filter(|i| !i.is_empty()).map(PathBuf::from);
-        let source = Source::open(&PathBuf::from(&path), identity.as_deref())?;
+        let source = Source::open(&path, identity.as_deref())?;
         let trust = vault_trust(state);
         Ok(bundle::verify(&source, &Limits::default(), &trust, task)?)
     })
@@ -116,9 +125,11 @@ pub async fn import_bundle<R: tauri::Runtime>(
     identity: Option<String>,
     trust_as: Option<String>,
 ) -> ApiResult<Imported> {
+    let state = app.state::<crate::state::AppState>();
+    let path = crate::paths::input(&state, &path)?;
+    let identity = crate::paths::optional_input(&state, identity.as_deref())?;
     long_work(app, "import", 0, move |state, task| {
-        let identity = identity.filter(|i| !i.is_empty()).map(PathBuf::from);
-        let source = Source::open(&PathBuf::from(&path), identity.as_deref())?;
+        let source = Source::open(&path, identity.as_deref())?;
         let opts = ImportOptions {
             key: None,
             trust_as: trust_as.filter(|t| !t.trim().is_empty()),
@@ -126,4 +137,33 @@ pub async fn import_bundle<R: tauri::Runtime>(
         state.with(|v| Ok(bundle::import(v, &source, &Limits::default(), &opts, task)?))
     })
     .await
+}
+
+/// The known senders.
+#[tauri::command]
+pub async fn list_senders(
+    state: tauri::State<'_, crate::state::AppState>,
+) -> ApiResult<Vec<casefile::vault::Sender>> {
+    state.with(|v| Ok(v.senders()?))
+}
+
+/// Pins a sender's key under a name, after the user compared its
+/// fingerprint with the sender's, and says so in a native dialog here.
+#[tauri::command]
+pub async fn trust_sender<R: tauri::Runtime>(
+    app: AppHandle<R>,
+    name: String,
+    minisign: String,
+    question: String,
+    confirm: String,
+    cancel: String,
+) -> ApiResult<casefile::vault::Sender> {
+    let key = casefile::crypto::sign::DevicePublicKey::from_minisign_line(&minisign)
+        .ok_or_else(|| ApiError::new("invalid", "that is not a minisign public key"))?;
+    let question = format!("{question}\n\n{}\n{}", name.trim(), key.fingerprint());
+    if !super::confirm(&app, &question, &confirm, &cancel).await? {
+        return Err(ApiError::new("cancelled", "the sender was not trusted"));
+    }
+    app.state::<crate::state::AppState>()
+        .with(|v| Ok(v.add_sender(&name, &key)?))
 }

@@ -3,10 +3,10 @@
 
 pub mod bundles;
 pub mod cases;
+pub mod dialogs;
 pub mod vault;
 
 use std::cell::Cell;
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -32,7 +32,7 @@ pub async fn long_work<R: Runtime, T: Send + 'static>(
 ) -> ApiResult<T> {
     tauri::async_runtime::spawn_blocking(move || {
         let state = app.state::<AppState>();
-        state.cancel.store(false, Ordering::Relaxed);
+        let cancel = state.start_work();
         let done = Cell::new(0u64);
         let last = Cell::new(Instant::now());
         let report = |n: u64| {
@@ -49,11 +49,11 @@ pub async fn long_work<R: Runtime, T: Send + 'static>(
                 );
             }
         };
-        let cancel = state.cancel.clone();
         let task = casefile::Task::none()
             .with_progress(&report)
             .with_cancel(&cancel);
         let result = work(&state, &task);
+        state.end_work(&cancel);
         let _ = app.emit(
             "progress",
             Progress {
@@ -66,4 +66,33 @@ pub async fn long_work<R: Runtime, T: Send + 'static>(
     })
     .await
     .map_err(|e| ApiError::new("internal", format!("background work failed: {e}")))?
+}
+
+/// Asks the user a yes/no question in a native dialog (a script in the page
+/// cannot answer it); the labels come translated from the page.
+pub async fn confirm<R: Runtime>(
+    app: &AppHandle<R>,
+    question: &str,
+    yes: &str,
+    no: &str,
+) -> ApiResult<bool> {
+    use tauri_plugin_dialog::{DialogExt, MessageDialogButtons, MessageDialogKind};
+    if !app.state::<AppState>().ask_in_dialog {
+        return Ok(true);
+    }
+    let (app, question, yes, no) = (
+        app.clone(),
+        question.to_string(),
+        yes.to_string(),
+        no.to_string(),
+    );
+    tauri::async_runtime::spawn_blocking(move || {
+        app.dialog()
+            .message(question)
+            .kind(MessageDialogKind::Warning)
+            .buttons(MessageDialogButtons::OkCancelCustom(yes, no))
+            .blocking_show()
+    })
+    .await
+    .map_err(|e| ApiError::new("internal", format!("the question could not be asked: {e}")))
 }

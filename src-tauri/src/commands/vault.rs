@@ -1,13 +1,12 @@
 //! Creating, unlocking and locking the vault; items; search.
 
 use std::path::PathBuf;
-use std::sync::atomic::Ordering;
 
 use casefile::custody::{Event, Report};
 use casefile::vault::{NewItem, Secret};
 use casefile::{Item, Vault};
 use serde::Serialize;
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Manager, State};
 use zeroize::Zeroizing;
 
 use super::long_work;
@@ -21,18 +20,40 @@ pub struct Status {
     exists: bool,
     unlocked: bool,
     key_id: Option<String>,
+    /// The device key's fingerprint (what recipients compare).
+    fingerprint: Option<String>,
+    /// The token preview addresses carry while unlocked.
+    token: Option<String>,
 }
 
-/// Whether a vault exists and is unlocked.
+/// Whether a vault exists and is unlocked. Never waits on running work: a
+/// lock must be able to ask at any time.
 #[tauri::command]
 pub async fn status(state: State<'_, AppState>) -> ApiResult<Status> {
-    let slot = state.slot();
+    let token = state.token();
+    let key = match state.try_slot() {
+        Some(slot) => slot.as_ref().map(|v| v.device_key()),
+        None => None,
+    };
     Ok(Status {
         vault: state.dir.clone(),
         exists: state.dir.join(casefile::vault::KEYSLOTS_FILE).is_file(),
-        unlocked: slot.is_some(),
-        key_id: slot.as_ref().map(|v| v.device_key().key_id_hex()),
+        unlocked: token.is_some(),
+        key_id: key.map(|k| k.key_id_hex()),
+        fingerprint: key.map(|k| k.fingerprint()),
+        token,
     })
+}
+
+/// How strong a new passphrase is, for the meter beside the field.
+#[tauri::command]
+pub async fn passphrase_strength(
+    passphrase: String,
+    collector: Option<String>,
+) -> ApiResult<casefile::vault::passphrase::Strength> {
+    let passphrase = Zeroizing::new(passphrase);
+    let context: Vec<&str> = collector.as_deref().into_iter().collect();
+    Ok(casefile::vault::passphrase::strength(&passphrase, &context))
 }
 
 /// The recovery code, shown once.
@@ -40,6 +61,7 @@ pub async fn status(state: State<'_, AppState>) -> ApiResult<Status> {
 pub struct Created {
     recovery_code: String,
     key_id: String,
+    fingerprint: String,
 }
 
 /// Creates the vault and leaves it unlocked.
@@ -60,8 +82,9 @@ pub async fn create_vault<R: tauri::Runtime>(
         let created = Created {
             recovery_code: code.to_string(),
             key_id: vault.device_key().key_id_hex(),
+            fingerprint: vault.device_key().fingerprint(),
         };
-        *state.slot() = Some(vault);
+        state.unlocked(vault);
         Ok(created)
     })
     .await
@@ -73,28 +96,69 @@ pub async fn unlock<R: tauri::Runtime>(app: AppHandle<R>, passphrase: String) ->
     let passphrase = Zeroizing::new(passphrase);
     long_work(app, "unlock", 0, move |state, _| {
         let vault = Vault::open(&state.dir, Secret::Passphrase(&passphrase))?;
-        *state.slot() = Some(vault);
+        state.unlocked(vault);
         Ok(())
     })
     .await
 }
 
-/// Locks: signs the last checkpoint and drops the vault and its keys.
+/// Locks. Previews stop and running work is told to stop at once; then,
+/// once that work has let go of the vault (well within a second), the last
+/// checkpoint is signed and the vault and its keys are dropped.
 #[tauri::command]
-pub async fn lock(state: State<'_, AppState>) -> ApiResult<()> {
-    if let Some(vault) = state.slot().take() {
-        vault.close()?;
-    }
-    Ok(())
+pub async fn lock<R: tauri::Runtime>(app: AppHandle<R>) -> ApiResult<()> {
+    app.state::<AppState>().revoke();
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<AppState>();
+        let vault = state.slot().take();
+        match vault {
+            Some(v) => Ok(v.close()?),
+            None => Ok(()),
+        }
+    })
+    .await
+    .map_err(|e| ApiError::new("internal", format!("locking failed: {e}")))?
+}
+
+/// What a wipe did, as the page shows it.
+#[derive(Serialize)]
+pub struct WipeDone {
+    /// Milliseconds until no key slot was left on disk.
+    keys_destroyed_ms: f64,
+    /// Whether every file was then removed too.
+    files_removed: bool,
 }
 
 /// Destroys every key slot at once (crypto-erase) and removes the vault's
-/// files; from then on nothing in the folder can be decrypted.
+/// files; from then on nothing in the folder can be decrypted. Asks first,
+/// here (a script in the page cannot answer the question); then destroys
+/// the key slots on disk before waiting for anything, and only then lets go
+/// of the open vault, writing nothing more into the folder.
 #[tauri::command]
-pub async fn wipe_vault(state: State<'_, AppState>) -> ApiResult<casefile::vault::keys::Wiped> {
-    // The open vault goes first, without a last checkpoint: speed matters here.
-    drop(state.slot().take());
-    Ok(casefile::vault::keys::wipe(&state.dir)?)
+pub async fn wipe_vault<R: tauri::Runtime>(
+    app: AppHandle<R>,
+    question: String,
+    confirm: String,
+    cancel: String,
+) -> ApiResult<WipeDone> {
+    if !super::confirm(&app, &question, &confirm, &cancel).await? {
+        return Err(ApiError::new("cancelled", "nothing was wiped"));
+    }
+    let state = app.state::<AppState>();
+    state.revoke();
+    let done = casefile::vault::keys::wipe(&state.dir)?;
+    let wiped = WipeDone {
+        keys_destroyed_ms: done.keys_destroyed_in.as_secs_f64() * 1000.0,
+        files_removed: done.files_removed,
+    };
+    tauri::async_runtime::spawn_blocking(move || {
+        if let Some(v) = app.state::<AppState>().slot().take() {
+            v.discard();
+        }
+    })
+    .await
+    .map_err(|e| ApiError::new("internal", format!("closing after the wipe failed: {e}")))?;
+    Ok(wiped)
 }
 
 /// The wrong-passphrase guard: failures in a row and the wipe limit.
@@ -160,21 +224,22 @@ pub async fn redact(
     state.with(|v| Ok(v.redact(&id, &redaction, &casefile::vault::NewItem::default())?))
 }
 
-/// Adds files and folders (as dropped or picked), with progress.
+/// Adds files and folders (chosen in the dialog, dropped, or typed and
+/// checked), with progress; folders are walked inside the job, so a big one
+/// can be cancelled too.
 #[tauri::command]
 pub async fn add_files<R: tauri::Runtime>(
     app: AppHandle<R>,
     paths: Vec<String>,
     source: String,
 ) -> ApiResult<casefile::vault::Added> {
-    let paths: Vec<PathBuf> = paths.into_iter().map(PathBuf::from).collect();
-    let (files, _skipped) = casefile::vault::collect_files(&paths)?;
-    let total = files
+    let state = app.state::<AppState>();
+    let paths: Vec<PathBuf> = paths
         .iter()
-        .filter_map(|f| std::fs::metadata(f).ok())
-        .map(|m| m.len())
-        .sum();
-    long_work(app, "add", total, move |state, task| {
+        .map(|p| crate::paths::input(&state, p))
+        .collect::<ApiResult<_>>()?;
+    long_work(app, "add", 0, move |state, task| {
+        let (files, _skipped) = casefile::vault::collect_files(&paths, task)?;
         state.with(|v| {
             let meta = NewItem {
                 source: Some(source),
@@ -186,10 +251,29 @@ pub async fn add_files<R: tauri::Runtime>(
     .await
 }
 
+/// Checks the vault at rest (quick, or deep: every item decrypted and
+/// hashed), with progress.
+#[tauri::command]
+pub async fn check_vault<R: tauri::Runtime>(
+    app: AppHandle<R>,
+    deep: bool,
+) -> ApiResult<casefile::vault::CheckReport> {
+    let total = if deep {
+        app.state::<AppState>()
+            .with(|v| Ok(v.list()?.iter().map(|i| i.size).sum()))?
+    } else {
+        0
+    };
+    long_work(app, "check", total, move |state, task| {
+        state.with(|v| Ok(v.check(deep, task)?))
+    })
+    .await
+}
+
 /// Asks the running long operation to stop (it leaves nothing half-done).
 #[tauri::command]
 pub async fn cancel(state: State<'_, AppState>) -> ApiResult<()> {
-    state.cancel.store(true, Ordering::Relaxed);
+    state.cancel_all();
     Ok(())
 }
 

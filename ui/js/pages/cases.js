@@ -1,9 +1,10 @@
 // Cases: the list, and the case sheet editor (perpetrators, victims and
 // witnesses with consent, incidents, evidence links, testimony, corroboration).
-import { ask, call } from '../api.js';
+import { call } from '../api.js';
 import { h, field, select } from '../dom.js';
 import { t, translate } from '../i18n.js';
-import { fail, show, toast } from '../app.js';
+import { confirmDialog, fail, toast } from '../feedback.js';
+import { show } from '../router.js';
 
 const REGIMES = ['us-global-magnitsky', 'uk-global-human-rights', 'eu-global-human-rights', 'canada-magnitsky', 'icc', 'un-mechanism', 'other'];
 const VIOLATIONS = ['killing', 'torture', 'enforced-disappearance', 'arbitrary-detention', 'denial-of-medical-care', 'sexual-violence', 'forced-labour', 'bribery', 'misappropriation', 'expropriation', 'other'];
@@ -17,9 +18,9 @@ export async function casesPage() {
   const type = select([['gross-violation', t('type_gross-violation')], ['corruption', t('type_corruption')]], 'gross-violation');
   const [typeField] = field(t('case_type'), type);
   const regimeBoxes = REGIMES.map((r) => h('label', { class: 'check' }, h('input', { type: 'checkbox', value: r }), h('span', { text: t(`regime_${r}`) })));
-  const form = h('form', { class: 'card', id: 'new-case' }, h('h2', { 'data-i18n': 'new_case' }), titleField, typeField,
+  const form = h('form', { class: 'card', id: 'new-case', 'aria-labelledby': 'new-case-h' }, h('h2', { id: 'new-case-h', 'data-i18n': 'new_case' }), titleField, typeField,
     h('fieldset', {}, h('legend', { 'data-i18n': 'regimes' }), ...regimeBoxes),
-    h('button', { type: 'submit', class: 'primary', 'data-i18n': 'create' }));
+    h('button', { type: 'submit', class: 'primary', 'data-i18n': 'create_case' }));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     try {
@@ -48,7 +49,7 @@ async function save(sheet, message) {
 // A remove button for an entry; asks first, then saves the sheet without it.
 function removeButton(sheet, label, remove) {
   return h('button', { type: 'button', class: 'ghost small', 'aria-label': `${t('remove')} ${label}`, text: t('remove'), onclick: async () => {
-    if (await ask(t('remove_confirm', { what: label }))) { remove(); save(sheet); }
+    if (await confirmDialog(t('remove_confirm', { what: label }), t('remove'))) { remove(); save(sheet); }
   } });
 }
 
@@ -75,8 +76,8 @@ export async function casePage(id) {
   const [puF, pUnit] = field(t('unit'), h('input', { type: 'text', id: 'perp-unit' }));
   const pLiab = select(opts(LIABILITY, 'liability_'), 'ordered');
   const [plF] = field(t('liability'), pLiab);
-  const perpForm = h('form', { class: 'card', id: 'perp-form' }, h('h3', { 'data-i18n': 'add_perpetrator' }), pnF, ptF, ppF, puF, plF,
-    h('button', { type: 'submit', 'data-i18n': 'add' }));
+  const perpForm = h('form', { class: 'card', id: 'perp-form', 'aria-labelledby': 'perp-form-h' }, h('h3', { id: 'perp-form-h', 'data-i18n': 'add_perpetrator' }), pnF, ptF, ppF, puF, plF,
+    h('button', { type: 'submit', 'data-i18n': 'add_perpetrator' }));
   perpForm.addEventListener('submit', (e) => {
     e.preventDefault();
     const names = [{ value: pName.value, kind: 'original' }];
@@ -97,11 +98,11 @@ export async function casePage(id) {
   const vConsent = h('input', { type: 'checkbox', id: 'person-consent' });
   const useBoxes = USES.map((u) => h('label', { class: 'check' }, h('input', { type: 'checkbox', value: u }), h('span', { text: t(`use_${u}`) })));
   const recBoxes = REGIMES.map((r) => h('label', { class: 'check' }, h('input', { type: 'checkbox', value: r }), h('span', { text: t(`regime_${r}`) })));
-  const personForm = h('form', { class: 'card', id: 'person-form' }, h('h3', { 'data-i18n': 'add_person' }), vpF, vrF,
+  const personForm = h('form', { class: 'card', id: 'person-form', 'aria-labelledby': 'person-form-h' }, h('h3', { id: 'person-form-h', 'data-i18n': 'add_person' }), vpF, vrF,
     h('label', { class: 'check' }, vConsent, h('span', { 'data-i18n': 'consent_given' })),
     h('fieldset', {}, h('legend', { 'data-i18n': 'consent_uses' }), ...useBoxes),
     h('fieldset', {}, h('legend', { 'data-i18n': 'consent_recipients' }), ...recBoxes),
-    h('button', { type: 'submit', 'data-i18n': 'add' }));
+    h('button', { type: 'submit', 'data-i18n': 'add_person' }));
   personForm.addEventListener('submit', (e) => {
     e.preventDefault();
     const checked = (boxes) => boxes.map((l) => l.querySelector('input')).filter((i) => i.checked).map((i) => i.value);
@@ -119,14 +120,14 @@ export async function casePage(id) {
   const iViol = select(opts(VIOLATIONS, 'violation_'), 'arbitrary-detention');
   const [ivF] = field(t('violation'), iViol);
   const [isF, iStart] = field(t('start_date'), h('input', { type: 'text', id: 'incident-start', placeholder: 'YYYY-MM-DD', dir: 'ltr' }), t('date_hint'));
-  const [ipF, iPlace] = field(t('place'), h('input', { type: 'text', id: 'incident-place' }));
+  const [ipF, iPlace] = field(t('incident_place'), h('input', { type: 'text', id: 'incident-place' }));
   const [inF, iNarr] = field(t('narrative'), h('textarea', { id: 'incident-narrative', rows: 3 }));
   const iPerp = select([['', t('none')], ...sheet.perpetrators.map((p) => [p.id, `${p.id} ${p.names[0]?.value || ''}`])], '');
   const [iprF] = field(t('perpetrator'), iPerp);
   const iLink = select(opts(LINKS, 'link_'), 'direct');
   const [ilF] = field(t('alleged_link'), iLink);
-  const incForm = h('form', { class: 'card', id: 'incident-form' }, h('h3', { 'data-i18n': 'add_incident' }), ivF, isF, ipF, inF, iprF, ilF,
-    h('button', { type: 'submit', 'data-i18n': 'add' }));
+  const incForm = h('form', { class: 'card', id: 'incident-form', 'aria-labelledby': 'incident-form-h' }, h('h3', { id: 'incident-form-h', 'data-i18n': 'add_incident' }), ivF, isF, ipF, inF, iprF, ilF,
+    h('button', { type: 'submit', 'data-i18n': 'add_incident' }));
   incForm.addEventListener('submit', (e) => {
     e.preventDefault();
     sheet.incidents.push({ id: nextId('I', sheet.incidents), violation: iViol.value, start: iStart.value, place: { admin: iPlace.value },
@@ -145,8 +146,8 @@ export async function casePage(id) {
   const lParty = select([['', t('none')], ...sheet.perpetrators.map((p) => [p.id, `${p.id} ${p.names[0]?.value || ''}`]), ...sheet.persons.map((p) => [p.id, `${p.id} ${p.pseudonym}`])], '');
   const [lpF] = field(t('party'), lParty);
   const [lsF, lSupports] = field(t('supports'), h('input', { type: 'text', id: 'link-supports' }));
-  const linkForm = h('form', { class: 'card', id: 'link-form' }, h('h3', { 'data-i18n': 'link_evidence' }), liF, lnF, lpF, lsF,
-    h('button', { type: 'submit', 'data-i18n': 'link' }));
+  const linkForm = h('form', { class: 'card', id: 'link-form', 'aria-labelledby': 'link-form-h' }, h('h3', { id: 'link-form-h', 'data-i18n': 'link_evidence' }), liF, lnF, lpF, lsF,
+    h('button', { type: 'submit', 'data-i18n': 'link_evidence' }));
   linkForm.addEventListener('submit', (e) => {
     e.preventDefault();
     if (!lItem.value) return;
@@ -158,11 +159,11 @@ export async function casePage(id) {
   const [twF, tWitness] = field(t('witness_pseudonym'), h('input', { type: 'text', id: 'testimony-witness' }));
   const [tiF, tInterviewer] = field(t('interviewer'), h('input', { type: 'text', id: 'testimony-interviewer' }));
   const [tdF, tDate] = field(t('date'), h('input', { type: 'text', id: 'testimony-date', placeholder: 'YYYY-MM-DD', dir: 'ltr' }));
-  const [tpF, tPlace] = field(t('place'), h('input', { type: 'text', id: 'testimony-place' }));
+  const [tpF, tPlace] = field(t('interview_place'), h('input', { type: 'text', id: 'testimony-place' }));
   const [tlF, tLang] = field(t('language'), h('input', { type: 'text', id: 'testimony-language' }));
   const [tsF, tText] = field(t('statement'), h('textarea', { id: 'testimony-text', rows: 6 }));
-  const testForm = h('form', { class: 'card', id: 'testimony-form' }, h('h3', { 'data-i18n': 'record_testimony' }), twF, tiF, tdF, tpF, tlF, tsF,
-    h('button', { type: 'submit', 'data-i18n': 'record' }));
+  const testForm = h('form', { class: 'card', id: 'testimony-form', 'aria-labelledby': 'testimony-form-h' }, h('h3', { id: 'testimony-form-h', 'data-i18n': 'record_testimony' }), twF, tiF, tdF, tpF, tlF, tsF,
+    h('button', { type: 'submit', 'data-i18n': 'record_testimony' }));
   testForm.addEventListener('submit', async (e) => {
     e.preventDefault();
     try {
@@ -178,9 +179,9 @@ export async function casePage(id) {
     h('tbody', {}, ...matrix.map((r) => h('tr', {}, h('td', { class: `status ${r.status}`, text: t(`status_${r.status}`) }), h('td', { text: r.allegation }), h('td', { text: r.sources.join('; ') })))));
 
   // Everything else: the whole sheet as JSON.
-  const json = h('textarea', { id: 'sheet-json', rows: 16, dir: 'ltr', spellcheck: 'false' });
+  const json = h('textarea', { id: 'sheet-json', rows: 16, dir: 'ltr', spellcheck: 'false', 'aria-label': t('sheet_json') });
   json.value = JSON.stringify(sheet, null, 2);
-  const jsonSave = h('button', { 'data-i18n': 'save' });
+  const jsonSave = h('button', { 'data-i18n': 'save_sheet_json' });
   jsonSave.addEventListener('click', () => {
     let parsed;
     try { parsed = JSON.parse(json.value); } catch (e) { fail({ message: t('json_invalid', { why: e.message }) }); return; }
@@ -188,7 +189,7 @@ export async function casePage(id) {
   });
 
   const page = h('section', { 'aria-labelledby': 'case-h' },
-    h('button', { class: 'ghost', onclick: () => show('cases'), 'data-i18n': 'back' }),
+    h('button', { class: 'ghost', onclick: () => show('cases'), 'data-i18n': 'back_to_cases' }),
     h('h1', { id: 'case-h', text: sheet.title }),
     h('p', { class: 'muted', text: `${sheet.id} · ${t(`type_${sheet.type}`)} · ${sheet.submission.regimes.map((r) => t(`regime_${r}`)).join(', ')}` }),
     h('div', { class: 'grid' },

@@ -3,11 +3,11 @@
 import { call, onEvent, pickFiles, previewUrl } from '../api.js';
 import { h, field, select, size } from '../dom.js';
 import { t } from '../i18n.js';
-import { fail, show, toast, withProgress } from '../app.js';
-import { mediaFacts, preview, redactTool } from './media.js';
+import { fail, toast, withProgress } from '../feedback.js';
+import { onLeave, show } from '../router.js';
+import { mediaFacts, preview, redactTool, shownAsPicture } from './media.js';
 
 const KINDS = ['photo', 'video', 'audio', 'document', 'detention-record', 'testimony', 'open-source', 'other'];
-let unlistenDrop = null;
 
 async function addPaths(paths, source) {
   if (!paths.length) return;
@@ -27,15 +27,16 @@ async function addPaths(paths, source) {
 export async function evidencePage() {
   const items = await call('list_items');
   const [srcField, source] = field(t('source'), h('input', { type: 'text', id: 'add-source' }), t('source_hint'));
-  const [pathField, pathInput] = field(t('add_by_path'), h('input', { type: 'text', id: 'add-path', dir: 'ltr' }), t('add_by_path_hint'));
-  const addPathBtn = h('button', { id: 'add-path-btn', 'data-i18n': 'add' });
+  const [pathField, pathInput] = field(t('add_by_path'), h('textarea', { id: 'add-path', dir: 'ltr', rows: 3, spellcheck: 'false' }), t('add_by_path_hint'));
+  const addPathBtn = h('button', { id: 'add-path-btn', 'data-i18n': 'add_paths' });
   addPathBtn.addEventListener('click', () => addPaths(pathInput.value.split('\n').flatMap((l) => l.split(';')).map((s) => s.trim()).filter(Boolean), source.value));
   const pickBtn = h('button', { class: 'primary', id: 'pick-files', 'data-i18n': 'choose_files' });
   pickBtn.addEventListener('click', async () => addPaths(await pickFiles(), source.value));
   const drop = h('div', { class: 'dropzone', 'data-i18n': 'drop_here' });
 
-  if (unlistenDrop) (await unlistenDrop)();
-  unlistenDrop = onEvent('tauri://drag-drop', (p) => addPaths(p.paths || [], source.value));
+  // Files dropped on the window are added while this page shows, and only then.
+  const unlisten = onEvent('tauri://drag-drop', (p) => addPaths(p.paths || [], source.value));
+  onLeave(() => unlisten.then((stop) => stop()));
 
   const query = h('input', { type: 'search', id: 'search', 'data-i18n-placeholder': 'search_placeholder', 'data-i18n-label': 'search' });
   const kind = select([['', t('all_kinds')], ...KINDS.map((k) => [k, t(`kind_${k}`)])], '');
@@ -54,7 +55,7 @@ export async function evidencePage() {
     tbody.replaceChildren(...rows.map((i) => {
       const open = h('button', { class: 'link', text: i.title, onclick: () => show('evidence_item', i.id) });
       // Thumbnails stream from the vault only as rows scroll into view.
-      const thumb = i.mime.startsWith('image/') && i.mime !== 'image/svg+xml'
+      const thumb = shownAsPicture(i.mime)
         ? h('img', { class: 'thumb', src: previewUrl('thumb', i.id), alt: '', loading: 'lazy', onerror: (e) => e.target.remove() }) : null;
       return h('tr', {}, h('td', {}, h('div', { class: 'title-cell' }, thumb, open)), h('td', { text: t(`kind_${i.kind}`) }), h('td', { class: 'num', text: size(i.size) }),
         h('td', { text: i.ingested_at.slice(0, 16).replace('T', ' ') }), h('td', { class: 'hash', dir: 'ltr', text: i.sha256.slice(0, 16) }));
@@ -75,9 +76,9 @@ export async function evidencePage() {
 
   return h('section', { 'aria-labelledby': 'ev-title' },
     h('h1', { id: 'ev-title', 'data-i18n': 'nav_evidence' }),
-    h('div', { class: 'card' }, h('h2', { 'data-i18n': 'import' }), drop, h('div', { class: 'row' }, pickBtn), srcField, pathField, addPathBtn),
+    h('div', { class: 'card', role: 'region', 'aria-labelledby': 'import-h' }, h('h2', { id: 'import-h', 'data-i18n': 'import' }), drop, h('div', { class: 'row' }, pickBtn), srcField, pathField, addPathBtn),
     h('div', { class: 'toolbar' }, query, kind, sort),
-    h('table', { id: 'items' }, h('thead', {}, h('tr', {}, ...['col_title', 'col_kind', 'col_size', 'col_added', 'col_sha256'].map((k) => h('th', { scope: 'col', 'data-i18n': k })))), tbody));
+    h('div', { class: 'scroll' }, h('table', { id: 'items' }, h('thead', {}, h('tr', {}, ...['col_title', 'col_kind', 'col_size', 'col_added', 'col_sha256'].map((k) => h('th', { scope: 'col', 'data-i18n': k })))), tbody)));
 }
 
 export async function itemPage(id) {
@@ -93,7 +94,7 @@ export async function itemPage(id) {
   const view = preview(i, d.media);
   const tool = view && view.tagName === 'IMG' ? redactTool(i, d.media, view) : null;
   return h('section', { 'aria-labelledby': 'item-title' },
-    h('button', { class: 'ghost', onclick: () => show('evidence'), 'data-i18n': 'back' }),
+    h('button', { class: 'ghost', onclick: () => show('evidence'), 'data-i18n': 'back_to_evidence' }),
     h('h1', { id: 'item-title', text: i.title }),
     view ? h('figure', { class: 'figure' }, view.parentNode || view) : null,
     tool,

@@ -3,7 +3,15 @@
 import { call, previewUrl } from '../api.js';
 import { h, field, select } from '../dom.js';
 import { t } from '../i18n.js';
-import { fail, show, toast } from '../app.js';
+import { fail, toast } from '../feedback.js';
+import { onLeave, show } from '../router.js';
+
+// Types the app previews (the same allow-list as the app's protocol).
+const PICTURES = new Set(['image/jpeg', 'image/png', 'image/webp', 'image/gif']);
+const SOUNDS = new Set(['audio/mp4', 'audio/mpeg', 'audio/ogg', 'audio/webm', 'audio/wav', 'audio/x-wav', 'audio/vnd.wave', 'audio/flac', 'audio/x-flac']);
+const FILMS = new Set(['video/mp4', 'video/webm', 'video/ogg']);
+
+export function shownAsPicture(mime) { return PICTURES.has(mime); }
 
 // Rows of facts from the item's own metadata, for the item's <dl>.
 export function mediaFacts(m) {
@@ -29,11 +37,14 @@ export function mediaFacts(m) {
 // The preview element for an item, or a sentence saying why there is none.
 export function preview(item, m) {
   const src = previewUrl('original', item.id);
-  if (item.mime.startsWith('image/') && m && m.width) {
+  if (PICTURES.has(item.mime) && m && m.width) {
     return h('img', { id: 'preview', class: 'preview', src, alt: t('preview_of', { title: item.title }), draggable: 'false' });
   }
-  if (item.mime.startsWith('audio/')) return h('audio', { id: 'preview', controls: true, preload: 'metadata', src });
-  if (item.mime.startsWith('video/')) return h('video', { id: 'preview', class: 'preview', controls: true, preload: 'metadata', src });
+  // Nothing is fetched until the user presses play.
+  const label = t('preview_of', { title: item.title });
+  if (SOUNDS.has(item.mime)) return h('audio', { id: 'preview', controls: true, preload: 'none', src, 'aria-label': label });
+  if (FILMS.has(item.mime)) return h('video', { id: 'preview', class: 'preview', controls: true, preload: 'none', src, 'aria-label': label });
+  if (item.mime.startsWith('audio/') || item.mime.startsWith('video/')) return h('p', { class: 'muted', 'data-i18n': 'no_media_preview' });
   if (item.mime === 'application/pdf') return h('p', { class: 'muted', 'data-i18n': 'no_pdf_preview' });
   if (m && m.note) return h('p', { class: 'warn', text: m.note });
   return null;
@@ -63,7 +74,7 @@ export function redactTool(item, m, img) {
     list.replaceChildren(...regions.map((r, i) => {
       const s = 1 / scale();
       stage.append(place(h('div', { class: `region ${r.mode}` }), r.x * s, r.y * s, r.w * s, r.h * s));
-      const remove = h('button', { class: 'small', onclick: () => { regions.splice(i, 1); draw(); } }, t('remove'));
+      const remove = h('button', { class: 'small', 'aria-label': t('remove_region', { n: i + 1 }), onclick: () => { regions.splice(i, 1); draw(); } }, t('remove'));
       return h('li', {}, remove, `${t(`redact_${r.mode}`)}: ${r.x}, ${r.y}, ${r.w} × ${r.h}`);
     }));
     makeBtn.disabled = regions.length === 0;
@@ -104,6 +115,7 @@ export function redactTool(item, m, img) {
     start = null;
   });
   window.addEventListener('resize', draw);
+  onLeave(() => window.removeEventListener('resize', draw));
 
   makeBtn.addEventListener('click', async () => {
     const redaction = { boxes: regions.filter((r) => r.mode === 'box').map(({ x, y, w, h: hh }) => ({ x, y, w, h: hh })),

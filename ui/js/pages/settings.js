@@ -1,37 +1,52 @@
-// Settings: auto-lock, the custody log check, the wrong-passphrase limit,
-// the panic wipe, the demo case, importing a bundle.
-import { ask, call, pickFiles } from '../api.js';
+// Settings: auto-lock, checking the vault (the log; every item, or every
+// item decrypted and hashed), known senders, importing a bundle, the
+// wrong-passphrase limit, the panic wipe, the demo case.
+import { call, pickFile } from '../api.js';
 import { h, field } from '../dom.js';
 import { t } from '../i18n.js';
-import { fail, getIdleMinutes, setIdleMinutes, show, showLocked, toast, withProgress } from '../app.js';
+import { fail, toast, withProgress } from '../feedback.js';
+import { show } from '../router.js';
+import { getIdleMinutes, setIdleMinutes } from '../idle.js';
+
+function checkReport(r) {
+  const bad = r.damaged.length + r.quarantined.length + r.log.problems.length;
+  return h('div', { class: `card ${bad ? 'bad' : 'ok'}`, id: 'check-report', role: 'region', 'aria-labelledby': 'check-h' },
+    h('h3', { id: 'check-h', text: bad ? t('check_damaged', { n: bad }) : t(r.deep ? 'check_ok_deep' : 'check_ok', { n: r.items, e: r.log.events }) }),
+    h('ul', {}, ...r.log.problems.map((p) => h('li', { text: p.message })),
+      ...r.damaged.map((d) => h('li', { text: `${d.item} (${d.title}): ${d.why}` })),
+      ...(r.quarantined.length ? [h('li', { text: t('check_quarantine', { n: r.quarantined.length }) })] : [])));
+}
 
 export async function settingsPage() {
   const status = await call('status');
   const [idleF, idle] = field(t('auto_lock_minutes'), h('input', { type: 'number', min: 0, max: 240, id: 'idle-minutes', value: getIdleMinutes() }), t('auto_lock_hint'));
   idle.addEventListener('change', () => setIdleMinutes(Math.max(0, Number(idle.value) || 0)));
-  const logResult = h('p', { id: 'log-result', 'aria-live': 'polite' });
-  const checkLog = h('button', { 'data-i18n': 'check_log' });
-  checkLog.addEventListener('click', async () => {
-    try {
-      const r = await call('verify_log');
-      logResult.textContent = r.problems.length ? r.problems[0].message : t('log_ok', { n: r.events, c: r.checkpoints });
-      logResult.className = r.problems.length ? 'error' : 'ok';
-    } catch (e) { fail(e); }
-  });
-  const demo = h('button', { 'data-i18n': 'load_demo' });
-  demo.addEventListener('click', async () => {
-    try { const s = await call('demo'); toast(t('demo_loaded'), 'ok'); show('case', s.id); } catch (e) { fail(e); }
-  });
+
+  const checkOut = h('div', { id: 'check-result', 'aria-live': 'polite' });
+  const check = (deep) => async () => {
+    try { checkOut.replaceChildren(checkReport(await withProgress(call('check_vault', { deep })))); } catch (e) { fail(e); }
+  };
+  const quick = h('button', { id: 'check-quick', 'data-i18n': 'check_vault_quick', onclick: check(false) });
+  const deep = h('button', { id: 'check-deep', 'data-i18n': 'check_vault_deep', onclick: check(true) });
+
+  const senders = await call('list_senders');
+  const senderList = h('ul', { id: 'senders' }, ...senders.map((s) => h('li', {}, h('strong', { text: s.name }), ' ',
+    h('code', { dir: 'ltr', text: s.fingerprint }))));
+  if (!senders.length) senderList.append(h('li', { class: 'muted', 'data-i18n': 'no_senders' }));
+
   const [impF, impPath] = field(t('bundle_path'), h('input', { type: 'text', id: 'import-path', dir: 'ltr' }));
-  const pick = h('button', { type: 'button', 'data-i18n': 'choose_file' });
-  pick.addEventListener('click', async () => { const [p] = await pickFiles(); if (p) impPath.value = p; });
+  const pick = h('button', { type: 'button', 'data-i18n': 'choose_bundle_file' });
+  pick.addEventListener('click', async () => { const [p] = await pickFile(); if (p) impPath.value = p; });
+  const [trustF, trustAs] = field(t('trust_as'), h('input', { type: 'text', id: 'import-trust-as' }), t('trust_as_hint'));
   const imp = h('button', { 'data-i18n': 'import_bundle' });
   imp.addEventListener('click', async () => {
     try {
-      const r = await withProgress(call('import_bundle', { path: impPath.value, identity: null }));
+      const r = await withProgress(call('import_bundle', { path: impPath.value, identity: null, trustAs: trustAs.value || null }));
       toast(t('imported_n', { n: r.items.length }), 'ok');
-    } catch (e) { fail(e); }
+      if (r.case) show('case', r.case);
+    } catch (e) { fail(e); if (e.code === 'unpinned') trustAs.focus(); }
   });
+
   // Security: wipe after N wrong passphrases, and the panic wipe.
   const guard = await call('guard');
   const [limitF, limit] = field(t('wipe_after'), h('input', { type: 'number', min: 0, max: 100, id: 'wipe-after', value: guard.wipe_after || 0 }), t('wipe_after_hint'));
@@ -41,19 +56,27 @@ export async function settingsPage() {
   });
   const wipe = h('button', { class: 'danger', id: 'wipe-btn', 'data-i18n': 'wipe_now' });
   wipe.addEventListener('click', async () => {
-    if (!(await ask(t('wipe_confirm')))) return;
     try {
-      const r = await call('wipe_vault');
-      toast(t('wiped', { ms: (r.keys_destroyed_in.secs * 1000 + r.keys_destroyed_in.nanos / 1e6).toFixed(1) }), 'ok');
-      await showLocked();
-    } catch (e) { fail(e); }
+      // The question is asked by the app itself, in a native dialog.
+      const r = await call('wipe_vault', { question: t('wipe_confirm'), confirm: t('wipe_now'), cancel: t('cancel') });
+      sessionStorage.setItem('casefile.wiped', String(r.keys_destroyed_ms.toFixed(1)));
+      location.reload();
+    } catch (e) { if (e.code !== 'cancelled') fail(e); }
   });
+  const demo = h('button', { 'data-i18n': 'load_demo' });
+  demo.addEventListener('click', async () => {
+    try { const s = await call('demo'); toast(t('demo_loaded'), 'ok'); show('case', s.id); } catch (e) { fail(e); }
+  });
+  const card = (id, ...children) => h('div', { class: 'card', role: 'region', 'aria-labelledby': id }, ...children);
   return h('section', { 'aria-labelledby': 'settings-h' },
     h('h1', { id: 'settings-h', 'data-i18n': 'nav_settings' }),
-    h('div', { class: 'card' }, h('h2', { 'data-i18n': 'vault' }), h('p', { class: 'muted', dir: 'ltr', text: status.vault }),
-      h('p', { text: `${t('device_key')}: ${status.key_id}` }), idleF, checkLog, logResult),
-    h('div', { class: 'card' }, h('h2', { 'data-i18n': 'security' }), limitF,
+    card('vault-h', h('h2', { id: 'vault-h', 'data-i18n': 'vault' }), h('p', { class: 'muted', dir: 'ltr', text: status.vault }),
+      h('p', {}, h('span', { text: `${t('device_fingerprint')}: ` }), h('code', { id: 'settings-fingerprint', dir: 'ltr', text: status.fingerprint })), idleF),
+    card('check-vault-h', h('h2', { id: 'check-vault-h', 'data-i18n': 'check_vault' }), h('p', { class: 'muted', 'data-i18n': 'check_vault_intro' }),
+      h('div', { class: 'row' }, quick, deep), checkOut),
+    card('senders-h', h('h2', { id: 'senders-h', 'data-i18n': 'known_senders' }), h('p', { class: 'muted', 'data-i18n': 'known_senders_intro' }), senderList),
+    card('import-card-h', h('h2', { id: 'import-card-h', 'data-i18n': 'import_bundle' }), impF, pick, trustF, imp),
+    card('security-h', h('h2', { id: 'security-h', 'data-i18n': 'security' }), limitF,
       h('h3', { 'data-i18n': 'panic_wipe' }), h('p', { class: 'muted', 'data-i18n': 'wipe_intro' }), wipe),
-    h('div', { class: 'card' }, h('h2', { 'data-i18n': 'import_bundle' }), impF, pick, imp),
-    h('div', { class: 'card' }, h('h2', { 'data-i18n': 'demo' }), h('p', { 'data-i18n': 'demo_intro' }), demo));
+    card('demo-h', h('h2', { id: 'demo-h', 'data-i18n': 'demo' }), h('p', { 'data-i18n': 'demo_intro' }), demo));
 }

@@ -1,7 +1,8 @@
-// Create a vault (recovery code shown once, with a confirmation) or unlock it.
+// Create a vault (a passphrase that is hard to guess; the recovery code
+// shown once, with a confirmation) or unlock it.
 import { call } from '../api.js';
 import { h, field } from '../dom.js';
-import { t } from '../i18n.js';
+import { t, translate } from '../i18n.js';
 
 export function unlockPage(status, done) {
   return status.exists ? unlockForm(status, done) : createForm(status, done);
@@ -13,7 +14,7 @@ function unlockForm(status, done) {
   const submit = h('button', { type: 'submit', class: 'primary', id: 'unlock-btn', 'data-i18n': 'unlock' });
   const form = h('form', { class: 'card narrow', 'aria-labelledby': 'unlock-title' },
     h('h1', { id: 'unlock-title', 'data-i18n': 'unlock_title' }),
-    h('p', { class: 'muted', text: status.vault }),
+    h('p', { class: 'muted', dir: 'ltr', text: status.vault }),
     passField, error, submit);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -33,16 +34,37 @@ function unlockForm(status, done) {
   return form;
 }
 
+// A meter under the new passphrase: how long it would take to guess, and why.
+function strengthMeter(input, collector) {
+  const meter = h('meter', { id: 'strength-meter', min: 0, max: 4, low: 2, high: 3, optimum: 4, value: 0, 'aria-labelledby': 'strength-text' });
+  const text = h('p', { id: 'strength-text', class: 'muted', 'aria-live': 'polite', text: t('strength_empty') });
+  let pending = 0;
+  const update = async () => {
+    const mine = ++pending;
+    if (!input.value) { meter.value = 0; text.textContent = t('strength_empty'); return; }
+    const s = await call('passphrase_strength', { passphrase: input.value, collector: collector.value || null });
+    if (mine !== pending) return;
+    meter.value = s.score;
+    const verdict = t(s.acceptable ? 'strength_ok' : 'strength_weak', { score: s.score });
+    text.textContent = [verdict, s.warning, ...(s.suggestions || [])].filter(Boolean).join(' ');
+    text.className = s.acceptable ? 'ok' : 'warn';
+    input.setAttribute('aria-invalid', s.acceptable ? 'false' : 'true');
+  };
+  input.addEventListener('input', update);
+  return { box: h('div', { class: 'strength' }, meter, text), ok: async () => { await update(); return meter.value >= 3; } };
+}
+
 function createForm(status, done) {
   const [p1Field, p1] = field(t('new_passphrase'), h('input', { type: 'password', autocomplete: 'new-password', id: 'create-pass' }), t('passphrase_hint'));
   const [p2Field, p2] = field(t('repeat_passphrase'), h('input', { type: 'password', autocomplete: 'new-password', id: 'create-pass2' }));
   const [cField, collector] = field(t('collector_name'), h('input', { type: 'text', id: 'create-collector' }), t('collector_hint'));
-  const error = h('p', { class: 'error', role: 'alert' });
+  const meter = strengthMeter(p1, collector);
+  const error = h('p', { class: 'error', role: 'alert', id: 'create-error' });
   const form = h('form', { class: 'card narrow', 'aria-labelledby': 'create-title' },
     h('h1', { id: 'create-title', 'data-i18n': 'create_title' }),
     h('p', { 'data-i18n': 'create_intro' }),
-    h('p', { class: 'muted', text: status.vault }),
-    p1Field, p2Field, cField, error,
+    h('p', { class: 'muted', dir: 'ltr', text: status.vault }),
+    p1Field, meter.box, p2Field, cField, error,
     h('button', { type: 'submit', class: 'primary', id: 'create-btn', 'data-i18n': 'create_vault' }));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -51,7 +73,11 @@ function createForm(status, done) {
     try {
       const created = await call('create_vault', { passphrase: p1.value, collector: collector.value });
       p1.value = ''; p2.value = '';
-      form.replaceWith(recoveryCard(created, done));
+      const card = recoveryCard(created, done);
+      form.replaceWith(card);
+      // The card is new to the page: its texts are put in the language now.
+      translate(card);
+      card.querySelector('#recovery-confirm').focus();
     } catch (err) {
       error.textContent = err.message;
     }
@@ -65,14 +91,13 @@ function recoveryCard(created, done) {
   check.addEventListener('change', () => { go.disabled = !check.checked; });
   go.addEventListener('click', () => { code.textContent = ''; done(); });
   const code = h('p', { class: 'recovery', id: 'recovery-code', text: created.recovery_code });
-  const card = h('section', { class: 'card narrow', 'aria-labelledby': 'recovery-title' },
+  return h('section', { class: 'card narrow', 'aria-labelledby': 'recovery-title' },
     h('h1', { id: 'recovery-title', 'data-i18n': 'recovery_title' }),
     h('p', { 'data-i18n': 'recovery_intro' }),
     code,
-    h('p', { class: 'muted', text: `${t('device_key')}: ${created.key_id}` }),
+    h('h2', { 'data-i18n': 'device_fingerprint' }),
+    h('p', { 'data-i18n': 'device_fingerprint_intro' }),
+    h('p', { class: 'hash', dir: 'ltr', id: 'device-fingerprint', text: created.fingerprint }),
     h('label', { class: 'check' }, check, h('span', { 'data-i18n': 'recovery_confirm' })),
     go);
-  setTimeout(() => card.querySelector('#recovery-confirm')?.focus(), 0);
-  return card;
 }
-

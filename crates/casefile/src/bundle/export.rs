@@ -100,11 +100,9 @@ struct Watched<'a, R> {
 
 impl<R: Read> Read for Watched<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        // Not ErrorKind::Interrupted: readers retry those, forever.
         if self.task.cancelled() {
-            return Err(io::Error::new(
-                io::ErrorKind::Interrupted,
-                BundleError::Cancelled,
-            ));
+            return Err(io::Error::other(BundleError::Cancelled));
         }
         let n = self.inner.read(buf)?;
         self.task.advance(n as u64);
@@ -679,6 +677,7 @@ fn write(
     }
     let io_err = |e: io::Error| match e.get_ref().and_then(|i| i.downcast_ref::<BundleError>()) {
         Some(BundleError::Cancelled) => BundleError::Cancelled,
+        _ if task.cancelled() => BundleError::Cancelled,
         _ => match crate::vault::vault_error(e) {
             Ok(v) => BundleError::Vault(v),
             Err(e) => BundleError::io(&opts.out, e),
@@ -708,14 +707,11 @@ fn write(
             // every byte against the hashes fixed at ingest, and the write.
             let (_, reader) = vault.open_item(&it.id)?;
             let reader = Prefetch::new(reader, 256 * 1024, 8);
-            let mut checked = CheckedReader::new(
-                it,
-                Watched {
-                    inner: reader,
-                    task,
-                },
-            );
-            sink.put(w.path.as_str(), it.size, &mut checked)
+            let mut watched = Watched {
+                inner: CheckedReader::new(it, reader),
+                task,
+            };
+            sink.put(w.path.as_str(), it.size, &mut watched)
                 .map_err(io_err)?;
         }
         sink.finish().map_err(io_err)?;

@@ -81,6 +81,22 @@ fn declared_payload(bag_info: &[u8]) -> Option<u64> {
         .and_then(|(bytes, _)| bytes.parse().ok())
 }
 
+/// Fails a read once the task is cancelled.
+struct Watched<'a, 'b> {
+    inner: &'a mut dyn std::io::Read,
+    task: &'a Task<'b>,
+}
+
+impl std::io::Read for Watched<'_, '_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        // Not ErrorKind::Interrupted: readers retry those, forever.
+        if self.task.cancelled() {
+            return Err(std::io::Error::other("cancelled"));
+        }
+        self.inner.read(buf)
+    }
+}
+
 /// Reads the whole bundle once.
 pub fn scan(source: &Source, limits: &Limits, task: &Task<'_>) -> Result<Scanned, BundleError> {
     // SHA-256 and SHA-512 always (what Casefile writes); others as manifests
@@ -134,8 +150,18 @@ pub fn scan(source: &Source, limits: &Limits, task: &Task<'_>) -> Result<Scanned
         };
         let list: Vec<Alg> = algs.iter().copied().collect();
         let mut content = keep.then(|| Vec::with_capacity(size as usize));
-        let (digests, _) = hash_stream(reader, size, &list, content.as_mut(), &|n| task.advance(n))
-            .map_err(|e| BundleError::Archive(format!("{name}: {e}")))?;
+        // Checked block by block, so a lock or a cancel stops even one huge file.
+        let mut watched = Watched { inner: reader, task };
+        let (digests, _) =
+            hash_stream(&mut watched, size, &list, content.as_mut(), &|n| task.advance(n)).map_err(
+                |e| {
+                    if task.cancelled() {
+                        BundleError::Cancelled
+                    } else {
+                        BundleError::Archive(format!("{name}: {e}"))
+                    }
+                },
+            )?;
         if name == format::BAG_INFO
             && let Some(bytes) = &content
         {

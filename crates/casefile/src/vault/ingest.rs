@@ -122,7 +122,10 @@ fn recorded_name(name: &str) -> String {
 
 /// Expands the given paths into regular files: folders recursively, in name
 /// order. Links inside folders are not followed; they are returned as skipped.
-pub fn collect_files(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>), VaultError> {
+pub fn collect_files(
+    paths: &[PathBuf],
+    task: &Task<'_>,
+) -> Result<(Vec<PathBuf>, Vec<PathBuf>), VaultError> {
     let mut files = Vec::new();
     let mut skipped = Vec::new();
     for path in paths {
@@ -133,7 +136,7 @@ pub fn collect_files(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>), 
         if meta.is_file() {
             files.push(path.clone());
         } else if meta.is_dir() {
-            walk(path, &mut files, &mut skipped)?;
+            walk(path, &mut files, &mut skipped, task)?;
         } else {
             return Err(VaultError::NotAFile(path.clone()));
         }
@@ -145,7 +148,11 @@ fn walk(
     dir: &Path,
     files: &mut Vec<PathBuf>,
     skipped: &mut Vec<PathBuf>,
+    task: &Task<'_>,
 ) -> Result<(), VaultError> {
+    if task.cancelled() {
+        return Err(VaultError::Cancelled);
+    }
     let read = |e| VaultError::Read {
         path: dir.to_path_buf(),
         source: e,
@@ -164,7 +171,7 @@ fn walk(
         if kind.is_file() {
             files.push(path);
         } else if kind.is_dir() {
-            walk(&path, files, skipped)?;
+            walk(&path, files, skipped, task)?;
         } else {
             skipped.push(path);
         }

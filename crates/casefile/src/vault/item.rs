@@ -276,6 +276,17 @@ impl Vault {
             .optional()?)
     }
 
+    /// An item by its whole id only (no prefix), without recording a view:
+    /// for callers such as a preview URL, where a prefix would let one id
+    /// reach another item.
+    pub fn item_exact(&self, id: &str) -> Result<Item, VaultError> {
+        let sql = format!("SELECT {COLUMNS} FROM items WHERE id = ?1");
+        self.conn
+            .query_row(&sql, [id], from_row)
+            .optional()?
+            .ok_or_else(|| VaultError::NoItem(id.to_string()))
+    }
+
     /// An item by id or prefix, without recording a view.
     pub fn item(&self, id: &str) -> Result<Item, VaultError> {
         let id = self.resolve(id)?;

@@ -61,6 +61,8 @@ pub struct Vault {
     actor: String,
     /// Which of the folder's two databases this vault lives in.
     space: u8,
+    /// Set by [`Vault::discard`]: closing writes nothing more.
+    discarded: bool,
     _lock: File,
 }
 
@@ -232,8 +234,19 @@ impl Vault {
     }
 }
 
+impl Vault {
+    /// Closes without a last checkpoint and without touching the folder
+    /// again: after a wipe, nothing may be written back into it.
+    pub fn discard(mut self) {
+        self.discarded = true;
+    }
+}
+
 impl Drop for Vault {
     fn drop(&mut self) {
+        if self.discarded {
+            return;
+        }
         // Best effort: an unsigned tail is signed at the next open anyway.
         let _ = self.checkpoint();
         // Fold the WAL into the database now, so closing writes nothing more

@@ -139,6 +139,7 @@ impl Vault {
             origin,
             actor: collector.to_string(),
             space: 0,
+            discarded: false,
             _lock: lock_file,
         };
         vault.checkpoint()?;
@@ -227,6 +228,7 @@ impl Vault {
             vault_id,
             device,
             space,
+            discarded: false,
             _lock: lock_file,
         };
         let other = 1 - space.min(1);
