@@ -188,6 +188,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Wipe { yes } => wipe(&dir, yes, json),
+        Command::Completions { .. } | Command::Manpage => Ok(ExitCode::SUCCESS),
         Command::Decoy {
             new_passphrase_file,
             collector,

@@ -167,6 +167,14 @@ pub enum Command {
         #[arg(long)]
         no_wipe: bool,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), as the Debian package installs it.
+    #[command(hide = true)]
+    Manpage,
     /// Destroy every key slot at once (crypto-erase), then remove the vault's files.
     Wipe {
         /// Do not ask for confirmation (for scripts).
@@ -194,6 +202,34 @@ fn main() -> ExitCode {
         eprintln!("warning: cannot keep this process out of core dumps and debuggers: {e}");
     }
     let cli = Cli::parse();
+    // Generated from the definition above, so they never fall behind it.
+    let generated = match cli.command {
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "casefile", &mut out);
+            Some(Ok(out))
+        }
+        Command::Manpage => {
+            let mut out = Vec::new();
+            let cmd = <Cli as clap::CommandFactory>::command();
+            Some(clap_mangen::Man::new(cmd).render(&mut out).map(|()| out))
+        }
+        _ => None,
+    };
+    if let Some(result) = generated {
+        use std::io::Write;
+        let written = result.and_then(|out| std::io::stdout().lock().write_all(&out));
+        return match written {
+            Ok(()) => ExitCode::SUCCESS,
+            // A reader that stopped early (`| head`) is not an error.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: cannot write the output: {e}");
+                ExitCode::from(errors::USAGE)
+            }
+        };
+    }
     match commands::run(cli) {
         Ok(code) => code,
         Err(e) => {

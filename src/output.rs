@@ -7,16 +7,34 @@
 
 /// `println!`, with control characters escaped (see [`terminal`]).
 macro_rules! say {
-    () => { println!() };
-    ($($arg:tt)*) => { println!("{}", $crate::output::terminal(&format!($($arg)*))) };
+    () => { $crate::output::line_out("") };
+    ($($arg:tt)*) => { $crate::output::line_out(&$crate::output::terminal(&format!($($arg)*))) };
 }
 
 /// `eprintln!`, with control characters escaped (see [`terminal`]).
 macro_rules! warn {
-    ($($arg:tt)*) => { eprintln!("{}", $crate::output::terminal(&format!($($arg)*))) };
+    ($($arg:tt)*) => { $crate::output::line_err(&$crate::output::terminal(&format!($($arg)*))) };
 }
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
+
+/// Writes one line to standard output. A reader that went away (`| head`)
+/// ends the process quietly, as other command-line tools do; any other
+/// failure to write is said on standard error, where it can still be seen.
+pub fn line_out(text: &str) {
+    if let Err(e) = writeln!(std::io::stdout().lock(), "{text}") {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        line_err(&format!("error: cannot write the output: {e}"));
+        std::process::exit(i32::from(crate::errors::USAGE));
+    }
+}
+
+/// Writes one line to standard error, never panicking when it is closed.
+pub fn line_err(text: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
+}
 
 use casefile::Item;
 use casefile::custody::Event;
@@ -71,7 +89,7 @@ pub fn json<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
             out.push(c);
         }
     }
-    println!("{out}");
+    line_out(&out);
     Ok(())
 }
 

@@ -1419,3 +1419,115 @@ fn i20_2_a_cancelled_export_or_import_returns_at_once() {
     );
     assert!(other.list().unwrap().is_empty());
 }
+
+/// Exports one item of the Ali case for the EU and returns the error (the
+/// export must stop).
+fn eu_export_stops(a: &AliCase, name: &str, item: &str) -> String {
+    let out = a.env.path(name);
+    let err = a.env.fails(
+        &[
+            "export",
+            "--case",
+            &a.case,
+            "--out",
+            out.to_str().unwrap(),
+            "--for",
+            "eu-global-human-rights",
+            "--items",
+            item,
+        ],
+        2,
+    );
+    assert!(!out.exists(), "{name}: {err}");
+    err
+}
+
+/// Adds a file and links it to the Ali case's incident.
+fn add_to_ali_case(a: &AliCase, name: &str, bytes: &[u8]) -> String {
+    let path = a.env.path(name);
+    std::fs::write(&path, bytes).unwrap();
+    let id = add_id(&a.env, &path, &["--title", "A document"]);
+    a.env
+        .ok(&["case", "link", &a.case, "--item", &id, "--incident", "I1"]);
+    id
+}
+
+// #13 review: only text/* and JSON items under 16 MiB were read for names, as
+// UTF-8: a 17 MiB text, a UTF-16 file and a file of unknown type naming the
+// withheld witness were sent.
+#[test]
+fn i13_review_items_of_any_size_type_and_encoding_are_read_for_names() {
+    let a = ali_case();
+    let mut big = vec![b'.'; 17 << 20];
+    big.extend_from_slice(b" and then Ali spoke.");
+    let utf16: Vec<u8> = "\u{feff}Notes: Ali was there."
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    for (name, bytes) in [
+        ("big.txt", big),
+        ("notes.dat", utf16),
+        ("export.bin", b"\x00\x01raw ALI\xff\xfe".to_vec()),
+        ("letter.csv", b"name;place\r\nAli;Caf\xe9\r\n".to_vec()),
+    ] {
+        let id = add_to_ali_case(&a, name, &bytes);
+        let err = eu_export_stops(&a, &format!("out-{name}"), &id);
+        assert!(
+            err.contains("the content of item") && err.contains("W1"),
+            "{name}: {err}"
+        );
+    }
+}
+
+// #13 review: the matcher folded case with to_lowercase only (ß, final ς and
+// dotless ı escaped it), took a Latin name beside Chinese as part of a word,
+// and missed a name with a suffix joined on (Turkish "Ayşe'nin", "Ayşenin").
+#[test]
+fn i13_review_full_case_folding_script_edges_and_suffixes() {
+    let a = ali_case();
+    let mut s = a.env.json(&["case", "show", &a.case]);
+    s["persons"][0]["pseudonym"] = json!("Ayşe Straße");
+    s["incidents"][0]["narrative"] = json!("Beatriz was taken.");
+    s["corroboration"] = json!([]);
+    let file = a.env.path("sheet-fold.json");
+    std::fs::write(&file, s.to_string()).unwrap();
+    a.env
+        .ok(&["case", "edit", &a.case, "--file", file.to_str().unwrap()]);
+    // The photo linked with "Ali saw the arrest" now names nobody withheld.
+    for (i, text) in [
+        "AYŞE STRASSE said so",
+        "证人Ayşe Straße说",
+        "Ayşe Straßenin evi",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let id = add_to_ali_case(&a, &format!("fold{i}.txt"), text.as_bytes());
+        let err = eu_export_stops(&a, &format!("out-fold{i}"), &id);
+        assert!(err.contains("W1"), "{text}: {err}");
+    }
+}
+
+// #13 review: the real identity stored apart from the sheet was never looked
+// for: a document giving the witness's real name was sent.
+#[test]
+fn i13_review_a_withheld_persons_real_name_is_looked_for_too() {
+    let a = ali_case();
+    let identity = a.env.path("identity.txt");
+    std::fs::write(&identity, "Karim Haddad\n").unwrap();
+    a.env.ok(&[
+        "case",
+        "identity",
+        &a.case,
+        "W1",
+        "--set-file",
+        identity.to_str().unwrap(),
+    ]);
+    let id = add_to_ali_case(&a, "record.txt", b"Detention record: KARIM HADDAD, 34.");
+    let err = eu_export_stops(&a, "out-real", &id);
+    assert!(err.contains("W1"), "{err}");
+    assert!(
+        !err.to_lowercase().contains("karim"),
+        "the name itself is never said: {err}"
+    );
+}

@@ -133,9 +133,6 @@ struct Plan {
     withheld_items: Vec<String>,
 }
 
-/// Most bytes of a text item read to look for withheld names in it.
-const MAX_TEXT_SCAN: u64 = 16 << 20;
-
 /// True when an item's first event (how it entered the vault) is of log
 /// format 1 and names a withheld person: it cannot be partly disclosed, so
 /// the item concerns that person and stays out.
@@ -154,32 +151,38 @@ fn entered_naming_withheld(vault: &Vault, id: &str, w: &Withholding) -> Result<b
     Ok(event.v.is_none() && w.matcher.find(&first.body).is_some())
 }
 
-/// Fails when a text item's own words name a withheld person: an original
-/// is never altered, so it cannot be scrubbed.
+/// Whether an item's bytes are read for names: everything but pictures,
+/// sound, video and PDFs, whose words are not in their bytes as text.
+pub(crate) fn content_is_read(item: &Item) -> bool {
+    let mime = item.mime.as_str();
+    !(mime.starts_with("image/")
+        || mime.starts_with("audio/")
+        || mime.starts_with("video/")
+        || mime == "application/pdf")
+}
+
+/// Fails when an item's own words name a withheld person: an original is
+/// never altered, so it cannot be scrubbed.
 fn content_names_withheld(vault: &Vault, item: &Item, w: &Withholding) -> Result<(), BundleError> {
-    let texty = item.mime.starts_with("text/")
-        || item.mime == "application/json"
-        || item.kind == crate::ItemKind::Testimony;
-    if w.matcher.is_empty() || !texty || item.size > MAX_TEXT_SCAN {
+    if w.matcher.is_empty() || !content_is_read(item) {
         return Ok(());
     }
     let (_, reader) = vault.open_item(&item.id)?;
-    let mut bytes = Vec::with_capacity(item.size as usize);
-    CheckedReader::new(item, reader)
-        .read_to_end(&mut bytes)
+    let found = crate::case::text_scan::find_in(&w.matcher, CheckedReader::new(item, reader))
         .map_err(|e| match crate::vault::vault_error(e) {
             Ok(v) => BundleError::Vault(v),
             Err(e) => BundleError::Integrity(e.to_string()),
         })?;
-    w.matcher
-        .check(
-            &format!(
+    match found {
+        None => Ok(()),
+        Some(person) => Err(BundleError::Consent(crate::case::consent::Unscrubbable {
+            place: format!(
                 "the content of item {} ({}); send a redacted or translated copy instead",
                 item.id, item.title
             ),
-            &String::from_utf8_lossy(&bytes),
-        )
-        .map_err(BundleError::Consent)
+            person,
+        })),
+    }
 }
 
 /// Step 1: the sheet as consent allows it, and the items to send.
@@ -209,7 +212,17 @@ fn plan(vault: &Vault, opts: &ExportOptions) -> Result<Plan, BundleError> {
             .map(|(c, _)| c.clone())
             .collect()
     };
-    let mut withholding = Withholding::decide(&full, recipient, &mut children);
+    // Real identities of those who did not consent are looked for too.
+    let mut real = std::collections::BTreeMap::new();
+    for p in &full.persons {
+        if !p.consent.covers(ConsentUse::Submission, recipient)
+            && let Some(r) = case::store::identity_for_matching(vault, &full.id, &p.id)?
+        {
+            real.insert(p.id.clone(), r);
+        }
+    }
+    let mut real_name = |person: &str| real.get(person).cloned();
+    let mut withholding = Withholding::decide(&full, recipient, &mut children, &mut real_name);
 
     // Items: those chosen, or every item the sheet links that consent allows.
     let concerns = |id: &str| {

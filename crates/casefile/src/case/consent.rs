@@ -3,11 +3,15 @@
 //! Structure first: the persons whose consent does not cover a submission to
 //! the recipient, every item linked to them, and every item descended from
 //! those (a translation of their testimony, a redacted copy of their photo),
-//! transitively. Then text: their pseudonyms are found in any free text,
-//! Unicode-normalised (NFKD, marks and invisible characters dropped),
-//! case-insensitively, as whole words in scripts that separate words with
-//! spaces and anywhere in those that do not (Chinese, Japanese, Korean, Thai,
-//! Arabic, Hebrew...), one character long or not. Scrubbing works on the
+//! transitively. Then text: their pseudonyms (and real names, where the vault
+//! holds them) are found in any free text, Unicode-normalised (NFKD, marks
+//! and invisible characters dropped), case-folded (ß is ss, ς is σ, ı is i),
+//! in scripts that separate words with spaces as words that start where the
+//! name starts (and, for names of four letters or more, also when a suffix
+//! is joined on, as in Turkish), and anywhere in scripts that do not
+//! (Chinese, Japanese, Korean, Thai, Arabic, Hebrew...), one character long
+//! or not. A letter of an unspaced script beside a Latin name is a word
+//! boundary: "证人Ali说" names Ali. Scrubbing works on the
 //! typed sheet; whatever cannot be scrubbed (an id, a date, a value of a
 //! fixed vocabulary) stops the export and is named, never sent.
 
@@ -39,6 +43,9 @@ struct Pattern {
     folded: Vec<char>,
     /// Match anywhere, not only as a whole word.
     anywhere: bool,
+    /// Match at the start of a word even with letters joined after it (a
+    /// suffix): names of four letters or more, which rarely begin another word.
+    with_suffix: bool,
     person: String,
 }
 
@@ -90,16 +97,36 @@ fn fold(text: &str) -> (Vec<char>, Vec<usize>) {
                 continue;
             }
             for l in d.to_lowercase() {
-                out.push(l);
-                from.push(i);
+                // Full case folding where lower-casing one letter falls short.
+                let folded: &[char] = match l {
+                    'ß' => &['s', 's'],
+                    'ς' => &['σ'],
+                    'ı' => &['i'],
+                    'ſ' => &['s'],
+                    'ϐ' => &['β'],
+                    'ϑ' => &['θ'],
+                    'ϕ' => &['φ'],
+                    'ϖ' => &['π'],
+                    'ϰ' => &['κ'],
+                    'ϱ' => &['ρ'],
+                    'ϵ' => &['ε'],
+                    _ => std::slice::from_ref(&l),
+                };
+                for &f in folded {
+                    out.push(f);
+                    from.push(i);
+                }
             }
         }
     }
     (out, from)
 }
 
+/// A character that continues a word in a spaced script: a letter or digit
+/// of a script that separates words with spaces (a Chinese character next to
+/// a Latin name is a boundary).
 fn is_word(c: char) -> bool {
-    c.is_alphanumeric()
+    c.is_alphanumeric() && !unspaced(c)
 }
 
 impl Matcher {
@@ -111,6 +138,7 @@ impl Matcher {
                 let (folded, _) = fold(name.trim());
                 (!folded.is_empty()).then(|| Pattern {
                     anywhere: folded.iter().any(|c| unspaced(*c)),
+                    with_suffix: folded.iter().filter(|c| c.is_alphabetic()).count() >= 4,
                     folded,
                     person: person.to_string(),
                 })
@@ -119,6 +147,16 @@ impl Matcher {
         // Longest first, so "Ali Hassan" is scrubbed whole before "Ali".
         patterns.sort_by_key(|p| std::cmp::Reverse(p.folded.len()));
         Matcher { patterns }
+    }
+
+    /// The most characters a mention can span once folded; a window this
+    /// wide around any position is enough to see a whole mention.
+    pub fn longest(&self) -> usize {
+        self.patterns
+            .iter()
+            .map(|p| p.folded.len())
+            .max()
+            .unwrap_or(0)
     }
 
     /// True when there is nobody to look for.
@@ -156,7 +194,8 @@ impl Matcher {
                 if !p.anywhere {
                     let before = start.checked_sub(1).map(|i| folded[i]);
                     let after = folded.get(start + n).copied();
-                    if before.is_some_and(is_word) || after.is_some_and(is_word) {
+                    if before.is_some_and(is_word) || (!p.with_suffix && after.is_some_and(is_word))
+                    {
                         continue;
                     }
                 }
@@ -228,11 +267,13 @@ pub struct Withholding {
 
 impl Withholding {
     /// Decides by structure. `children` gives the items derived directly
-    /// from an item.
+    /// from an item; `real_name` a person's real identity, where the vault
+    /// keeps one (it is looked for too, whole and word by word).
     pub fn decide(
         sheet: &CaseSheet,
         recipient: Regime,
         children: &mut dyn FnMut(&str) -> Vec<String>,
+        real_name: &mut dyn FnMut(&str) -> Option<String>,
     ) -> Withholding {
         let withheld: Vec<&super::sheet::Person> = sheet
             .persons
@@ -254,11 +295,21 @@ impl Withholding {
                 }
             }
         }
-        let matcher = Matcher::new(
-            withheld
-                .iter()
-                .map(|p| (p.id.as_str(), p.pseudonym.as_str())),
-        );
+        let mut names: Vec<(String, String)> = withheld
+            .iter()
+            .map(|p| (p.id.clone(), p.pseudonym.clone()))
+            .collect();
+        for p in &withheld {
+            if let Some(real) = real_name(&p.id) {
+                names.extend(
+                    real.split_whitespace()
+                        .filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 3)
+                        .map(|w| (p.id.clone(), w.to_string())),
+                );
+                names.push((p.id.clone(), real));
+            }
+        }
+        let matcher = Matcher::new(names.iter().map(|(p, n)| (p.as_str(), n.as_str())));
         Withholding {
             recipient,
             persons,
@@ -362,6 +413,17 @@ mod tests {
         assert_eq!(jose.scrub("by Jose\u{301}."), "by [withheld].");
         // Invisible characters do not hide a name.
         assert_eq!(ali.find("A\u{200b}li"), Some("W1"));
+        // A Latin name beside letters of an unspaced script.
+        assert_eq!(ali.scrub("证人Ali说他看见了"), "证人[withheld]说他看见了");
+        assert_eq!(ali.find("confirmed by Ali的证词"), Some("W1"));
+        // Full case folding.
+        assert_eq!(m(&["Strauß"]).find("STRAUSS saw it"), Some("W1"));
+        assert_eq!(m(&["Νίκος"]).find("ΝΙΚΟΣ ΚΑΙ ΑΛΛΟΙ"), Some("W1"));
+        assert_eq!(m(&["Işık"]).find("IŞIK was there"), Some("W1"));
+        // A suffix joined to a longer name, as Turkish writes it.
+        assert_eq!(m(&["Dilan"]).find("Dilanın evi yandı"), Some("W1"));
+        assert_eq!(m(&["Dilan"]).find("Odilan"), None);
+        assert_eq!(ali.find("Alice"), None, "short names only as whole words");
     }
 
     #[test]

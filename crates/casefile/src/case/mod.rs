@@ -11,6 +11,7 @@ pub mod matrix;
 pub mod sheet;
 pub(crate) mod store;
 pub mod testimony;
+pub mod text_scan;
 pub mod validate;
 
 pub use sheet::CaseSheet;

@@ -248,6 +248,23 @@ pub fn set_real_identity(
     Ok(())
 }
 
+/// A person's real identity, for the library's own use only (withholding
+/// looks for it in what a bundle would say); never shown, so not logged.
+pub(crate) fn identity_for_matching(
+    vault: &Vault,
+    case: &str,
+    person: &str,
+) -> Result<Option<String>, CaseError> {
+    Ok(vault
+        .conn()
+        .query_row(
+            "SELECT identity FROM identities WHERE case_id = ?1 AND person = ?2",
+            params![case, person],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
 /// Reveals a person's real identity; the reveal itself is logged.
 pub fn real_identity(
     vault: &mut Vault,
