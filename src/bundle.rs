@@ -78,6 +78,10 @@ pub struct ImportArgs {
     /// sender by another channel, and remember it as a known sender NAME.
     #[arg(long, value_name = "NAME")]
     trust: Option<String>,
+    /// Accept a plain BagIt bag that no Casefile device sealed (from another
+    /// tool); its items are logged as received unsigned.
+    #[arg(long)]
+    unsigned: bool,
 }
 
 /// `senders` subcommands.
@@ -150,9 +154,10 @@ pub fn export(vault: &mut Vault, a: ExportArgs, json: bool) -> anyhow::Result<Ex
     } else {
         Format::Folder
     };
-    let total: u64 = vault.list()?.iter().map(|i| i.size).sum();
-    let bar = output::progress(total, "exporting");
+    // The length is set once the export knows what it sends.
+    let bar = output::progress(0, "exporting");
     let advance = |n: u64| bar.inc(n);
+    let total = |n: u64| bar.set_length(n);
     let opts = ExportOptions {
         case: a.case,
         out: a.out,
@@ -163,7 +168,11 @@ pub fn export(vault: &mut Vault, a: ExportArgs, json: bool) -> anyhow::Result<Ex
         prefer_redacted: a.redacted,
         language: a.language,
     };
-    let done = bundle::export(vault, &opts, &Task::none().with_progress(&advance))?;
+    let done = bundle::export(
+        vault,
+        &opts,
+        &Task::none().with_progress(&advance).with_total(&total),
+    )?;
     bar.finish_and_clear();
     if json {
         output::json(&done)?;
@@ -336,6 +345,7 @@ pub fn import(vault: &mut Vault, a: ImportArgs, json: bool) -> anyhow::Result<Ex
     let opts = ImportOptions {
         key: a.key.as_deref().map(key_pin).transpose()?,
         trust_as: a.trust,
+        unsigned: a.unsigned,
     };
     let bar = output::progress(bundle_size(&a.bundle) * 2, "importing");
     let advance = |n: u64| bar.inc(n);

@@ -257,10 +257,11 @@ pub fn run(vault: &mut Vault, action: CaseAction, json: bool) -> anyhow::Result<
             if json {
                 output::json(&sheet)?;
             } else {
+                let n = sheet.evidence.len();
                 say!(
-                    "linked; case {} now has {} evidence links",
+                    "linked; case {} now has {n} evidence link{}",
                     sheet.id,
-                    sheet.evidence.len()
+                    if n == 1 { "" } else { "s" }
                 );
             }
         }

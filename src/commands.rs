@@ -188,7 +188,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Wipe { yes } => wipe(&dir, yes, json),
-        Command::Completions { .. } | Command::Manpage => Ok(ExitCode::SUCCESS),
+        Command::Completions { .. } | Command::Manpage { .. } => Ok(ExitCode::SUCCESS),
         Command::Decoy {
             new_passphrase_file,
             collector,
@@ -250,7 +250,19 @@ pub fn open(dir: &Path, pf: Option<&Path>) -> anyhow::Result<Vault> {
         return Err(casefile::VaultError::NoVault(dir.to_path_buf()).into());
     }
     let pass = passphrase(pf, false)?;
-    Ok(Vault::open(dir, Secret::Passphrase(&pass))?)
+    let vault = Vault::open(dir, Secret::Passphrase(&pass))?;
+    // Said at every opening until someone looks: these may be evidence.
+    if let Ok(kept) = vault.quarantined()
+        && !kept.is_empty()
+    {
+        warn!(
+            "note: {} file(s) in {} were found in the vault without an item and kept there; \
+             `casefile check` lists them",
+            kept.len(),
+            dir.join(casefile::vault::QUARANTINE_DIR).display()
+        );
+    }
+    Ok(vault)
 }
 
 fn init(dir: &Path, pf: Option<&Path>, collector: &str, json: bool) -> anyhow::Result<ExitCode> {

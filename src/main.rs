@@ -172,9 +172,13 @@ pub enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
-    /// Print the manual page (roff), as the Debian package installs it.
+    /// Print the manual page (roff), or write one page per command into a
+    /// folder (casefile.1, casefile-export.1, ...), as the Debian package installs them.
     #[command(hide = true)]
-    Manpage,
+    Manpage {
+        /// The folder to write every page into.
+        dir: Option<std::path::PathBuf>,
+    },
     /// Destroy every key slot at once (crypto-erase), then remove the vault's files.
     Wipe {
         /// Do not ask for confirmation (for scripts).
@@ -210,10 +214,13 @@ fn main() -> ExitCode {
             clap_complete::generate(shell, &mut cmd, "casefile", &mut out);
             Some(Ok(out))
         }
-        Command::Manpage => {
+        Command::Manpage { ref dir } => {
             let mut out = Vec::new();
             let cmd = <Cli as clap::CommandFactory>::command();
-            Some(clap_mangen::Man::new(cmd).render(&mut out).map(|()| out))
+            Some(match dir {
+                Some(dir) => clap_mangen::generate_to(cmd, dir).map(|()| out),
+                None => clap_mangen::Man::new(cmd).render(&mut out).map(|()| out),
+            })
         }
         _ => None,
     };

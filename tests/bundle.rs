@@ -567,7 +567,14 @@ fn unsigned_bags_from_other_tools() {
     let (code, text) = verify(&env, &dir);
     assert_eq!(code, 1);
     assert!(text.contains("intact but not sealed"), "{text}");
-    let imported = env.json(&["import", dir.to_str().unwrap()]);
+    // Unsigned evidence only when the user says so.
+    let err = env.fails(&["import", dir.to_str().unwrap()], 2);
+    assert!(
+        err.contains("no Casefile seal") && err.contains("--unsigned"),
+        "{err}"
+    );
+    assert_eq!(env.json(&["list"]).as_array().unwrap().len(), 0);
+    let imported = env.json(&["import", "--unsigned", dir.to_str().unwrap()]);
     assert_eq!(imported["sealed"], false);
     assert_eq!(imported["items"].as_array().unwrap().len(), 2);
     let id = imported["items"][0]["id"].as_str().unwrap();
@@ -576,7 +583,7 @@ fn unsigned_bags_from_other_tools() {
     assert_eq!(log[0]["details"]["signed"], false);
     // A damaged bag is refused, with nothing written.
     std::fs::write(dir.join("data/scan-1.txt"), "forged").unwrap();
-    let err = env.fails(&["import", dir.to_str().unwrap()], 1);
+    let err = env.fails(&["import", "--unsigned", dir.to_str().unwrap()], 1);
     assert!(err.contains("not valid"), "{err}");
     assert_eq!(env.json(&["list"]).as_array().unwrap().len(), 2);
 }
@@ -798,12 +805,8 @@ fn restore_lost_files(bag: &Path) {
 
 #[test]
 fn bag_only_agrees_with_the_library_of_congress_suite() {
-    // The suite lives in shared/ beside the checkout; CASEFILE_CONFORMANCE_SUITE overrides.
-    let suite = std::env::var_os("CASEFILE_CONFORMANCE_SUITE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/testdata/bagit-conformance")
-        });
+    // The Library of Congress suite, vendored (public domain, see its LICENSE.md).
+    let suite = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/bagit-conformance");
     assert!(
         suite.is_dir(),
         "the conformance suite is missing at {}",

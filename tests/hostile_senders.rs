@@ -280,6 +280,7 @@ fn an_export_after_any_import_writes_only_inside_out() {
                 &ImportOptions {
                     key: None,
                     trust_as: Some("Mallory".into()),
+                    unsigned: false,
                 },
                 &Task::none(),
             );

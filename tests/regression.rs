@@ -1167,6 +1167,14 @@ fn i13_3_unknown_complete_blobs_are_quarantined_and_reported() {
     let out = env.run(&["check"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("quarantine"), "{}", text(&out));
+    // Said at every opening after, until someone looks.
+    let out = env.run(&["list"]);
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("1 file(s)"),
+        "{}",
+        text(&out)
+    );
 }
 
 // #13.4: `log verify` passed while a blob had a flipped byte, two blobs were
@@ -1404,6 +1412,7 @@ fn i20_2_a_cancelled_export_or_import_returns_at_once() {
     let opts = casefile::bundle::ImportOptions {
         key: None,
         trust_as: Some("Sender".into()),
+        unsigned: false,
     };
     let err = casefile::bundle::import(
         &mut other,
@@ -1530,4 +1539,235 @@ fn i13_review_a_withheld_persons_real_name_is_looked_for_too() {
         !err.to_lowercase().contains("karim"),
         "the name itself is never said: {err}"
     );
+}
+
+// #12 review: 24 million `0,` in one event's details, an item's derivation
+// and the disclosures (a 121 MB bundle within every byte bound) took 1.87 GB
+// to verify: a parsed value costs 32 bytes however short it is written.
+#[test]
+fn i12_review_records_of_tiny_values_are_refused_before_parsing() {
+    let (_a, _case, bag) = demo_bundle("bundle");
+    let mallory = DeviceKey::generate();
+    forge(&bag, &mallory, |f| {
+        f.events[0].details = json!({ "x": vec![0; 8_000_000] });
+    });
+    let b = Env::init();
+    let (code, peak, said) = run_measured(b.cmd(&["verify", bag.to_str().unwrap()]));
+    println!(
+        "#12 review: 8,000,000 values in one event: exit {code}, peak {} MiB",
+        peak / 1024
+    );
+    assert_eq!(code, 1, "{said}");
+    assert!(said.contains("JSON values"), "{said}");
+    assert!(peak < VERIFY_PEAK_KIB, "peak {peak} KiB");
+    let (code, peak, said) =
+        run_measured(b.cmd(&["import", bag.to_str().unwrap(), "--trust", "Mallory"]));
+    assert_eq!(code, 1, "{said}");
+    assert!(peak < VERIFY_PEAK_KIB, "import peak {peak} KiB");
+}
+
+// #12 review: an event's actor, time and device were never checked: a sender
+// could put terminal escapes in the actor and "yesterday" as the time, and
+// the bundle verified.
+#[test]
+fn i12_review_every_field_of_a_received_event_is_checked() {
+    for (what, edit) in [("actor", 0usize), ("time", 1), ("item", 2), ("sha256", 3)] {
+        let (_a, _case, bag) = demo_bundle("bundle");
+        let mallory = DeviceKey::generate();
+        forge(&bag, &mallory, |f| {
+            let e = &mut f.events[0];
+            match edit {
+                0 => e.actor = "Analyst\u{1b}]0;pwned\u{7}".into(),
+                1 => e.time = "yesterday".into(),
+                2 => e.item = Some("../../evil".into()),
+                _ => e.sha256 = Some("zz".into()),
+            }
+        });
+        let b = Env::init();
+        let out = b.run(&["verify", bag.to_str().unwrap()]);
+        let said = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{what}: {said}");
+        assert!(said.contains("FAIL custody"), "{what}: {said}");
+        assert!(
+            !said.contains('\u{1b}'),
+            "{what}: a raw escape reached the terminal"
+        );
+        let err = b.fails(&["import", bag.to_str().unwrap(), "--trust", "Mallory"], 1);
+        assert!(!err.contains('\u{1b}'), "{what}: {err}");
+        assert_eq!(b.json(&["list"]).as_array().unwrap().len(), 0);
+    }
+}
+
+// #12 review: with its seal file deleted, a Casefile bundle imported without
+// a word as a plain bag from another tool (logged "unsigned", but imported).
+#[test]
+fn i12_review_a_bundle_stripped_of_its_seal_is_refused() {
+    let (_a, _case, bag) = demo_bundle("bundle");
+    std::fs::remove_file(bag.join("tagmanifest-sha256.txt.minisig")).unwrap();
+    let b = Env::init();
+    for args in [vec!["import"], vec!["import", "--unsigned"]] {
+        let mut args = args.clone();
+        args.push(bag.to_str().unwrap());
+        let err = b.fails(&args, 1);
+        assert!(
+            err.contains("no seal") && err.contains("nothing was imported"),
+            "{err}"
+        );
+    }
+    assert_eq!(b.json(&["list"]).as_array().unwrap().len(), 0);
+}
+
+/// A zip whose central directory names `bag/data/a.txt` twice, with two
+/// different contents (the second written as `bag/data/b.txt`, then renamed).
+fn zip_naming_one_file_twice(path: &Path) {
+    let mut z = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    let opts = zip::write::SimpleFileOptions::default();
+    z.start_file("bag/bagit.txt", opts).unwrap();
+    z.write_all(b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
+        .unwrap();
+    z.start_file("bag/data/a.txt", opts).unwrap();
+    z.write_all(b"what the verifier reads").unwrap();
+    z.start_file("bag/data/b.txt", opts).unwrap();
+    z.write_all(b"what another reader shows").unwrap();
+    z.finish().unwrap();
+    let mut bytes = std::fs::read(path).unwrap();
+    let from = b"bag/data/b.txt";
+    let mut at = 0;
+    while let Some(i) = bytes[at..].windows(from.len()).position(|w| w == from) {
+        bytes[at + i..at + i + from.len()].copy_from_slice(b"bag/data/a.txt");
+        at += i + from.len();
+    }
+    std::fs::write(path, bytes).unwrap();
+}
+
+// #12 review: a zip naming one file twice was read as the copy the zip
+// library kept, while `unzip` and other readers may show the other.
+#[test]
+fn i12_review_a_zip_naming_one_file_twice_is_refused() {
+    let env = Env::init();
+    let zip = env.path("twice.zip");
+    zip_naming_one_file_twice(&zip);
+    let err = env.fails(&["verify", zip.to_str().unwrap()], 1);
+    assert!(err.contains("names one file twice"), "{err}");
+    let err = env.fails(&["import", "--unsigned", zip.to_str().unwrap()], 1);
+    assert!(err.contains("names one file twice"), "{err}");
+}
+
+// #12 review: a folder bundle with a 32 GiB sparse file was hashed byte by
+// byte (hours of zeros) before anything was said.
+#[test]
+fn i12_review_a_sparse_file_in_a_folder_bundle_is_refused_at_once() {
+    let (env, _case, bag) = demo_bundle("bundle");
+    let f = std::fs::File::create(bag.join("data/evidence/holes.bin")).unwrap();
+    f.set_len(1 << 35).unwrap();
+    let start = Instant::now();
+    let err = env.fails(&["verify", bag.to_str().unwrap()], 1);
+    println!(
+        "#12 review: 32 GiB sparse file refused in {:.2} s",
+        start.elapsed().as_secs_f64()
+    );
+    assert!(err.contains("holes.bin") && err.contains("sparse"), "{err}");
+}
+
+// #12 review: redacting an 8192×8192 picture took 605-698 MB: the black box
+// was a second picture as large as the first, the blur copied its region.
+#[test]
+fn i12_review_redacting_a_large_picture_takes_no_extra_copies() {
+    let env = Env::init();
+    let pic = env.path("large.jpg");
+    image::RgbImage::from_pixel(8192, 8192, image::Rgb([120, 90, 30]))
+        .save(&pic)
+        .unwrap();
+    let id = add_id(&env, &pic, &[]);
+    for region in [["--box", "0,0,8192,8192"], ["--blur", "0,0,8192,8192"]] {
+        let mut args = vec!["redact", id.as_str()];
+        args.extend(region);
+        let (code, peak, said) = run_measured(env.cmd(&args));
+        println!(
+            "#12 review: redact 8192x8192 {}: exit {code}, peak {} MiB",
+            region[0],
+            peak / 1024
+        );
+        assert_eq!(code, 0, "{said}");
+        assert!(peak < PICTURE_PEAK_KIB, "peak {peak} KiB");
+    }
+}
+
+// #14.7: `show 29` said "no item 29" (ids need four characters); a case with
+// one link said "1 evidence links".
+#[test]
+fn i14_7_short_prefixes_and_one_link_are_said_plainly() {
+    let env = Env::init();
+    let err = env.fails(&["show", "29"], 2);
+    assert!(err.contains("at least four characters"), "{err}");
+    let a = env.path("a.txt");
+    std::fs::write(&a, "evidence").unwrap();
+    let id = add_id(&env, &a, &[]);
+    let created = env.json(&[
+        "case",
+        "new",
+        "--title",
+        "One",
+        "--type",
+        "corruption",
+        "--regime",
+        "icc",
+    ]);
+    let case = created["id"].as_str().unwrap();
+    let said = env.ok(&["case", "link", case, "--item", &id]);
+    assert!(
+        said.contains("1 evidence link") && !said.contains("links"),
+        "{said}"
+    );
+}
+
+// #14.7: the export's progress counted against every byte in the vault, not
+// the bytes of the case being sent.
+#[test]
+fn i14_7_export_progress_totals_what_is_sent() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let env = Env::init();
+    let sent = env.path("sent.bin");
+    common::write_data(&sent, 300_000, 1);
+    let other = env.path("other.bin");
+    common::write_data(&other, 5_000_000, 2);
+    env.ok(&["add", other.to_str().unwrap()]);
+    let created = env.json(&[
+        "case",
+        "new",
+        "--title",
+        "Small",
+        "--type",
+        "corruption",
+        "--regime",
+        "icc",
+    ]);
+    let case = created["id"].as_str().unwrap().to_string();
+    env.ok(&["add", sent.to_str().unwrap(), "--case", &case]);
+    let mut vault = casefile::Vault::open(
+        &env.vault,
+        casefile::vault::Secret::Passphrase(common::PASS),
+    )
+    .unwrap();
+    let (total, done) = (AtomicU64::new(0), AtomicU64::new(0));
+    let set_total = |n: u64| total.store(n, Ordering::Relaxed);
+    let advance = |n: u64| {
+        done.fetch_add(n, Ordering::Relaxed);
+    };
+    let task = casefile::Task::none()
+        .with_progress(&advance)
+        .with_total(&set_total);
+    let opts = casefile::bundle::ExportOptions {
+        case,
+        out: env.path("out"),
+        format: casefile::bundle::Format::Folder,
+        items: None,
+        recipients: Vec::new(),
+        prepared_for: None,
+        prefer_redacted: false,
+        language: None,
+    };
+    casefile::bundle::export(&mut vault, &opts, &task).unwrap();
+    assert_eq!(total.load(Ordering::Relaxed), 300_000);
+    assert_eq!(done.load(Ordering::Relaxed), 300_000);
 }

@@ -213,37 +213,53 @@ pub fn copy_dir(from: &Path, to: &Path) {
 }
 
 /// Runs the command and returns its exit status, peak RSS in KiB, and its
-/// output (stdout, stderr). The child is measured alone (wait4's rusage).
-// wait4 below reaps the child, which clippy cannot see.
-#[allow(clippy::zombie_processes)]
-pub fn run_measured(mut cmd: Command) -> (i32, i64, String) {
-    use std::io::Read;
-    cmd.stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    let mut child = cmd.spawn().expect("spawn");
-    let mut out = String::new();
-    let mut err = String::new();
-    let mut so = child.stdout.take().expect("stdout");
-    let mut se = child.stderr.take().expect("stderr");
-    let t = std::thread::spawn(move || {
-        let mut e = String::new();
-        let _ = se.read_to_string(&mut e);
-        e
-    });
-    let _ = so.read_to_string(&mut out);
-    err.push_str(&t.join().unwrap_or_default());
-    let pid = child.id() as libc::pid_t;
-    let mut status = 0;
-    // SAFETY: zeroed rusage is a valid value; wait4 fills it for our own child.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(rc, pid, "wait4 failed");
-    let code = if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else {
-        128 + libc::WTERMSIG(status)
-    };
-    (code, usage.ru_maxrss, format!("{out}{err}"))
+/// output (stdout, stderr). The child is measured alone: a small Python
+/// process forks and waits for it, because a child spawned straight from
+/// this test process starts its peak at this process's own (Linux carries
+/// the parent's high-water mark across fork and exec).
+pub fn run_measured(cmd: Command) -> (i32, i64, String) {
+    const WAIT: &str = "import os, sys\n\
+pid = os.fork()\n\
+if pid == 0:\n    os.execvp(sys.argv[2], sys.argv[2:])\n\
+_, status, usage = os.wait4(pid, 0)\n\
+open(sys.argv[1], 'w').write(str(usage.ru_maxrss))\n\
+sys.exit(os.waitstatus_to_exitcode(status) % 256 if os.WIFEXITED(status) else 128 + os.WTERMSIG(status))\n";
+    let peak_file = std::env::temp_dir().join(format!(
+        "casefile-peak-{}-{}",
+        std::process::id(),
+        rand::random::<u64>()
+    ));
+    let mut wrapped = Command::new("python3");
+    wrapped
+        .arg("-c")
+        .arg(WAIT)
+        .arg(&peak_file)
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => wrapped.env(k, v),
+            None => wrapped.env_remove(k),
+        };
+    }
+    if let Some(dir) = cmd.get_current_dir() {
+        wrapped.current_dir(dir);
+    }
+    let out = wrapped.output().expect("python3 runs the measured command");
+    let peak: i64 = std::fs::read_to_string(&peak_file)
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .expect("the measured command's peak");
+    let _ = std::fs::remove_file(&peak_file);
+    (
+        out.status.code().unwrap_or(-1),
+        peak,
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
 }
 
 /// A vault with the demo case, exported as a sealed folder bundle; returns

@@ -1,15 +1,25 @@
 //! Casefile: an encrypted evidence vault with a signed chain of custody.
 //!
-//! Layers, each using only those below it:
-//! - [`vault`]: an unlocked vault: ingest, extract, list, edit; records custody events.
-//! - [`custody`]: the append-only log, its Merkle tree and signed checkpoints.
-//! - [`store`]: the SQLCipher database, encrypted blobs and key slots.
+//! Modules, each using only those before it in this list (checked by
+//! reading their `use crate::` lines; there are no circles):
 //! - [`crypto`]: key derivation, streaming encryption, signatures and hashing.
+//! - [`names`]: identifiers, file names and lines as types that only hold valid values.
+//! - [`task`], [`harden`], [`pipeline`]: progress and cancellation, process
+//!   hardening, read-ahead and write-back for streaming work.
+//! - [`store`]: the SQLCipher database, encrypted blobs and key slots.
+//! - [`custody`]: the append-only log, its Merkle tree, signed checkpoints
+//!   and salted disclosures.
+//! - [`media`]: pictures, recordings and documents: facts, thumbnails, redaction.
+//! - [`vault`]: an unlocked vault: ingest, extract, list, edit, check; records custody events.
+//! - [`case`]: case sheets, testimony, corroboration, consent.
+//! - [`bundle`]: sealed bundles: export, verify, import, known senders.
+//! - [`search`], [`demo`]: full-text search and the fictional demo case.
 //!
 //! The `casefile` command line and the desktop app are thin adapters over this library.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![deny(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod bundle;
 pub mod case;

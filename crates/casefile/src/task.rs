@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 #[derive(Clone, Copy, Default)]
 pub struct Task<'a> {
     progress: Option<&'a dyn Fn(u64)>,
+    total: Option<&'a dyn Fn(u64)>,
     cancel: Option<&'a AtomicBool>,
 }
 
@@ -19,6 +20,20 @@ impl<'a> Task<'a> {
     pub fn with_progress(mut self, f: &'a dyn Fn(u64)) -> Self {
         self.progress = Some(f);
         self
+    }
+
+    /// Learns from `f` how many bytes the operation will report in all, once
+    /// it knows (an export, after choosing what to send).
+    pub fn with_total(mut self, f: &'a dyn Fn(u64)) -> Self {
+        self.total = Some(f);
+        self
+    }
+
+    /// Says how many bytes the advances will add up to.
+    pub fn total(&self, n: u64) {
+        if let Some(f) = self.total {
+            f(n);
+        }
     }
 
     /// Stops the operation cleanly once `flag` becomes true.

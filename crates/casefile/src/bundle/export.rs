@@ -743,6 +743,8 @@ pub fn export(
     task: &Task<'_>,
 ) -> Result<Exported, BundleError> {
     let plan = plan(vault, opts)?;
+    // Progress counts the bytes of the items sent, each read once.
+    task.total(plan.items.iter().map(|i| i.size).sum());
     let bundle_name = opts
         .out
         .file_name()

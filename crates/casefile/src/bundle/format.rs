@@ -77,7 +77,40 @@ pub const READ_WHOLE: &[(&str, u64)] = &[
 ];
 
 /// Most bytes of all files read whole, together.
-pub const READ_WHOLE_TOTAL: u64 = 128 << 20;
+pub const READ_WHOLE_TOTAL: u64 = 96 << 20;
+
+/// Most JSON values (counted by [`json_values`]) in all the JSON files read
+/// whole, together. A parsed value takes tens of bytes however short it is
+/// written (`0,` is two bytes, its value 32), so bytes alone do not bound
+/// memory; this does, to about 200 MiB, while leaving room for a case of
+/// tens of thousands of events.
+pub const MAX_JSON_VALUES: u64 = 2_500_000;
+
+/// An upper bound on the values a JSON text parses into, counted without
+/// parsing: one more than its brackets, braces, commas and colons outside
+/// strings (each value but the first follows one of them).
+pub fn json_values(bytes: &[u8]) -> u64 {
+    let mut count = 1u64;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &b in bytes {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+        } else {
+            match b {
+                b'"' => in_string = true,
+                b'[' | b'{' | b',' | b':' | b'\n' => count += 1,
+                _ => {}
+            }
+        }
+    }
+    count
+}
 
 /// The bound for a file read whole, if it is one.
 pub fn read_whole_limit(name: &str) -> Option<u64> {
@@ -399,5 +432,36 @@ impl Sha512Hex {
     /// Checks a hex string.
     pub fn parse(s: &str) -> Result<Self, NameError> {
         Self::try_from(s.to_string())
+    }
+}
+
+#[cfg(test)]
+mod json_values_tests {
+    use super::json_values;
+
+    #[test]
+    fn bounds_the_values_a_text_parses_into() {
+        for text in [
+            "0",
+            "[0,0,0]",
+            r#"{"a":[1,{"b":"x,y:[z"}],"c":"\"[,"}"#,
+            "{\"a\":1}\n{\"b\":[2,3]}\n",
+        ] {
+            let parsed: usize = text
+                .lines()
+                .map(|l| count(&serde_json::from_str::<serde_json::Value>(l).unwrap()))
+                .sum();
+            assert!(json_values(text.as_bytes()) >= parsed as u64, "{text}");
+        }
+        assert_eq!(json_values(br#"["[,:{"]"#), 2);
+    }
+
+    fn count(v: &serde_json::Value) -> usize {
+        match v {
+            serde_json::Value::Array(a) => 1 + a.iter().map(count).sum::<usize>(),
+            // A key is a string too.
+            serde_json::Value::Object(o) => 1 + o.values().map(|v| 1 + count(v)).sum::<usize>(),
+            _ => 1,
+        }
     }
 }

@@ -54,6 +54,23 @@ pub struct ImportOptions {
     /// Trust the bundle's signer, whoever it is, and remember it as a known
     /// sender of this name (after the user compared its fingerprint).
     pub trust_as: Option<String>,
+    /// Accept a plain BagIt bag that no Casefile device sealed; it is logged
+    /// as unsigned. A Casefile bundle whose seal is missing is refused even so.
+    pub unsigned: bool,
+}
+
+/// True when a bag holds the records of a Casefile bundle: without its
+/// seal it is one whose signature was removed, not another tool's bag.
+fn looks_like_casefile(bag: &Scanned) -> bool {
+    [
+        format::CASE_JSON,
+        format::CUSTODY,
+        format::DEVICE_PUB,
+        format::CHECKPOINT,
+        format::PROOFS,
+    ]
+    .iter()
+    .any(|f| bag.files.contains_key(*f))
 }
 
 /// Refuses names that differ only by case or Unicode normalisation: they
@@ -105,9 +122,16 @@ pub fn import(
     let (verdict, case_file) = judge(&bag, &trust);
     let bundle = source.name();
     if verdict.sealed && !verdict.ok {
-        let first = verdict.failures().into_iter().next().unwrap_or_default();
+        // The first failure of each failed check: what is wrong, by kind.
+        let said = verdict
+            .checks
+            .iter()
+            .filter(|c| !c.ok)
+            .filter_map(|c| c.details.first().map(|d| format!("{}: {d}", c.name)))
+            .collect::<Vec<_>>()
+            .join("; ");
         return Err(BundleError::Integrity(format!(
-            "the bundle does not verify, nothing was imported: {first}"
+            "the bundle does not verify, nothing was imported: {said}"
         )));
     }
     if !verdict.sealed && !verdict.bag.valid() {
@@ -115,6 +139,17 @@ pub fn import(
         return Err(BundleError::Integrity(format!(
             "the bag is not valid, nothing was imported: {first}"
         )));
+    }
+    if !verdict.sealed && looks_like_casefile(&bag) {
+        return Err(BundleError::Integrity(
+            "the bag holds a Casefile case and custody log but no seal: its signature was removed \
+             or never made, so nothing shows who made it or that it is unaltered; nothing was \
+             imported (ask the sender for the sealed bundle)"
+                .into(),
+        ));
+    }
+    if !verdict.sealed && !opts.unsigned {
+        return Err(BundleError::Unsigned);
     }
     if !verdict.sealed {
         return import_plain(vault, source, limits, task, &bag, &bundle, &verdict.bag);

@@ -72,6 +72,12 @@ pub enum BundleError {
         /// The signer's fingerprint, to compare.
         fingerprint: String,
     },
+    /// A plain bag, sealed by nobody, was offered without saying to accept it.
+    #[error(
+        "the bag carries no Casefile seal, so nothing shows who made it or that it is unaltered; \
+         nothing was imported (to import it as unsigned evidence, logged as such, say so: --unsigned)"
+    )]
+    Unsigned,
     /// A value given by the user is not acceptable.
     #[error("{0}")]
     Input(String),

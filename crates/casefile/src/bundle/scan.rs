@@ -106,6 +106,7 @@ pub fn scan(source: &Source, limits: &Limits, task: &Task<'_>) -> Result<Scanned
     algs.extend(source.root_names().iter().filter_map(|n| manifest_alg(n)));
     let mut out = Scanned::default();
     let mut kept_total = 0u64;
+    let mut json_total = 0u64;
     let mut payload_total = 0u64;
     let mut payload_bound: Option<u64> = None;
     source.walk(limits, &mut |name, size, reader| {
@@ -162,6 +163,18 @@ pub fn scan(source: &Source, limits: &Limits, task: &Task<'_>) -> Result<Scanned
                     }
                 },
             )?;
+        if let Some(bytes) = &content
+            && (name.ends_with(".json") || name.ends_with(".jsonl"))
+        {
+            json_total = json_total.saturating_add(format::json_values(bytes));
+            if json_total > format::MAX_JSON_VALUES {
+                return Err(BundleError::Unsafe(format!(
+                    "the bundle's records hold more than {} JSON values together, more than can \
+                     be checked in bounded memory",
+                    format::MAX_JSON_VALUES
+                )));
+            }
+        }
         if name == format::BAG_INFO
             && let Some(bytes) = &content
         {

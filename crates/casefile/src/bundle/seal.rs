@@ -40,40 +40,76 @@ pub fn parse_public_key(text: &str) -> Option<DevicePublicKey> {
     DevicePublicKey::from_minisign_line(line)
 }
 
+/// Why a minisign signature does not hold.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SealError {
+    /// The file is not in minisign's four-line form.
+    #[error("not a minisign signature")]
+    NotMinisign,
+    /// A signature line is not base64.
+    #[error("the signature is not base64")]
+    NotBase64,
+    /// The signature blob has the wrong length.
+    #[error("the signature has the wrong length")]
+    WrongLength,
+    /// The signature names another key id.
+    #[error("signed by another key than {0}")]
+    OtherKey(String),
+    /// An algorithm minisign does not define.
+    #[error("unknown signature algorithm")]
+    UnknownAlgorithm,
+    /// The signature does not match the data.
+    #[error("the signature does not match the signed file")]
+    Mismatch,
+    /// The trusted comment line is missing.
+    #[error("no trusted comment")]
+    NoTrustedComment,
+    /// The global signature is not base64.
+    #[error("the global signature is not base64")]
+    GlobalNotBase64,
+    /// The trusted comment does not match its signature.
+    #[error("the trusted comment was altered")]
+    CommentAltered,
+}
+
 /// Checks a minisign signature over `data` by `key`, including the trusted
 /// comment; returns the trusted comment.
-pub fn verify(key: &DevicePublicKey, data: &[u8], signature_file: &str) -> Result<String, String> {
+pub fn verify(
+    key: &DevicePublicKey,
+    data: &[u8],
+    signature_file: &str,
+) -> Result<String, SealError> {
     let lines: Vec<&str> = signature_file.lines().collect();
     if lines.len() < 4 || !lines[0].starts_with("untrusted comment:") {
-        return Err("not a minisign signature".into());
+        return Err(SealError::NotMinisign);
     }
     let blob = B64
         .decode(lines[1].trim())
-        .map_err(|_| "the signature is not base64")?;
+        .map_err(|_| SealError::NotBase64)?;
     if blob.len() != 74 {
-        return Err("the signature has the wrong length".into());
+        return Err(SealError::WrongLength);
     }
     if blob[2..10] != key.key_id {
-        return Err(format!("signed by another key than {}", key.key_id_hex()));
+        return Err(SealError::OtherKey(key.key_id_hex()));
     }
     let message: Vec<u8> = match &blob[..2] {
         b"ED" => prehash(data).to_vec(),
         b"Ed" => data.to_vec(),
-        _ => return Err("unknown signature algorithm".into()),
+        _ => return Err(SealError::UnknownAlgorithm),
     };
     if !key.verify(&message, &blob[10..]) {
-        return Err("the signature does not match the signed file".into());
+        return Err(SealError::Mismatch);
     }
     let comment = lines[2]
         .strip_prefix("trusted comment: ")
-        .ok_or("no trusted comment")?;
+        .ok_or(SealError::NoTrustedComment)?;
     let global = B64
         .decode(lines[3].trim())
-        .map_err(|_| "the global signature is not base64")?;
+        .map_err(|_| SealError::GlobalNotBase64)?;
     let mut signed = blob[10..].to_vec();
     signed.extend_from_slice(comment.as_bytes());
     if !key.verify(&signed, &global) {
-        return Err("the trusted comment was altered".into());
+        return Err(SealError::CommentAltered);
     }
     Ok(comment.to_string())
 }

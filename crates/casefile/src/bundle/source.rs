@@ -337,6 +337,7 @@ fn walk_folder(
             let rel = safe_relative(rel)?;
             guard.admit(&rel)?;
             guard.size(&rel, meta.len())?;
+            refuse_sparse(&rel, &meta)?;
             let file = File::open(&path).map_err(|e| BundleError::io(&path, e))?;
             let mut exact = Exact {
                 inner: BufReader::with_capacity(256 * 1024, file),
@@ -367,6 +368,13 @@ fn walk_zip(path: &Path, guard: &mut Guard, visit: &mut Visitor<'_>) -> Result<(
             guard.limits.max_entries
         )));
     }
+    // The central directory keeps one entry per name; `unzip` and other
+    // readers may show another of the same name than the one checked here.
+    if zip.has_duplicate_names() {
+        return Err(BundleError::Unsafe(
+            "the zip names one file twice; readers disagree on which copy is the file".into(),
+        ));
+    }
     let archive_len = fs::metadata(path)
         .map_err(|e| BundleError::io(path, e))?
         .len();
@@ -382,7 +390,9 @@ fn walk_zip(path: &Path, guard: &mut Guard, visit: &mut Visitor<'_>) -> Result<(
             safe_relative(&raw)?;
             continue;
         }
-        if kind.is_some_and(|k| k != S_IFREG) {
+        // A mode without a file type (as some zip writers leave it) is a
+        // regular file, as `unzip` takes it.
+        if kind.is_some_and(|k| k != S_IFREG && k != 0) {
             return Err(BundleError::Unsafe(format!(
                 "{raw:?} is a link or special file"
             )));
@@ -401,6 +411,30 @@ fn walk_zip(path: &Path, guard: &mut Guard, visit: &mut Visitor<'_>) -> Result<(
         }
         guard.visit(&raw, size, entry, visit)?;
     }
+    Ok(())
+}
+
+/// Sizes above which a file mostly made of holes is refused.
+const SPARSE_FROM: u64 = 256 << 20;
+
+/// Refuses a large file that is mostly holes: no bundle a sender wrote or a
+/// copy carried is, and hashing terabytes of nothing would take hours.
+/// (Compressed file systems report fewer blocks too, but not 64 times fewer
+/// for evidence, which is mostly compressed already.)
+fn refuse_sparse(rel: &str, meta: &fs::Metadata) -> Result<(), BundleError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let allocated = meta.blocks().saturating_mul(512);
+        if meta.len() > SPARSE_FROM && allocated.saturating_mul(64) < meta.len() {
+            return Err(BundleError::Unsafe(format!(
+                "{rel:?} is a sparse file: {} bytes long with {allocated} stored",
+                meta.len()
+            )));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (rel, meta);
     Ok(())
 }
 

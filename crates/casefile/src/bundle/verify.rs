@@ -353,6 +353,34 @@ pub(crate) fn judge(bag: &Scanned, trust: &Trust) -> (Verdict, Option<CaseFile>)
     (verdict, case_file)
 }
 
+/// Checks the fields of a received event against their grammar, so nothing
+/// a sender wrote reaches a report, a terminal or the vault unchecked.
+fn well_formed(e: &Event) -> Result<(), String> {
+    use crate::names::{Id, Line};
+    let rfc3339 = &time::format_description::well_known::Rfc3339;
+    if time::OffsetDateTime::parse(&e.time, rfc3339).is_err() {
+        return Err(format!(
+            "time {} is not an RFC 3339 time",
+            crate::names::quoted(&e.time)
+        ));
+    }
+    if e.device.len() != 16 || !e.device.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(format!(
+            "device {} is not a key id (16 hex digits)",
+            crate::names::quoted(&e.device)
+        ));
+    }
+    Line::parse(&e.actor).map_err(|x| format!("actor: {x}"))?;
+    if let Some(item) = &e.item {
+        Id::parse(item).map_err(|x| format!("item: {x}"))?;
+    }
+    if let Some(h) = &e.sha256 {
+        format::Sha256Hex::parse(h).map_err(|x| format!("sha256: {x}"))?;
+    }
+    format::Sha256Hex::parse(&e.prev).map_err(|x| format!("prev: {x}"))?;
+    Ok(())
+}
+
 /// The disclosures `data/disclosures.jsonl` gives, by event.
 fn disclosures(bag: &Scanned, problems: &mut Vec<String>) -> BTreeMap<u64, Vec<String>> {
     let mut out = BTreeMap::new();
@@ -549,6 +577,10 @@ fn custody_and_evidence(bag: &Scanned, key: Option<&DevicePublicKey>) -> Finding
             }
         };
         let name = format!("{at} (event {})", event.seq);
+        if let Err(why) = well_formed(&event) {
+            custody.push(format!("{name}: {why}"));
+            continue;
+        }
         if let Some(k) = key
             && event.device != k.key_id_hex()
         {

@@ -166,7 +166,9 @@ impl Matcher {
 
     /// Ranges of original characters (start, end exclusive) where a name is
     /// mentioned, with whose; overlapping ranges are merged.
-    fn spans(&self, text: &str) -> Vec<(usize, usize, &str)> {
+    /// `suffixes`: whether a long name with letters joined after it counts
+    /// (in free text, where a suffix may be written on; not in fixed values).
+    fn spans(&self, text: &str, suffixes: bool) -> Vec<(usize, usize, &str)> {
         if self.patterns.is_empty() || text.is_empty() {
             return Vec::new();
         }
@@ -194,7 +196,8 @@ impl Matcher {
                 if !p.anywhere {
                     let before = start.checked_sub(1).map(|i| folded[i]);
                     let after = folded.get(start + n).copied();
-                    if before.is_some_and(is_word) || (!p.with_suffix && after.is_some_and(is_word))
+                    if before.is_some_and(is_word)
+                        || (!(suffixes && p.with_suffix) && after.is_some_and(is_word))
                     {
                         continue;
                     }
@@ -218,13 +221,14 @@ impl Matcher {
     }
 
     /// The person whose pseudonym `text` mentions, if any.
+    /// Free text is read with suffixes joined on.
     pub fn find(&self, text: &str) -> Option<&str> {
-        self.spans(text).first().map(|s| s.2)
+        self.spans(text, true).first().map(|s| s.2)
     }
 
     /// `text` with every mention replaced by [`WITHHELD`].
     pub fn scrub(&self, text: &str) -> String {
-        let spans = self.spans(text);
+        let spans = self.spans(text, true);
         if spans.is_empty() {
             return text.to_string();
         }
@@ -240,9 +244,12 @@ impl Matcher {
         out
     }
 
-    /// Fails, naming `place`, when `text` mentions a withheld person.
+    /// Fails, naming `place`, when `text` mentions a withheld person. For
+    /// values that cannot be scrubbed (ids, dates, values of a fixed
+    /// vocabulary, what a bundle says after scrubbing): whole words only, so
+    /// a pseudonym "Jour" does not stop every bundle with a journalist.
     pub fn check(&self, place: &str, text: &str) -> Result<(), Unscrubbable> {
-        match self.find(text) {
+        match self.spans(text, false).first().map(|s| s.2) {
             Some(person) => Err(Unscrubbable {
                 place: place.to_string(),
                 person: person.to_string(),

@@ -13,12 +13,14 @@ pub(crate) mod store;
 pub mod testimony;
 pub mod text_scan;
 pub mod validate;
+pub mod vocabulary;
 
 pub use sheet::CaseSheet;
 pub use store::{
     CaseSummary, create, link, list, load, parse_sheet, real_identity, save, set_real_identity,
 };
 pub use validate::FieldError;
+pub use vocabulary::{Vocabulary, vocabulary};
 
 use crate::VaultError;
 

@@ -34,6 +34,9 @@ pub enum VaultError {
     /// No item has that id.
     #[error("no item {0}")]
     NoItem(String),
+    /// An id prefix too short to look up.
+    #[error("{0} is too short to look up: give at least four characters of the id")]
+    ShortPrefix(String),
     /// An id prefix matches more than one item.
     #[error("{0} matches several items; type more of the id")]
     Ambiguous(String),

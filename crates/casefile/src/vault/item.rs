@@ -235,8 +235,11 @@ impl Vault {
         if exact.is_some() {
             return Ok(exact);
         }
-        if id.len() < MIN_PREFIX || !id.bytes().all(|b| ID_ALPHABET.contains(&b)) {
+        if !id.bytes().all(|b| ID_ALPHABET.contains(&b)) {
             return Ok(None);
+        }
+        if id.len() < MIN_PREFIX {
+            return Err(VaultError::ShortPrefix(crate::names::quoted(&id)));
         }
         let mut stmt = self.conn.prepare(&format!(
             "SELECT id FROM {table} WHERE substr(id, 1, ?2) = ?1 LIMIT 2"

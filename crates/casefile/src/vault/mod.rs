@@ -87,11 +87,6 @@ impl Vault {
         &self.actor
     }
 
-    /// Names a different actor for the events that follow.
-    pub fn set_actor(&mut self, actor: &str) {
-        self.actor = actor.to_string();
-    }
-
     /// Appends one event in its own transaction.
     pub(crate) fn record(&mut self, event: NewEvent) -> Result<(), VaultError> {
         self.transact(|_| Ok(((), vec![event])))
