@@ -24,6 +24,7 @@ const COMMANDS: &[&str] = &[
     "cancel",
     "search",
     "verify_log",
+    "vocabulary",
     "list_cases",
     "case_sheet",
     "new_case",

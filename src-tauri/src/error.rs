@@ -5,18 +5,70 @@ use casefile::bundle::BundleError;
 use casefile::case::CaseError;
 use serde::Serialize;
 
+/// The stable codes the UI decides on; serialised in snake_case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// No vault at the path.
+    NoVault,
+    /// A vault is already there.
+    VaultExists,
+    /// The passphrase did not open the vault.
+    WrongPassphrase,
+    /// The recovery code did not open the vault.
+    WrongRecoveryCode,
+    /// The vault was wiped after too many failed guesses.
+    Wiped,
+    /// A new passphrase is too easy to guess.
+    WeakPassphrase,
+    /// No such item (or an id too short or ambiguous).
+    NoItem,
+    /// A file could not be read.
+    UnreadableFile,
+    /// A file changed while it was read.
+    FileChanged,
+    /// The destination is already there.
+    DestinationExists,
+    /// The user cancelled the work.
+    Cancelled,
+    /// Input that does not fit its grammar.
+    Invalid,
+    /// A picture that cannot be decoded safely.
+    Picture,
+    /// Damaged or tampered data in the vault.
+    Damaged,
+    /// Anything else; a bug or the system.
+    Internal,
+    /// No such case.
+    NoCase,
+    /// A case sheet that does not validate.
+    InvalidSheet,
+    /// An encrypted bundle needs an identity that opens it.
+    NeedsIdentity,
+    /// A bundle signed by a key nobody pinned.
+    Unpinned,
+    /// A bag with no seal, imported only when asked.
+    Unsigned,
+    /// A bundle that fails its checks.
+    Integrity,
+    /// The vault is locked.
+    Locked,
+    /// A path the app will not use.
+    PathRefused,
+}
+
 /// An error as the UI receives it.
 #[derive(Debug, Serialize)]
 pub struct ApiError {
     /// Stable machine-readable code.
-    pub code: &'static str,
+    pub code: ErrorCode,
     /// One sentence for a person.
     pub message: String,
 }
 
 impl ApiError {
     /// An error with a code and message.
-    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError {
             code,
             message: message.into(),
@@ -27,21 +79,23 @@ impl ApiError {
 impl From<VaultError> for ApiError {
     fn from(e: VaultError) -> Self {
         let code = match &e {
-            VaultError::NoVault(_) => "no_vault",
-            VaultError::Exists(_) => "vault_exists",
-            VaultError::WrongPassphrase => "wrong_passphrase",
-            VaultError::WrongRecoveryCode => "wrong_recovery_code",
-            VaultError::WipedAfterFailures(_) => "wiped",
-            VaultError::WeakPassphrase(_) => "weak_passphrase",
-            VaultError::NoItem(_) | VaultError::Ambiguous(_) => "no_item",
-            VaultError::Read { .. } | VaultError::NotAFile(_) => "unreadable_file",
-            VaultError::FileChanged(_) => "file_changed",
-            VaultError::DestinationExists(_) => "destination_exists",
-            VaultError::Cancelled => "cancelled",
-            VaultError::Invalid(_) => "invalid",
-            VaultError::Media(_) => "picture",
-            e if e.is_integrity() => "damaged",
-            _ => "internal",
+            VaultError::NoVault(_) => ErrorCode::NoVault,
+            VaultError::Exists(_) => ErrorCode::VaultExists,
+            VaultError::WrongPassphrase => ErrorCode::WrongPassphrase,
+            VaultError::WrongRecoveryCode => ErrorCode::WrongRecoveryCode,
+            VaultError::WipedAfterFailures(_) => ErrorCode::Wiped,
+            VaultError::WeakPassphrase(_) => ErrorCode::WeakPassphrase,
+            VaultError::NoItem(_) | VaultError::Ambiguous(_) | VaultError::ShortPrefix(_) => {
+                ErrorCode::NoItem
+            }
+            VaultError::Read { .. } | VaultError::NotAFile(_) => ErrorCode::UnreadableFile,
+            VaultError::FileChanged(_) => ErrorCode::FileChanged,
+            VaultError::DestinationExists(_) => ErrorCode::DestinationExists,
+            VaultError::Cancelled => ErrorCode::Cancelled,
+            VaultError::Invalid(_) => ErrorCode::Invalid,
+            VaultError::Media(_) => ErrorCode::Picture,
+            e if e.is_integrity() => ErrorCode::Damaged,
+            _ => ErrorCode::Internal,
         };
         ApiError::new(code, e.to_string())
     }
@@ -51,8 +105,8 @@ impl From<CaseError> for ApiError {
     fn from(e: CaseError) -> Self {
         match e {
             CaseError::Vault(v) => v.into(),
-            CaseError::NoCase(_) => ApiError::new("no_case", e.to_string()),
-            other => ApiError::new("invalid_sheet", other.to_string()),
+            CaseError::NoCase(_) => ApiError::new(ErrorCode::NoCase, e.to_string()),
+            other => ApiError::new(ErrorCode::InvalidSheet, other.to_string()),
         }
     }
 }
@@ -62,13 +116,14 @@ impl From<BundleError> for ApiError {
         match e {
             BundleError::Vault(v) => v.into(),
             BundleError::Case(c) => c.into(),
-            BundleError::Cancelled => ApiError::new("cancelled", e.to_string()),
+            BundleError::Cancelled => ApiError::new(ErrorCode::Cancelled, e.to_string()),
             BundleError::NeedsIdentity(_) | BundleError::Decrypt(_) => {
-                ApiError::new("needs_identity", e.to_string())
+                ApiError::new(ErrorCode::NeedsIdentity, e.to_string())
             }
-            BundleError::Unpinned { .. } => ApiError::new("unpinned", e.to_string()),
-            ref other if other.is_integrity() => ApiError::new("integrity", e.to_string()),
-            other => ApiError::new("invalid", other.to_string()),
+            BundleError::Unpinned { .. } => ApiError::new(ErrorCode::Unpinned, e.to_string()),
+            BundleError::Unsigned => ApiError::new(ErrorCode::Unsigned, e.to_string()),
+            ref other if other.is_integrity() => ApiError::new(ErrorCode::Integrity, e.to_string()),
+            other => ApiError::new(ErrorCode::Invalid, other.to_string()),
         }
     }
 }

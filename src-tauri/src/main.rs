@@ -49,6 +49,7 @@ fn app<R: tauri::Runtime>(
             commands::vault::cancel,
             commands::vault::search,
             commands::vault::verify_log,
+            commands::cases::vocabulary,
             commands::cases::list_cases,
             commands::cases::case_sheet,
             commands::cases::new_case,

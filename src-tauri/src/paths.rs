@@ -9,14 +9,14 @@
 
 use std::path::PathBuf;
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::state::AppState;
 
 /// Folders nothing is read from.
 const NEVER: &[&str] = &["/proc", "/sys", "/dev", "/run"];
 
 fn refused(why: impl Into<String>) -> ApiError {
-    ApiError::new("path_refused", why)
+    ApiError::new(ErrorCode::PathRefused, why)
 }
 
 /// A file or folder to read from.

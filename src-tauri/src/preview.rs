@@ -101,7 +101,7 @@ fn respond(state: &AppState, request: &Request<Vec<u8>>) -> Response<Vec<u8>> {
         })
     });
     result.unwrap_or_else(|e| {
-        let status = if e.code == "locked" {
+        let status = if e.code == crate::error::ErrorCode::Locked {
             StatusCode::FORBIDDEN
         } else {
             StatusCode::NOT_FOUND
@@ -140,7 +140,10 @@ fn original(
     let (_, reader) = vault.open_item_at(&item.id, start)?;
     let mut body = Vec::with_capacity(len as usize);
     reader.take(len).read_to_end(&mut body).map_err(|e| {
-        crate::error::ApiError::new("damaged", format!("item {} cannot be read: {e}", item.id))
+        crate::error::ApiError::new(
+            crate::error::ErrorCode::Damaged,
+            format!("item {} cannot be read: {e}", item.id),
+        )
     })?;
     let mut b = with_headers(Response::builder())
         .header(header::CONTENT_TYPE, item.mime.as_str())

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use casefile::Vault;
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 
 /// Shared app state.
 pub struct AppState {
@@ -79,12 +79,12 @@ impl AppState {
     /// lock has been asked for, while the vault is still being closed).
     pub fn with<T>(&self, f: impl FnOnce(&mut Vault) -> ApiResult<T>) -> ApiResult<T> {
         if self.token().is_none() {
-            return Err(ApiError::new("locked", "the vault is locked"));
+            return Err(ApiError::new(ErrorCode::Locked, "the vault is locked"));
         }
         let mut slot = self.slot();
         match slot.as_mut() {
             Some(v) => f(v),
-            None => Err(ApiError::new("locked", "the vault is locked")),
+            None => Err(ApiError::new(ErrorCode::Locked, "the vault is locked")),
         }
     }
 

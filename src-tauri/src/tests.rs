@@ -186,3 +186,37 @@ fn guard_limit_and_panic_wipe() {
     .expect_err("nothing to unlock");
     assert_eq!(gone["code"], "no_vault");
 }
+
+/// The forms read their lists from the library: every value of every list
+/// has its label in each of the five languages, so a value the library adds
+/// never shows up as a bare key.
+#[test]
+fn every_value_the_forms_offer_has_a_label_in_every_language() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (_app, w) = start(&tmp.path().join("vault"));
+    let lists = call(&w, "vocabulary", json!({})).expect("vocabulary");
+    let prefixes = [
+        ("case_types", "type_"),
+        ("regimes", "regime_"),
+        ("liability", "liability_"),
+        ("person_roles", "role_"),
+        ("consent_uses", "use_"),
+        ("violations", "violation_"),
+        ("links", "link_"),
+        ("item_kinds", "kind_"),
+    ];
+    let ui = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/i18n");
+    for lang in ["en", "ar", "es", "ru", "zh"] {
+        let text = std::fs::read_to_string(ui.join(format!("{lang}.json"))).expect("i18n file");
+        let strings: Value = serde_json::from_str(&text).expect("i18n json");
+        for (list, prefix) in prefixes {
+            let values = lists[list].as_array().expect("a list");
+            assert!(!values.is_empty(), "{list} is empty");
+            for v in values {
+                let key = format!("{prefix}{}", v.as_str().expect("a value"));
+                let label = strings[&key].as_str().unwrap_or("");
+                assert!(!label.trim().is_empty(), "{lang}.json has no {key}");
+            }
+        }
+    }
+}

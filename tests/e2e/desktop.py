@@ -183,6 +183,7 @@ def lock_during_import(d, a, passphrase):
     before = d.js("return document.querySelectorAll('#items tbody tr button.link').length")
     d.click("nav button[data-page=settings]")
     d.type("#import-path", a.big_bag)
+    d.click("#import-unsigned")
     d.js("[...document.querySelectorAll('#main button')].find(b => b.dataset.i18n === 'import_bundle').click()")
     d.wait("return !document.querySelector('#progress').hidden", "the import running")
     time.sleep(1.0)
@@ -302,6 +303,17 @@ def main():
         p, n = keyboard_walk(d, "recovery code")
         problems.extend(p)
         d.shot(a.shots, "01-recovery-code-zh")
+        # Changing the language on this card must not lose the code shown once.
+        d.select("#lang-select", "en")
+        d.wait("return document.documentElement.lang === 'en' && document.querySelector('#recovery-title').textContent === 'Your recovery code'",
+               "the recovery card in English")
+        assert d.text("#recovery-code") == code, "the recovery code was lost when the language changed"
+        assert d.text("#vault-status") != "Locked", d.text("#vault-status")
+        problems.extend(unnamed(d, "recovery code [en]"))
+        d.js("document.querySelector('#recovery-confirm').focus()")
+        d.shot(a.shots, "01-recovery-code")
+        d.select("#lang-select", "zh")
+        d.wait("return document.documentElement.lang === 'zh' && document.querySelector('#recovery-code').textContent !== ''", "the card in Chinese again")
         d.click("#recovery-confirm")
         d.click("#recovery-continue")
         d.relang("en", "document.querySelector('#add-path')")

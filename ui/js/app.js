@@ -10,6 +10,7 @@ import { size } from './dom.js';
 import { toast } from './feedback.js';
 import { getIdleMinutes, onIdleChange } from './idle.js';
 import { here, leave, register, show, whenLocked } from './router.js';
+import { loadVocabulary } from './vocabulary.js';
 import { unlockPage } from './pages/unlock.js';
 import { evidencePage, itemPage } from './pages/evidence.js';
 import { casesPage, casePage } from './pages/cases.js';
@@ -78,8 +79,17 @@ async function start() {
   const langSelect = document.getElementById('lang-select');
   langSelect.value = savedLanguage();
   await setLanguage(langSelect.value);
+  await loadVocabulary();
   langSelect.addEventListener('change', async () => {
     await setLanguage(langSelect.value);
+    // The recovery code is shown once: redrawing would lose it, so its card
+    // is only put in the new language.
+    const card = document.getElementById('recovery-code');
+    if (card && card.textContent) {
+      translate(document.querySelector('main'));
+      document.getElementById('vault-status').textContent = t('status_created');
+      return;
+    }
     // Labels made at render time follow the new language too.
     const s = await refreshStatus();
     if (s.unlocked) show(...here()); else showLocked();

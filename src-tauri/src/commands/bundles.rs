@@ -8,7 +8,7 @@ use casefile::case::sheet::Regime;
 use tauri::{AppHandle, Manager};
 
 use super::long_work;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 
 /// Exports a case as a sealed bundle.
 #[tauri::command]
@@ -31,14 +31,17 @@ pub async fn export_bundle<R: tauri::Runtime>(
         .filter(|r| !r.is_empty())
         .map(|r| {
             r.parse::<age::x25519::Recipient>().map_err(|_| {
-                ApiError::new("invalid", format!("{r} is not an age recipient (age1...)"))
+                ApiError::new(
+                    ErrorCode::Invalid,
+                    format!("{r} is not an age recipient (age1...)"),
+                )
             })
         })
         .collect::<ApiResult<Vec<_>>>()?;
     let prepared_for = match prepared_for.filter(|p| !p.is_empty()) {
         Some(p) => Some(
             p.parse::<Regime>()
-                .map_err(|e| ApiError::new("invalid", e))?,
+                .map_err(|e| ApiError::new(ErrorCode::Invalid, e))?,
         ),
         None => None,
     };
@@ -53,7 +56,7 @@ pub async fn export_bundle<R: tauri::Runtime>(
     let language = match language.filter(|l| !l.is_empty()) {
         Some(l) => Some(
             l.parse::<casefile::bundle::Language>()
-                .map_err(|e| ApiError::new("invalid", e))?,
+                .map_err(|e| ApiError::new(ErrorCode::Invalid, e))?,
         ),
         None => None,
     };
@@ -124,6 +127,7 @@ pub async fn import_bundle<R: tauri::Runtime>(
     path: String,
     identity: Option<String>,
     trust_as: Option<String>,
+    unsigned: bool,
 ) -> ApiResult<Imported> {
     let state = app.state::<crate::state::AppState>();
     let path = crate::paths::input(&state, &path)?;
@@ -133,6 +137,7 @@ pub async fn import_bundle<R: tauri::Runtime>(
         let opts = ImportOptions {
             key: None,
             trust_as: trust_as.filter(|t| !t.trim().is_empty()),
+            unsigned,
         };
         state.with(|v| Ok(bundle::import(v, &source, &Limits::default(), &opts, task)?))
     })
@@ -159,10 +164,13 @@ pub async fn trust_sender<R: tauri::Runtime>(
     cancel: String,
 ) -> ApiResult<casefile::vault::Sender> {
     let key = casefile::crypto::sign::DevicePublicKey::from_minisign_line(&minisign)
-        .ok_or_else(|| ApiError::new("invalid", "that is not a minisign public key"))?;
+        .ok_or_else(|| ApiError::new(ErrorCode::Invalid, "that is not a minisign public key"))?;
     let question = format!("{question}\n\n{}\n{}", name.trim(), key.fingerprint());
     if !super::confirm(&app, &question, &confirm, &cancel).await? {
-        return Err(ApiError::new("cancelled", "the sender was not trusted"));
+        return Err(ApiError::new(
+            ErrorCode::Cancelled,
+            "the sender was not trusted",
+        ));
     }
     app.state::<crate::state::AppState>()
         .with(|v| Ok(v.add_sender(&name, &key)?))

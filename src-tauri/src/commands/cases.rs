@@ -7,8 +7,14 @@ use casefile::case::sheet::{CaseType, Regime};
 use casefile::case::{self, CaseSheet, CaseSummary};
 use tauri::State;
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::state::AppState;
+
+/// The closed lists of values the forms offer, from the library.
+#[tauri::command]
+pub fn vocabulary() -> case::Vocabulary {
+    case::vocabulary()
+}
 
 /// Every case.
 #[tauri::command]
@@ -32,10 +38,13 @@ pub async fn new_case(
 ) -> ApiResult<CaseSheet> {
     let case_type: CaseType = case_type
         .parse()
-        .map_err(|e: String| ApiError::new("invalid", e))?;
+        .map_err(|e: String| ApiError::new(ErrorCode::Invalid, e))?;
     let regimes = regimes
         .iter()
-        .map(|r| r.parse::<Regime>().map_err(|e| ApiError::new("invalid", e)))
+        .map(|r| {
+            r.parse::<Regime>()
+                .map_err(|e| ApiError::new(ErrorCode::Invalid, e))
+        })
         .collect::<ApiResult<Vec<_>>>()?;
     state.with(|v| Ok(case::create(v, &title, case_type, regimes)?))
 }

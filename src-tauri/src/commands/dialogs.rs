@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_dialog::DialogExt;
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::state::AppState;
 
 async fn blocking<R: Runtime, T: Send + 'static>(
@@ -16,7 +16,7 @@ async fn blocking<R: Runtime, T: Send + 'static>(
 ) -> ApiResult<T> {
     tauri::async_runtime::spawn_blocking(move || f(&app))
         .await
-        .map_err(|e| ApiError::new("internal", format!("the dialog failed: {e}")))
+        .map_err(|e| ApiError::new(ErrorCode::Internal, format!("the dialog failed: {e}")))
 }
 
 fn keep<R: Runtime>(app: &AppHandle<R>, paths: Vec<PathBuf>) -> Vec<String> {

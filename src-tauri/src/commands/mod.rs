@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::state::AppState;
 
 /// A progress event for the UI's progress view.
@@ -34,6 +34,9 @@ pub async fn long_work<R: Runtime, T: Send + 'static>(
         let state = app.state::<AppState>();
         let cancel = state.start_work();
         let done = Cell::new(0u64);
+        // Work that learns its size as it goes (an export) says so.
+        let total = Cell::new(total);
+        let set_total = |n: u64| total.set(n);
         let last = Cell::new(Instant::now());
         let report = |n: u64| {
             done.set(done.get() + n);
@@ -44,13 +47,14 @@ pub async fn long_work<R: Runtime, T: Send + 'static>(
                     Progress {
                         op,
                         done: done.get(),
-                        total,
+                        total: total.get(),
                     },
                 );
             }
         };
         let task = casefile::Task::none()
             .with_progress(&report)
+            .with_total(&set_total)
             .with_cancel(&cancel);
         let result = work(&state, &task);
         state.end_work(&cancel);
@@ -58,14 +62,14 @@ pub async fn long_work<R: Runtime, T: Send + 'static>(
             "progress",
             Progress {
                 op,
-                done: total,
-                total,
+                done: total.get(),
+                total: total.get(),
             },
         );
         result
     })
     .await
-    .map_err(|e| ApiError::new("internal", format!("background work failed: {e}")))?
+    .map_err(|e| ApiError::new(ErrorCode::Internal, format!("background work failed: {e}")))?
 }
 
 /// Asks the user a yes/no question in a native dialog (a script in the page
@@ -94,5 +98,10 @@ pub async fn confirm<R: Runtime>(
             .blocking_show()
     })
     .await
-    .map_err(|e| ApiError::new("internal", format!("the question could not be asked: {e}")))
+    .map_err(|e| {
+        ApiError::new(
+            ErrorCode::Internal,
+            format!("the question could not be asked: {e}"),
+        )
+    })
 }

@@ -10,7 +10,7 @@ use tauri::{AppHandle, Manager, State};
 use zeroize::Zeroizing;
 
 use super::long_work;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::state::AppState;
 
 /// What the start page needs to know.
@@ -117,7 +117,7 @@ pub async fn lock<R: tauri::Runtime>(app: AppHandle<R>) -> ApiResult<()> {
         }
     })
     .await
-    .map_err(|e| ApiError::new("internal", format!("locking failed: {e}")))?
+    .map_err(|e| ApiError::new(ErrorCode::Internal, format!("locking failed: {e}")))?
 }
 
 /// What a wipe did, as the page shows it.
@@ -142,7 +142,7 @@ pub async fn wipe_vault<R: tauri::Runtime>(
     cancel: String,
 ) -> ApiResult<WipeDone> {
     if !super::confirm(&app, &question, &confirm, &cancel).await? {
-        return Err(ApiError::new("cancelled", "nothing was wiped"));
+        return Err(ApiError::new(ErrorCode::Cancelled, "nothing was wiped"));
     }
     let state = app.state::<AppState>();
     state.revoke();
@@ -157,7 +157,12 @@ pub async fn wipe_vault<R: tauri::Runtime>(
         }
     })
     .await
-    .map_err(|e| ApiError::new("internal", format!("closing after the wipe failed: {e}")))?;
+    .map_err(|e| {
+        ApiError::new(
+            ErrorCode::Internal,
+            format!("closing after the wipe failed: {e}"),
+        )
+    })?;
     Ok(wiped)
 }
 
@@ -294,6 +299,6 @@ pub async fn verify_log(state: State<'_, AppState>) -> ApiResult<Report> {
 
 impl From<&str> for ApiError {
     fn from(m: &str) -> Self {
-        ApiError::new("invalid", m)
+        ApiError::new(ErrorCode::Invalid, m)
     }
 }

@@ -6,8 +6,8 @@ import { call, pickFile, pickFiles, pickSave } from '../api.js';
 import { h, field, select } from '../dom.js';
 import { t } from '../i18n.js';
 import { fail, toast, withProgress } from '../feedback.js';
+import { vocab } from '../vocabulary.js';
 
-const REGIMES = ['us-global-magnitsky', 'uk-global-human-rights', 'eu-global-human-rights', 'canada-magnitsky', 'icc', 'un-mechanism', 'other'];
 const LANGUAGES = ['zh', 'ar', 'es', 'ru'];
 
 export async function exportPage() {
@@ -37,7 +37,7 @@ export async function exportPage() {
   const redactedField = h('label', { class: 'check' }, redacted, h('span', { 'data-i18n': 'export_redacted' }));
   caseSel.addEventListener('change', fillItems);
   await fillItems();
-  const forSel = select([['', t('first_regime')], ...REGIMES.map((r) => [r, t(`regime_${r}`)])], '');
+  const forSel = select([['', t('first_regime')], ...vocab().regimes.map((r) => [r, t(`regime_${r}`)])], '');
   const [fF] = field(t('prepared_for'), forSel, t('prepared_for_hint'));
   const format = select([['folder', t('format_folder')], ['zip', t('format_zip')]], 'folder');
   const [foF] = field(t('format'), format);

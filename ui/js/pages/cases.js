@@ -5,19 +5,15 @@ import { h, field, select } from '../dom.js';
 import { t, translate } from '../i18n.js';
 import { confirmDialog, fail, toast } from '../feedback.js';
 import { show } from '../router.js';
+import { vocab } from '../vocabulary.js';
 
-const REGIMES = ['us-global-magnitsky', 'uk-global-human-rights', 'eu-global-human-rights', 'canada-magnitsky', 'icc', 'un-mechanism', 'other'];
-const VIOLATIONS = ['killing', 'torture', 'enforced-disappearance', 'arbitrary-detention', 'denial-of-medical-care', 'sexual-violence', 'forced-labour', 'bribery', 'misappropriation', 'expropriation', 'other'];
-const LIABILITY = ['perpetrated', 'ordered', 'commanded', 'complicit', 'facilitated'];
-const LINKS = ['direct', 'command-responsibility', 'knowledge'];
-const USES = ['submission', 'prosecution', 'publication', 'partners'];
 
 export async function casesPage() {
   const cases = await call('list_cases');
   const [titleField, title] = field(t('case_title'), h('input', { type: 'text', id: 'case-title' }));
-  const type = select([['gross-violation', t('type_gross-violation')], ['corruption', t('type_corruption')]], 'gross-violation');
+  const type = select(vocab().case_types.map((c) => [c, t(`type_${c}`)]), 'gross-violation');
   const [typeField] = field(t('case_type'), type);
-  const regimeBoxes = REGIMES.map((r) => h('label', { class: 'check' }, h('input', { type: 'checkbox', value: r }), h('span', { text: t(`regime_${r}`) })));
+  const regimeBoxes = vocab().regimes.map((r) => h('label', { class: 'check' }, h('input', { type: 'checkbox', value: r }), h('span', { text: t(`regime_${r}`) })));
   const form = h('form', { class: 'card', id: 'new-case', 'aria-labelledby': 'new-case-h' }, h('h2', { id: 'new-case-h', 'data-i18n': 'new_case' }), titleField, typeField,
     h('fieldset', {}, h('legend', { 'data-i18n': 'regimes' }), ...regimeBoxes),
     h('button', { type: 'submit', class: 'primary', 'data-i18n': 'create_case' }));
@@ -74,7 +70,7 @@ export async function casePage(id) {
   const [ptF, pTranslit] = field(t('name_transliteration'), h('input', { type: 'text', id: 'perp-translit' }));
   const [ppF, pPos] = field(t('position'), h('input', { type: 'text', id: 'perp-position' }));
   const [puF, pUnit] = field(t('unit'), h('input', { type: 'text', id: 'perp-unit' }));
-  const pLiab = select(opts(LIABILITY, 'liability_'), 'ordered');
+  const pLiab = select(opts(vocab().liability, 'liability_'), 'ordered');
   const [plF] = field(t('liability'), pLiab);
   const perpForm = h('form', { class: 'card', id: 'perp-form', 'aria-labelledby': 'perp-form-h' }, h('h3', { id: 'perp-form-h', 'data-i18n': 'add_perpetrator' }), pnF, ptF, ppF, puF, plF,
     h('button', { type: 'submit', 'data-i18n': 'add_perpetrator' }));
@@ -93,11 +89,11 @@ export async function casePage(id) {
     h('strong', { text: `${p.id} · ${p.pseudonym}` }), ' ',
     h('span', { class: p.consent.given ? 'ok' : 'warn', text: p.consent.given ? t('consent_for', { uses: p.consent.uses.join(', '), to: p.consent.recipients.join(', ') }) : t('no_consent') }))));
   const [vpF, vPseudo] = field(t('pseudonym'), h('input', { type: 'text', id: 'person-pseudonym' }));
-  const vRole = select(opts(['victim', 'witness', 'victim-and-witness'], 'role_'), 'victim');
+  const vRole = select(opts(vocab().person_roles, 'role_'), 'victim');
   const [vrF] = field(t('role'), vRole);
   const vConsent = h('input', { type: 'checkbox', id: 'person-consent' });
-  const useBoxes = USES.map((u) => h('label', { class: 'check' }, h('input', { type: 'checkbox', value: u }), h('span', { text: t(`use_${u}`) })));
-  const recBoxes = REGIMES.map((r) => h('label', { class: 'check' }, h('input', { type: 'checkbox', value: r }), h('span', { text: t(`regime_${r}`) })));
+  const useBoxes = vocab().consent_uses.map((u) => h('label', { class: 'check' }, h('input', { type: 'checkbox', value: u }), h('span', { text: t(`use_${u}`) })));
+  const recBoxes = vocab().regimes.map((r) => h('label', { class: 'check' }, h('input', { type: 'checkbox', value: r }), h('span', { text: t(`regime_${r}`) })));
   const personForm = h('form', { class: 'card', id: 'person-form', 'aria-labelledby': 'person-form-h' }, h('h3', { id: 'person-form-h', 'data-i18n': 'add_person' }), vpF, vrF,
     h('label', { class: 'check' }, vConsent, h('span', { 'data-i18n': 'consent_given' })),
     h('fieldset', {}, h('legend', { 'data-i18n': 'consent_uses' }), ...useBoxes),
@@ -117,14 +113,14 @@ export async function casePage(id) {
     removeButton(sheet, i.id, () => sheet.incidents.splice(n, 1)),
     h('strong', { text: `${i.id} · ${t(`violation_${i.violation}`)} · ${i.start}${i.end ? ` – ${i.end}` : ''}` }),
     h('span', { class: 'muted', text: ` ${i.place.admin || ''} ${(i.perpetrators || []).map((p) => `${p.perpetrator} (${t(`link_${p.link}`)})`).join(', ')}` }))));
-  const iViol = select(opts(VIOLATIONS, 'violation_'), 'arbitrary-detention');
+  const iViol = select(opts(vocab().violations, 'violation_'), 'arbitrary-detention');
   const [ivF] = field(t('violation'), iViol);
   const [isF, iStart] = field(t('start_date'), h('input', { type: 'text', id: 'incident-start', placeholder: 'YYYY-MM-DD', dir: 'ltr' }), t('date_hint'));
   const [ipF, iPlace] = field(t('incident_place'), h('input', { type: 'text', id: 'incident-place' }));
   const [inF, iNarr] = field(t('narrative'), h('textarea', { id: 'incident-narrative', rows: 3 }));
   const iPerp = select([['', t('none')], ...sheet.perpetrators.map((p) => [p.id, `${p.id} ${p.names[0]?.value || ''}`])], '');
   const [iprF] = field(t('perpetrator'), iPerp);
-  const iLink = select(opts(LINKS, 'link_'), 'direct');
+  const iLink = select(opts(vocab().links, 'link_'), 'direct');
   const [ilF] = field(t('alleged_link'), iLink);
   const incForm = h('form', { class: 'card', id: 'incident-form', 'aria-labelledby': 'incident-form-h' }, h('h3', { id: 'incident-form-h', 'data-i18n': 'add_incident' }), ivF, isF, ipF, inF, iprF, ilF,
     h('button', { type: 'submit', 'data-i18n': 'add_incident' }));

@@ -5,9 +5,9 @@ import { h, field, select, size } from '../dom.js';
 import { t } from '../i18n.js';
 import { fail, toast, withProgress } from '../feedback.js';
 import { onLeave, show } from '../router.js';
+import { vocab } from '../vocabulary.js';
 import { mediaFacts, preview, redactTool, shownAsPicture } from './media.js';
 
-const KINDS = ['photo', 'video', 'audio', 'document', 'detention-record', 'testimony', 'open-source', 'other'];
 
 async function addPaths(paths, source) {
   if (!paths.length) return;
@@ -39,7 +39,7 @@ export async function evidencePage() {
   onLeave(() => unlisten.then((stop) => stop()));
 
   const query = h('input', { type: 'search', id: 'search', 'data-i18n-placeholder': 'search_placeholder', 'data-i18n-label': 'search' });
-  const kind = select([['', t('all_kinds')], ...KINDS.map((k) => [k, t(`kind_${k}`)])], '');
+  const kind = select([['', t('all_kinds')], ...vocab().item_kinds.map((k) => [k, t(`kind_${k}`)])], '');
   kind.setAttribute('aria-label', t('filter_kind'));
   const sort = select([['new', t('sort_newest')], ['old', t('sort_oldest')], ['title', t('sort_title')], ['size', t('sort_size')]], 'new');
   sort.setAttribute('aria-label', t('sort_by'));

@@ -38,13 +38,20 @@ export async function settingsPage() {
   const pick = h('button', { type: 'button', 'data-i18n': 'choose_bundle_file' });
   pick.addEventListener('click', async () => { const [p] = await pickFile(); if (p) impPath.value = p; });
   const [trustF, trustAs] = field(t('trust_as'), h('input', { type: 'text', id: 'import-trust-as' }), t('trust_as_hint'));
+  const unsigned = h('input', { type: 'checkbox', id: 'import-unsigned', 'aria-describedby': 'import-unsigned-hint' });
+  const unsignedF = h('div', { class: 'field' }, h('label', { class: 'check' }, unsigned, h('span', { 'data-i18n': 'import_unsigned' })),
+    h('small', { id: 'import-unsigned-hint', 'data-i18n': 'import_unsigned_hint' }));
   const imp = h('button', { 'data-i18n': 'import_bundle' });
   imp.addEventListener('click', async () => {
     try {
-      const r = await withProgress(call('import_bundle', { path: impPath.value, identity: null, trustAs: trustAs.value || null }));
+      const r = await withProgress(call('import_bundle', { path: impPath.value, identity: null, trustAs: trustAs.value || null, unsigned: unsigned.checked }));
       toast(t('imported_n', { n: r.items.length }), 'ok');
       if (r.case) show('case', r.case);
-    } catch (e) { fail(e); if (e.code === 'unpinned') trustAs.focus(); }
+    } catch (e) {
+      if (e.code === 'unsigned') { toast(t('import_unsigned_needed')); unsigned.focus(); return; }
+      fail(e);
+      if (e.code === 'unpinned') trustAs.focus();
+    }
   });
 
   // Security: wipe after N wrong passphrases, and the panic wipe.
@@ -75,7 +82,7 @@ export async function settingsPage() {
     card('check-vault-h', h('h2', { id: 'check-vault-h', 'data-i18n': 'check_vault' }), h('p', { class: 'muted', 'data-i18n': 'check_vault_intro' }),
       h('div', { class: 'row' }, quick, deep), checkOut),
     card('senders-h', h('h2', { id: 'senders-h', 'data-i18n': 'known_senders' }), h('p', { class: 'muted', 'data-i18n': 'known_senders_intro' }), senderList),
-    card('import-card-h', h('h2', { id: 'import-card-h', 'data-i18n': 'import_bundle' }), impF, pick, trustF, imp),
+    card('import-card-h', h('h2', { id: 'import-card-h', 'data-i18n': 'import_bundle' }), impF, pick, trustF, unsignedF, imp),
     card('security-h', h('h2', { id: 'security-h', 'data-i18n': 'security' }), limitF,
       h('h3', { 'data-i18n': 'panic_wipe' }), h('p', { class: 'muted', 'data-i18n': 'wipe_intro' }), wipe),
     card('demo-h', h('h2', { id: 'demo-h', 'data-i18n': 'demo' }), h('p', { 'data-i18n': 'demo_intro' }), demo));

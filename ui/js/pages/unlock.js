@@ -77,6 +77,8 @@ function createForm(status, done) {
       form.replaceWith(card);
       // The card is new to the page: its texts are put in the language now.
       translate(card);
+      // Not "Locked": the vault is open, waiting for the code to be written down.
+      document.getElementById('vault-status').textContent = t('status_created');
       card.querySelector('#recovery-confirm').focus();
     } catch (err) {
       error.textContent = err.message;
