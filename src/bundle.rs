@@ -140,20 +140,8 @@ fn key_pin(path: &Path) -> anyhow::Result<Pin> {
 
 /// `export`.
 pub fn export(vault: &mut Vault, a: ExportArgs, json: bool) -> anyhow::Result<ExitCode> {
-    let recipients =
-        a.to.iter()
-            .map(|r| {
-                r.parse::<age::x25519::Recipient>()
-                    .map_err(|_| anyhow::anyhow!("{r:?} is not an age recipient (age1...)"))
-            })
-            .collect::<anyhow::Result<Vec<_>>>()?;
-    let format = if !recipients.is_empty() {
-        Format::Encrypted
-    } else if a.zip {
-        Format::Zip
-    } else {
-        Format::Folder
-    };
+    let recipients = bundle::parse_recipients(&a.to)?;
+    let format = Format::chosen(&recipients, a.zip);
     // The length is set once the export knows what it sends.
     let bar = output::progress(0, "exporting");
     let advance = |n: u64| bar.inc(n);

@@ -37,7 +37,7 @@ pub enum Command {
     /// Create a vault; prints the recovery code once.
     Init {
         /// Name recorded as the collector by default.
-        #[arg(long, default_value = "unnamed collector")]
+        #[arg(long, default_value = casefile::vault::UNNAMED_COLLECTOR)]
         collector: String,
     },
     /// Add files (folders are added recursively) as evidence items.

@@ -25,19 +25,7 @@ pub async fn export_bundle<R: tauri::Runtime>(
     language: Option<String>,
 ) -> ApiResult<Exported> {
     let out = crate::paths::output(&app.state::<crate::state::AppState>(), &out)?;
-    let recipients = recipients
-        .iter()
-        .map(|r| r.trim())
-        .filter(|r| !r.is_empty())
-        .map(|r| {
-            r.parse::<age::x25519::Recipient>().map_err(|_| {
-                ApiError::new(
-                    ErrorCode::Invalid,
-                    format!("{r} is not an age recipient (age1...)"),
-                )
-            })
-        })
-        .collect::<ApiResult<Vec<_>>>()?;
+    let recipients = casefile::bundle::parse_recipients(&recipients)?;
     let prepared_for = match prepared_for.filter(|p| !p.is_empty()) {
         Some(p) => Some(
             p.parse::<Regime>()
@@ -45,13 +33,7 @@ pub async fn export_bundle<R: tauri::Runtime>(
         ),
         None => None,
     };
-    let format = if !recipients.is_empty() {
-        Format::Encrypted
-    } else if zip {
-        Format::Zip
-    } else {
-        Format::Folder
-    };
+    let format = Format::chosen(&recipients, zip);
     let items = (!items.is_empty()).then_some(items);
     let language = match language.filter(|l| !l.is_empty()) {
         Some(l) => Some(

@@ -75,33 +75,13 @@ pub async fn demo(state: State<'_, AppState>) -> ApiResult<CaseSheet> {
     state.with(|v| Ok(casefile::demo::fill(v)?))
 }
 
-/// The interview facts the testimony form sends.
-#[derive(serde::Deserialize)]
-pub struct InterviewForm {
-    case: String,
-    witness: String,
-    interviewer: String,
-    date: String,
-    place: String,
-    language: String,
-}
-
 /// Records a testimony typed into the form.
 #[tauri::command]
 pub async fn record_testimony(
     state: State<'_, AppState>,
-    interview: InterviewForm,
+    interview: casefile::case::testimony::Interview,
     statement: String,
 ) -> ApiResult<casefile::case::testimony::Recorded> {
-    let f = interview;
-    let interview = casefile::case::testimony::Interview {
-        case: f.case,
-        witness: f.witness,
-        interviewer: f.interviewer,
-        date: f.date,
-        place: f.place,
-        language: f.language,
-    };
     state.with(|v| {
         Ok(casefile::case::testimony::record(
             v,

@@ -73,12 +73,7 @@ pub async fn create_vault<R: tauri::Runtime>(
 ) -> ApiResult<Created> {
     let passphrase = Zeroizing::new(passphrase);
     long_work(app, "create", 0, move |state, _| {
-        let collector = if collector.trim().is_empty() {
-            "unnamed collector"
-        } else {
-            collector.trim()
-        };
-        let (vault, code) = Vault::create(&state.dir, &passphrase, collector)?;
+        let (vault, code) = Vault::create(&state.dir, &passphrase, &collector)?;
         let created = Created {
             recovery_code: code.to_string(),
             key_id: vault.device_key().key_id_hex(),

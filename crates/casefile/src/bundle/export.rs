@@ -47,6 +47,34 @@ pub enum Format {
     Encrypted,
 }
 
+impl Format {
+    /// The form a user's choices mean: encrypted when there are recipients,
+    /// else a zip when asked for, else a folder.
+    pub fn chosen(recipients: &[age::x25519::Recipient], zip: bool) -> Format {
+        match (recipients.is_empty(), zip) {
+            (false, _) => Format::Encrypted,
+            (true, true) => Format::Zip,
+            (true, false) => Format::Folder,
+        }
+    }
+}
+
+/// Reads age recipients as a user gives them (`age1…`); blank entries are
+/// skipped, anything else that is not a recipient is refused by value.
+pub fn parse_recipients<S: AsRef<str>>(
+    texts: &[S],
+) -> Result<Vec<age::x25519::Recipient>, BundleError> {
+    texts
+        .iter()
+        .map(|r| r.as_ref().trim())
+        .filter(|r| !r.is_empty())
+        .map(|r| {
+            r.parse::<age::x25519::Recipient>()
+                .map_err(|_| BundleError::Input(format!("{r:?} is not an age recipient (age1...)")))
+        })
+        .collect()
+}
+
 /// What to export and how.
 pub struct ExportOptions {
     /// Case id or prefix.

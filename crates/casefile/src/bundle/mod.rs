@@ -21,7 +21,7 @@ pub mod verify;
 use std::path::PathBuf;
 
 pub use documents::Language;
-pub use export::{ExportOptions, Exported, Format, export};
+pub use export::{ExportOptions, Exported, Format, export, parse_recipients};
 pub use import::{ImportOptions, Imported, import};
 pub use source::{Limits, Source};
 pub use verify::{Check, Pin, Signer, Trust, Verdict, verify, verify_bag_only};

@@ -11,8 +11,9 @@ use super::{CaseError, FieldError, date, load, save};
 use crate::vault::NewItem;
 use crate::{Item, ItemKind, Task, Vault};
 
-/// The facts of an interview.
-#[derive(Debug, Clone, Default)]
+/// The facts of an interview, as a form or the command line gives them.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Interview {
     /// Case id or prefix.
     pub case: String,

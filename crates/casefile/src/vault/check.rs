@@ -5,8 +5,8 @@
 
 use std::io::Read;
 
+use crate::crypto::hash::Sha512;
 use serde::Serialize;
-use sha2::{Digest, Sha512};
 
 use super::{Item, Vault, VaultError};
 use crate::Task;

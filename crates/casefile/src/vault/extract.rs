@@ -4,7 +4,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
+use crate::crypto::hash::Sha256;
 
 use super::{Item, Vault, VaultError};
 use crate::Task;

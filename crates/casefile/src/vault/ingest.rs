@@ -10,11 +10,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::sync_channel;
 
+use crate::crypto::hash::{Sha256, Sha512};
 use rusqlite::params;
 use serde::Deserialize;
-use sha2::{Digest, Sha256, Sha512};
 
-use super::item::{Item, ItemKind, new_id};
+use super::item::{Item, ItemKind, Origin, check_fields, new_id};
 use super::{Vault, VaultError};
 use crate::Task;
 use crate::crypto::hash::Fingerprint;
@@ -84,26 +84,6 @@ impl NewItem {
             ],
         )
     }
-}
-
-/// Checks one-line and free-text fields, naming the first that does not fit.
-pub(crate) fn check_fields(
-    lines: &[(&str, &Option<String>)],
-    texts: &[(&str, &Option<String>)],
-) -> Result<(), VaultError> {
-    for (name, value) in lines {
-        if let Some(v) = value {
-            crate::names::Line::parse(v)
-                .map_err(|e| VaultError::Invalid(format!("--{name}: {e}")))?;
-        }
-    }
-    for (name, value) in texts {
-        if let Some(v) = value {
-            crate::names::Text::parse(v)
-                .map_err(|e| VaultError::Invalid(format!("--{name}: {e}")))?;
-        }
-    }
-    Ok(())
 }
 
 /// A file's name as the vault records it: control characters (which Linux
@@ -230,19 +210,6 @@ struct Streamed {
     fingerprint: Fingerprint,
     size: u64,
     head: Vec<u8>,
-}
-
-/// Where a new item comes from, for its custody event.
-pub(crate) enum Origin<'a> {
-    /// Added by the user.
-    Added,
-    /// Derived from another item by an operation.
-    Derived {
-        /// The parent item.
-        parent: &'a Item,
-        /// The operation and its parameters, e.g. `{"operation": "translation"}`.
-        derivation: serde_json::Value,
-    },
 }
 
 impl Vault {
@@ -553,6 +520,8 @@ impl Vault {
     }
 
     /// Reads `file` once: SHA-512 here, SHA-256 and encryption on a worker.
+    /// (A third thread for SHA-512, leaving this one only reading, measured
+    /// slower on two cores.)
     fn stream_in(
         &self,
         file: &mut dyn Read,

@@ -312,7 +312,7 @@ impl Vault {
 
     /// Changes descriptive fields; the original bytes and hashes never change.
     pub fn edit(&mut self, id: &str, edit: &ItemEdit) -> Result<Item, VaultError> {
-        super::ingest::check_fields(
+        check_fields(
             &[
                 ("title", &edit.title),
                 ("collector", &edit.collector),
@@ -391,4 +391,37 @@ impl Vault {
             Ok((after.clone(), vec![event]))
         })
     }
+}
+
+/// Checks one-line and free-text fields, naming the first that does not fit.
+pub(crate) fn check_fields(
+    lines: &[(&str, &Option<String>)],
+    texts: &[(&str, &Option<String>)],
+) -> Result<(), VaultError> {
+    for (name, value) in lines {
+        if let Some(v) = value {
+            crate::names::Line::parse(v)
+                .map_err(|e| VaultError::Invalid(format!("--{name}: {e}")))?;
+        }
+    }
+    for (name, value) in texts {
+        if let Some(v) = value {
+            crate::names::Text::parse(v)
+                .map_err(|e| VaultError::Invalid(format!("--{name}: {e}")))?;
+        }
+    }
+    Ok(())
+}
+
+/// Where a new item comes from, for its custody event.
+pub(crate) enum Origin<'a> {
+    /// Added by the user.
+    Added,
+    /// Derived from another item by an operation.
+    Derived {
+        /// The parent item.
+        parent: &'a Item,
+        /// The operation and its parameters, e.g. `{"operation": "translation"}`.
+        derivation: serde_json::Value,
+    },
 }

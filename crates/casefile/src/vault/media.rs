@@ -5,7 +5,7 @@ use std::io::{Cursor, Read};
 use crate::Task;
 use rusqlite::{OptionalExtension, params};
 
-use super::ingest::Origin;
+use super::item::Origin;
 use super::{Item, NewItem, Vault, VaultError};
 use crate::media::{self, Analysis, MediaInfo, Redaction};
 

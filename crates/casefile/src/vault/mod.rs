@@ -28,7 +28,7 @@ pub(crate) use extract::vault_error;
 pub use ingest::{Added, FailedFile, NewItem, Staged, collect_files};
 pub(crate) use item::new_id;
 pub use item::{Item, ItemEdit, ItemKind};
-pub use open::{DB_KEY_PURPOSE, Secret};
+pub use open::{DB_KEY_PURPOSE, Secret, UNNAMED_COLLECTOR};
 pub use senders::Sender;
 pub(crate) use senders::insert_sender;
 

@@ -22,6 +22,9 @@ use crate::store::{StoreError, db};
 pub const DB_KEY_PURPOSE: &str = "casefile sqlcipher v1";
 const BLOB_KEY_PURPOSE: &str = "casefile blobs v1";
 
+/// The collector recorded when a vault is created without a name.
+pub const UNNAMED_COLLECTOR: &str = "unnamed collector";
+
 /// A secret that unlocks a vault.
 pub enum Secret<'a> {
     /// The passphrase.
@@ -78,6 +81,10 @@ impl Vault {
         passphrase: &str,
         collector: &str,
     ) -> Result<(Vault, Zeroizing<String>), VaultError> {
+        let collector = match collector.trim() {
+            "" => UNNAMED_COLLECTOR,
+            named => named,
+        };
         super::passphrase::check_new(passphrase, &[collector])?;
         for name in [KEYSLOTS_FILE, DB_FILE, SECOND_DB_FILE, BLOBS_DIR] {
             if dir.join(name).exists() {
