@@ -16,9 +16,64 @@ use casefile::vault::{NewItem, Secret};
 
 const PASS: &str = "benchmark passphrase 1";
 
+#[derive(Clone, Copy)]
 struct Run {
     secs: f64,
+    /// User plus system CPU seconds of the child.
+    cpu: f64,
     peak_mib: f64,
+}
+
+/// `rounds` paired runs of ours and a reference, alternating which goes
+/// first so that neither always meets a warm or a cold cache; each pair's
+/// ratio is theirs / ours. A noisy machine gives a spread, not one number.
+struct Paired {
+    ours: Run,
+    theirs: Run,
+    ratio: f64,
+    low: f64,
+    high: f64,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+fn paired(rounds: usize, mut ours: impl FnMut() -> Run, mut theirs: impl FnMut() -> Run) -> Paired {
+    let mut pairs = Vec::new();
+    for i in 0..rounds {
+        let (o, t) = if i % 2 == 0 {
+            let o = ours();
+            (o, theirs())
+        } else {
+            let t = theirs();
+            (ours(), t)
+        };
+        pairs.push((o, t));
+    }
+    let ratios: Vec<f64> = pairs.iter().map(|(o, t)| t.secs / o.secs).collect();
+    let pick = |f: &dyn Fn(&(Run, Run)) -> f64| median(pairs.iter().map(f).collect());
+    Paired {
+        ours: Run {
+            secs: pick(&|p| p.0.secs),
+            cpu: pick(&|p| p.0.cpu),
+            peak_mib: pairs.iter().map(|p| p.0.peak_mib).fold(0.0, f64::max),
+        },
+        theirs: Run {
+            secs: pick(&|p| p.1.secs),
+            cpu: pick(&|p| p.1.cpu),
+            peak_mib: 0.0,
+        },
+        ratio: median(ratios.clone()),
+        low: ratios.iter().copied().fold(f64::INFINITY, f64::min),
+        high: ratios.iter().copied().fold(0.0, f64::max),
+    }
 }
 
 /// Runs a command, returning wall time and peak RSS of the child.
@@ -36,8 +91,10 @@ fn run(cmd: &mut Command) -> Run {
         rc == pid && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
         "{cmd:?} failed"
     );
+    let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
     Run {
         secs,
+        cpu: tv(usage.ru_utime) + tv(usage.ru_stime),
         peak_mib: usage.ru_maxrss as f64 / 1024.0,
     }
 }
@@ -78,27 +135,47 @@ struct Table {
 }
 
 impl Table {
-    fn row(
+    /// A row measured once (no reference).
+    fn single(&mut self, op: &str, ours: &Run, bytes: Option<u64>) {
+        self.line(op, ours, bytes, "", None);
+    }
+
+    /// A row of paired runs against a reference.
+    fn pair(&mut self, op: &str, p: &Paired, reference: &str, bytes: Option<u64>) {
+        self.line(op, &p.ours, bytes, reference, Some(p));
+    }
+
+    fn line(
         &mut self,
         op: &str,
         ours: &Run,
-        reference: &str,
-        theirs: Option<&Run>,
         bytes: Option<u64>,
+        reference: &str,
+        p: Option<&Paired>,
     ) {
         let speed = bytes
-            .map(|b| format!("{:>7.0} MB/s", b as f64 / ours.secs / 1e6))
-            .unwrap_or_else(|| " ".repeat(12));
-        let (rt, ratio) = match theirs {
-            Some(t) => (
-                format!("{:>8.3}", t.secs),
-                format!("{:>6.2}x", t.secs / ours.secs),
+            .map(|b| format!("{:.0} MB/s", b as f64 / ours.secs / 1e6))
+            .unwrap_or_default();
+        let cpu = bytes
+            .filter(|_| ours.cpu > 0.0)
+            .map(|b| format!("{:.2}", ours.cpu / (b as f64 / (1u64 << 30) as f64)))
+            .unwrap_or_default();
+        let (rt, ratio, spread) = match p {
+            Some(p) => (
+                format!("{:.3}", p.theirs.secs),
+                format!("{:.2}x", p.ratio),
+                format!("{:.2}–{:.2}", p.low, p.high),
             ),
-            None => ("       -".into(), "      -".into()),
+            None => (String::new(), String::new(), String::new()),
+        };
+        let peak = if ours.peak_mib > 0.0 {
+            format!("{:.1}", ours.peak_mib)
+        } else {
+            String::new()
         };
         let line = format!(
-            "| {op:<34} | {:>8.3} | {speed} | {reference:<30} | {rt} | {ratio} | {:>8.1} |",
-            ours.secs, ours.peak_mib
+            "| {op} | {:.3} | {speed} | {cpu} | {reference} | {rt} | {ratio} | {spread} | {peak} |",
+            ours.secs
         );
         println!("{line}");
         self.rows.push(line);
@@ -113,14 +190,16 @@ struct Scale {
     file_size: u64,
     items: usize,
     events: usize,
+    rounds: usize,
 }
 
 const FULL: Scale = Scale {
     big: 1 << 30,
     files: 1000,
-    file_size: 3_000_000,
+    file_size: 1 << 20,
     items: 10_000,
     events: 100_000,
+    rounds: 5,
 };
 const SMOKE: Scale = Scale {
     big: 8 << 20,
@@ -128,6 +207,7 @@ const SMOKE: Scale = Scale {
     file_size: 300_000,
     items: 100,
     events: 1_000,
+    rounds: 1,
 };
 
 fn scale() -> &'static Scale {
@@ -213,14 +293,11 @@ fn main() {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
     println!(
-        "| {:<34} | {:>8} | {:>12} | {:<30} | {:>8} | {:>7} | {:>8} |",
-        "operation", "ours s", "throughput", "reference", "ref s", "ratio", "peak MiB"
+        "| operation | ours s | throughput | CPU s/GiB | reference | theirs s | ratio (median) | spread | peak MiB |"
     );
-    println!(
-        "|{:-<36}|{:-<10}|{:-<14}|{:-<32}|{:-<10}|{:-<9}|{:-<10}|",
-        "", "", "", "", "", "", ""
-    );
+    println!("|---|---|---|---|---|---|---|---|---|");
     let mut t = Table { rows: Vec::new() };
+    let rounds = sc.rounds;
 
     // Data.
     let big = dir.join("big.bin");
@@ -240,85 +317,170 @@ fn main() {
             i + 10,
         );
     }
+    let many_bytes = sc.files * sc.file_size;
+    let many_label = format!("{} files of {} KiB", sc.files, sc.file_size >> 10);
     let vault = dir.join("vault");
-    run(casefile(&vault).arg("init"));
+    run(casefile(&vault)
+        .arg("init")
+        .stderr(std::process::Stdio::null()));
 
     // Unlock: Argon2id (64 MiB, t=3) plus opening the database.
     let unlock = run(casefile(&vault).args(["key", "show"]));
-    t.row("unlock (open vault, key show)", &unlock, "", None, None);
+    t.single("unlock (open vault, key show)", &unlock, None);
 
     // Hash ceilings on this machine: one core, data in the page cache,
-    // streamed in 1 MiB reads (the bench process stays small, so the peak
-    // memory of the children it starts is their own).
-    for (name, alg) in [("SHA-256", 0), ("SHA-512", 1)] {
-        use sha2::Digest;
-        use std::io::Read;
-        let mut f = std::fs::File::open(&big).unwrap();
-        let mut buf = vec![0u8; 1 << 20];
-        let (mut h256, mut h512) = (sha2::Sha256::new(), sha2::Sha512::new());
-        let start = Instant::now();
-        loop {
-            let n = f.read(&mut buf).unwrap();
-            if n == 0 {
-                break;
+    // streamed in 1 MiB reads, against `openssl dgst` on the same file.
+    let have_openssl = have("openssl");
+    for (name, alg) in [("SHA-256", "sha256"), ("SHA-512", "sha512")] {
+        let ours = || {
+            use std::io::Read;
+            let mut f = std::fs::File::open(&big).unwrap();
+            let mut buf = vec![0u8; 1 << 20];
+            let mut h256 = casefile::crypto::hash::Sha256::new();
+            let mut h512 = casefile::crypto::hash::Sha512::new();
+            let start = Instant::now();
+            loop {
+                let n = f.read(&mut buf).unwrap();
+                if n == 0 {
+                    break;
+                }
+                if alg == "sha256" {
+                    h256.update(&buf[..n])
+                } else {
+                    h512.update(&buf[..n])
+                }
             }
-            if alg == 0 {
-                h256.update(&buf[..n])
-            } else {
-                h512.update(&buf[..n])
+            std::hint::black_box((h256.finalize(), h512.finalize()));
+            let secs = start.elapsed().as_secs_f64();
+            Run {
+                secs,
+                cpu: 0.0,
+                peak_mib: 0.0,
+            }
+        };
+        let op = format!("{name} of {big_label}, page cache (OpenSSL)");
+        if have_openssl {
+            let p = paired(rounds, ours, || {
+                sh(&format!(
+                    "openssl dgst -{alg} '{}' >/dev/null",
+                    big.display()
+                ))
+            });
+            t.pair(&op, &p, &format!("openssl dgst -{alg}"), Some(gib));
+        } else {
+            t.single(&op, &ours(), Some(gib));
+        }
+    }
+    if have_openssl && std::ptr::eq(sc, &FULL) {
+        for alg in ["sha256", "sha512"] {
+            let out = Command::new("openssl")
+                .args(["speed", "-seconds", "3", "-bytes", "1048576", alg])
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&out.stdout);
+            let rate = text
+                .lines()
+                .filter(|l| l.starts_with(alg))
+                .filter_map(|l| l.split_whitespace().last())
+                .filter_map(|v| v.trim_end_matches('k').parse::<f64>().ok())
+                .next_back();
+            if let Some(k) = rate {
+                println!(
+                    "(openssl speed {alg}, 1 MiB blocks: {:.2} GB/s)",
+                    k * 1000.0 / 1e9
+                );
             }
         }
-        let r = Run {
-            secs: start.elapsed().as_secs_f64(),
-            peak_mib: 0.0,
-        };
-        std::hint::black_box((h256.finalize(), h512.finalize()));
-        t.row(
-            &format!("{name} of {big_label}, page cache (sha2)"),
-            &r,
-            "",
-            None,
-            Some(gib),
-        );
     }
 
-    // Ingest 1 GiB vs cp + sync.
-    let cp = sh(&format!(
-        "cp '{}' '{}/copy.bin' && sync",
-        big.display(),
-        dir.display()
-    ));
-    std::fs::remove_file(dir.join("copy.bin")).unwrap();
-    let ingest = run(casefile(&vault).arg("add").arg(&big));
-    t.row(
+    // Ingest into a vault made for the round (not timed) vs cp + sync.
+    let fresh = |name: &str| {
+        let v = dir.join(name);
+        let _ = std::fs::remove_dir_all(&v);
+        run(casefile(&v).arg("init").stderr(std::process::Stdio::null()));
+        v
+    };
+    let p = paired(
+        rounds,
+        || {
+            let v = fresh("round");
+            let r = run(casefile(&v).arg("add").arg(&big));
+            std::fs::remove_dir_all(&v).unwrap();
+            r
+        },
+        || {
+            let r = sh(&format!(
+                "cp '{}' '{}/copy.bin' && sync",
+                big.display(),
+                dir.display()
+            ));
+            std::fs::remove_file(dir.join("copy.bin")).unwrap();
+            r
+        },
+    );
+    t.pair(
         &format!("ingest {big_label}"),
-        &ingest,
+        &p,
         "cp FILE X && sync",
-        Some(&cp),
         Some(gib),
     );
-
-    // Ingest 1,000 photos of 3 MB vs cp -r + sync.
-    let cpr = sh(&format!(
-        "cp -r '{}' '{}/photos-copy' && sync",
-        photos.display(),
-        dir.display()
-    ));
-    std::fs::remove_dir_all(dir.join("photos-copy")).unwrap();
-    let many = run(casefile(&vault).arg("add").arg(&photos));
-    t.row(
-        &format!(
-            "ingest {} files of {} MB",
-            sc.files,
-            sc.file_size / 1_000_000
-        ),
-        &many,
+    let p = paired(
+        rounds,
+        || {
+            let v = fresh("round");
+            let r = run(casefile(&v).arg("add").arg(&photos));
+            std::fs::remove_dir_all(&v).unwrap();
+            r
+        },
+        || {
+            let r = sh(&format!(
+                "cp -r '{}' '{}/photos-copy' && sync",
+                photos.display(),
+                dir.display()
+            ));
+            std::fs::remove_dir_all(dir.join("photos-copy")).unwrap();
+            r
+        },
+    );
+    t.pair(
+        &format!("ingest {many_label}"),
+        &p,
         "cp -r DIR X && sync",
-        Some(&cpr),
-        Some(sc.files * sc.file_size),
+        Some(many_bytes),
     );
 
-    // Extract 1 GiB vs cp.
+    // The vault the rest reads: the big file and the many files, each set in a case.
+    let new_case = |title: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_casefile"))
+            .arg("--vault")
+            .arg(&vault)
+            .env("CASEFILE_PASSPHRASE", PASS)
+            .args([
+                "--json",
+                "case",
+                "new",
+                "--title",
+                title,
+                "--type",
+                "corruption",
+                "--regime",
+                "other",
+            ])
+            .output()
+            .unwrap();
+        let case: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        case["id"].as_str().unwrap().to_string()
+    };
+    let big_case = new_case("bench big");
+    let many_case = new_case("bench many");
+    run(casefile(&vault)
+        .arg("add")
+        .arg(&big)
+        .args(["--case", &big_case]));
+    run(casefile(&vault)
+        .arg("add")
+        .arg(&photos)
+        .args(["--case", &many_case]));
     let v = Vault::open(&vault, Secret::Passphrase(PASS)).unwrap();
     let big_id = v
         .list()
@@ -328,93 +490,108 @@ fn main() {
         .unwrap()
         .id;
     drop(v);
-    let cp_plain = sh(&format!(
-        "cp '{}' '{}/copy2.bin'",
-        big.display(),
-        dir.display()
-    ));
-    std::fs::remove_file(dir.join("copy2.bin")).unwrap();
+
+    // Extract vs cp.
     let out = dir.join("extracted.bin");
-    let extract = run(casefile(&vault)
-        .args(["extract", &big_id, "--out"])
-        .arg(&out));
-    t.row(
-        &format!("extract {big_label}"),
-        &extract,
-        "cp FILE X",
-        Some(&cp_plain),
-        Some(gib),
+    let p = paired(
+        rounds,
+        || {
+            let r = run(casefile(&vault)
+                .args(["extract", &big_id, "--out"])
+                .arg(&out));
+            std::fs::remove_file(&out).unwrap();
+            r
+        },
+        || {
+            let r = sh(&format!(
+                "cp '{}' '{}/copy2.bin'",
+                big.display(),
+                dir.display()
+            ));
+            std::fs::remove_file(dir.join("copy2.bin")).unwrap();
+            r
+        },
     );
-    std::fs::remove_file(&out).unwrap();
+    t.pair(&format!("extract {big_label}"), &p, "cp FILE X", Some(gib));
 
-    // Export a 1 GiB case as a bag vs bagit.py making a bag of the same file.
-    let case_json = Command::new(env!("CARGO_BIN_EXE_casefile"))
-        .arg("--vault")
-        .arg(&vault)
-        .env("CASEFILE_PASSPHRASE", PASS)
-        .args([
-            "--json",
-            "case",
-            "new",
-            "--title",
-            "bench",
-            "--type",
-            "corruption",
-            "--regime",
-            "other",
-        ])
-        .output()
-        .unwrap();
-    let case: serde_json::Value = serde_json::from_slice(&case_json.stdout).unwrap();
-    let case = case["id"].as_str().unwrap().to_string();
-    run(casefile(&vault).args(["case", "link", &case, "--item", &big_id]));
+    // Export a case as a sealed bag vs bagit.py making a bag of the same
+    // file (its source copied for each round, not timed: bagit.py bags in place).
     let bag = dir.join("bag");
-    let export = run(casefile(&vault)
-        .args(["export", "--case", &case, "--out"])
-        .arg(&bag));
-    let bagit = if have("bagit.py") {
-        let src = dir.join("bagit-src");
-        std::fs::create_dir_all(&src).unwrap();
-        std::fs::copy(&big, src.join("big.bin")).unwrap();
-        let r = run(Command::new("bagit.py")
-            .args(["--quiet", "--sha256", "--sha512"])
-            .arg(&src));
-        Some((r, src))
-    } else {
-        None
+    let many_bag = dir.join("many-bag");
+    let have_bagit = have("bagit.py");
+    let export = |case: &str, to: &Path| {
+        let _ = std::fs::remove_dir_all(to);
+        run(casefile(&vault)
+            .args(["export", "--case", case, "--out"])
+            .arg(to))
     };
-    t.row(
-        &format!("export {big_label} case as a sealed bag"),
-        &export,
-        "bagit.py (sha256+sha512)",
-        bagit.as_ref().map(|b| &b.0),
-        Some(gib),
-    );
-
-    // Verify vs sha256sum -c and bagit.py --validate.
-    let verify = run(casefile(&vault).arg("verify").arg(&bag));
-    let sums = sh(&format!(
-        "cd '{}' && sha256sum -c --quiet manifest-sha256.txt",
-        bag.display()
-    ));
-    t.row(
-        "verify the bag (both manifests)",
-        &verify,
-        "sha256sum -c manifest-sha256",
-        Some(&sums),
-        Some(gib),
-    );
-    if let Some((_, src)) = &bagit {
-        let val = run(Command::new("bagit.py")
-            .args(["--quiet", "--validate"])
-            .arg(src));
-        t.row(
-            "verify the bag (both manifests)",
-            &verify,
-            "bagit.py --validate",
-            Some(&val),
+    if have_bagit {
+        let src = dir.join("bagit-src");
+        let p = paired(
+            rounds,
+            || export(&big_case, &bag),
+            || {
+                let _ = std::fs::remove_dir_all(&src);
+                std::fs::create_dir_all(&src).unwrap();
+                std::fs::copy(&big, src.join("big.bin")).unwrap();
+                run(Command::new("bagit.py")
+                    .args(["--quiet", "--sha256", "--sha512"])
+                    .arg(&src))
+            },
+        );
+        t.pair(
+            &format!("export a {big_label} case as a sealed bag"),
+            &p,
+            "bagit.py (sha256+sha512)",
             Some(gib),
         );
+        let _ = std::fs::remove_dir_all(&src);
+    } else {
+        t.single(
+            &format!("export a {big_label} case as a sealed bag"),
+            &export(&big_case, &bag),
+            Some(gib),
+        );
+    }
+    export(&many_case, &many_bag);
+
+    // Verify the same bags as sha256sum -c and bagit.py --validate do.
+    let verify = |b: &Path| run(casefile(&vault).arg("verify").arg(b));
+    let p = paired(
+        rounds,
+        || verify(&bag),
+        || {
+            sh(&format!(
+                "cd '{}' && sha256sum -c --quiet manifest-sha256.txt",
+                bag.display()
+            ))
+        },
+    );
+    t.pair(
+        &format!("verify the {big_label} bag"),
+        &p,
+        "sha256sum -c manifest-sha256",
+        Some(gib),
+    );
+    if have_bagit {
+        let one = format!("one {big_label} file");
+        for (b, label, bytes) in [(&bag, &one, gib), (&many_bag, &many_label, many_bytes)] {
+            let p = paired(
+                rounds,
+                || verify(b),
+                || {
+                    run(Command::new("bagit.py")
+                        .args(["--quiet", "--validate"])
+                        .arg(b))
+                },
+            );
+            t.pair(
+                &format!("verify the bag of {label}"),
+                &p,
+                "bagit.py --validate",
+                Some(bytes),
+            );
+        }
     }
 
     // A vault of many items and custody events (10,000 and 100,000 in full), on tmpfs where
@@ -433,19 +610,11 @@ fn main() {
     }
     run(build.env("CASEFILE_BENCH_BUILD", &small));
     let logv = run(casefile(&small).args(["log", "verify"]));
-    t.row(
-        &format!("log verify, {} events", sc.events),
-        &logv,
-        "",
-        None,
-        None,
-    );
+    t.single(&format!("log verify, {} events", sc.events), &logv, None);
     let search = run(casefile(&small).args(["search", "Иванов", "protest"]));
-    t.row(
+    t.single(
         &format!("search, {} items (whole command)", sc.items),
         &search,
-        "",
-        None,
         None,
     );
     let v = Vault::open(&small, Secret::Passphrase(PASS)).unwrap();
@@ -453,10 +622,11 @@ fn main() {
     let hits = casefile::search::search(&v, "王伟 border").unwrap();
     let q = Run {
         secs: start.elapsed().as_secs_f64(),
+        cpu: 0.0,
         peak_mib: 0.0,
     };
     assert!(!hits.is_empty());
-    t.row("search query alone (in process)", &q, "", None, None);
+    t.single("search query alone (in process)", &q, None);
     drop(v);
     println!(
         "\n(unlock and the whole-command rows include process start and one to four Argon2id derivations, one per key slot tried)"

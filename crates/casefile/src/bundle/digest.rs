@@ -1,6 +1,6 @@
 //! The checksum algorithms BagIt manifests name, computed side by side.
 
-use digest::DynDigest;
+use crate::crypto::hash;
 
 /// A manifest algorithm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -49,21 +49,58 @@ impl Alg {
             .find(|a| a.name() == name.to_ascii_lowercase())
     }
 
-    fn hasher(self) -> Box<dyn DynDigest + Send> {
+    fn hasher(self) -> Hasher {
         match self {
-            Alg::Md5 => Box::new(md5::Md5::default()),
-            Alg::Sha1 => Box::new(sha1::Sha1::default()),
-            Alg::Sha224 => Box::new(sha2::Sha224::default()),
-            Alg::Sha256 => Box::new(sha2::Sha256::default()),
-            Alg::Sha384 => Box::new(sha2::Sha384::default()),
-            Alg::Sha512 => Box::new(sha2::Sha512::default()),
+            Alg::Md5 => Hasher::Md5(md5::Md5::default()),
+            Alg::Sha1 => Hasher::Sha1(sha1::Sha1::default()),
+            Alg::Sha224 => Hasher::Sha224(sha2::Sha224::default()),
+            Alg::Sha256 => Hasher::Sha256(hash::Sha256::new()),
+            Alg::Sha384 => Hasher::Sha384(hash::Sha384::new()),
+            Alg::Sha512 => Hasher::Sha512(hash::Sha512::new()),
+        }
+    }
+}
+
+/// One running digest. SHA-256, -384 and -512 are OpenSSL's (the fast ones
+/// every bundle uses); the old algorithms, only read, come from RustCrypto.
+enum Hasher {
+    Md5(md5::Md5),
+    Sha1(sha1::Sha1),
+    Sha224(sha2::Sha224),
+    Sha256(hash::Sha256),
+    Sha384(hash::Sha384),
+    Sha512(hash::Sha512),
+}
+
+impl Hasher {
+    fn update(&mut self, data: &[u8]) {
+        use digest::Digest;
+        match self {
+            Hasher::Md5(h) => h.update(data),
+            Hasher::Sha1(h) => h.update(data),
+            Hasher::Sha224(h) => h.update(data),
+            Hasher::Sha256(h) => h.update(data),
+            Hasher::Sha384(h) => h.update(data),
+            Hasher::Sha512(h) => h.update(data),
+        }
+    }
+
+    fn finish_hex(self) -> String {
+        use digest::Digest;
+        match self {
+            Hasher::Md5(h) => hex::encode(h.finalize()),
+            Hasher::Sha1(h) => hex::encode(h.finalize()),
+            Hasher::Sha224(h) => hex::encode(h.finalize()),
+            Hasher::Sha256(h) => hex::encode(h.finalize()),
+            Hasher::Sha384(h) => hex::encode(h.finalize()),
+            Hasher::Sha512(h) => hex::encode(h.finalize()),
         }
     }
 }
 
 /// Several digests of one stream.
 pub struct MultiHasher {
-    hashers: Vec<(Alg, Box<dyn DynDigest + Send>)>,
+    hashers: Vec<(Alg, Hasher)>,
 }
 
 impl MultiHasher {
@@ -85,7 +122,7 @@ impl MultiHasher {
     pub fn finish(self) -> Vec<(Alg, String)> {
         self.hashers
             .into_iter()
-            .map(|(a, h)| (a, hex::encode(h.finalize())))
+            .map(|(a, h)| (a, h.finish_hex()))
             .collect()
     }
 }
@@ -97,8 +134,10 @@ pub fn hex_digest(alg: Alg, data: &[u8]) -> String {
     h.finish().remove(0).1
 }
 
-/// Hashes a stream with every algorithm in `algs`, SHA-256 on a second thread
-/// when the stream is large, so both cores work. Returns the bytes read.
+/// Hashes a stream with every algorithm in `algs`. When the stream is large,
+/// SHA-256 and the others each get a thread and this one only reads, so that
+/// on two cores SHA-512 (the slowest) has a core to itself. Returns the bytes
+/// read.
 pub fn hash_stream(
     reader: &mut dyn std::io::Read,
     size_hint: u64,
@@ -108,28 +147,32 @@ pub fn hash_stream(
 ) -> std::io::Result<(Vec<(Alg, String)>, u64)> {
     use std::sync::Arc;
     const BLOCK: usize = 256 * 1024;
-    let split = size_hint > 4 * BLOCK as u64 && algs.contains(&Alg::Sha256) && algs.len() > 1;
-    let (here, there): (Vec<Alg>, Vec<Alg>) = if split {
-        (
-            algs.iter().copied().filter(|a| *a != Alg::Sha256).collect(),
+    // A thread costs tens of microseconds; a 64 KiB file's SHA-512 about as much.
+    let split = size_hint > 64 * 1024 && algs.contains(&Alg::Sha256) && algs.len() > 1;
+    let groups: Vec<Vec<Alg>> = if split {
+        vec![
             vec![Alg::Sha256],
-        )
+            algs.iter().copied().filter(|a| *a != Alg::Sha256).collect(),
+        ]
     } else {
-        (algs.to_vec(), Vec::new())
+        Vec::new()
     };
-    let mut local = MultiHasher::new(&here);
+    let mut local = MultiHasher::new(if split { &[] } else { algs });
     let mut total = 0u64;
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Arc<Vec<u8>>>(8);
-    let remote = std::thread::scope(|s| -> std::io::Result<Vec<(Alg, String)>> {
-        let worker = (!there.is_empty()).then(|| {
-            s.spawn(move || {
-                let mut h = MultiHasher::new(&there);
+    let found = std::thread::scope(|s| -> std::io::Result<Vec<(Alg, String)>> {
+        let mut senders = Vec::new();
+        let mut workers = Vec::new();
+        for group in groups {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Arc<Vec<u8>>>(8);
+            senders.push(tx);
+            workers.push(s.spawn(move || {
+                let mut h = MultiHasher::new(&group);
                 for block in rx {
                     h.update(&block);
                 }
                 h.finish()
-            })
-        });
+            }));
+        }
         let result = (|| -> std::io::Result<()> {
             loop {
                 let mut block = vec![0u8; BLOCK];
@@ -139,7 +182,7 @@ pub fn hash_stream(
                 }
                 block.truncate(n);
                 let block = Arc::new(block);
-                if worker.is_some() {
+                for tx in &senders {
                     let _ = tx.send(Arc::clone(&block));
                 }
                 local.update(&block);
@@ -150,13 +193,17 @@ pub fn hash_stream(
                 on_bytes(n as u64);
             }
         })();
-        drop(tx);
-        let remote = worker
-            .map(|w| w.join().unwrap_or_default())
-            .unwrap_or_default();
-        result.map(|()| remote)
+        drop(senders);
+        let mut found = Vec::new();
+        for w in workers {
+            match w.join() {
+                Ok(digests) => found.extend(digests),
+                Err(_) => return Err(std::io::Error::other("a hashing thread stopped")),
+            }
+        }
+        result.map(|()| found)
     })?;
     let mut all = local.finish();
-    all.extend(remote);
+    all.extend(found);
     Ok((all, total))
 }
