@@ -1771,3 +1771,33 @@ fn i14_7_export_progress_totals_what_is_sent() {
     assert_eq!(total.load(Ordering::Relaxed), 300_000);
     assert_eq!(done.load(Ordering::Relaxed), 300_000);
 }
+
+// Review of this change: moving recipient parsing into the library made it
+// skip blank entries, so `export --to ""` (an unset variable) wrote a
+// plaintext folder instead of refusing.
+#[test]
+fn review_an_empty_recipient_is_refused_not_skipped() {
+    let env = Env::init();
+    env.ok(&["demo"]);
+    let case = env.json(&["case", "list"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let out = env.path("out");
+    for blank in ["", "  "] {
+        let err = env.fails(
+            &[
+                "export",
+                "--case",
+                &case,
+                "--out",
+                out.to_str().unwrap(),
+                "--to",
+                blank,
+            ],
+            2,
+        );
+        assert!(err.contains("an empty recipient"), "{err}");
+        assert!(!out.exists(), "nothing may be written");
+    }
+}

@@ -59,16 +59,22 @@ impl Format {
     }
 }
 
-/// Reads age recipients as a user gives them (`age1…`); blank entries are
-/// skipped, anything else that is not a recipient is refused by value.
+/// Reads age recipients as a user gives them (`age1…`, surrounding space
+/// allowed). A blank entry is refused, never skipped: `--to "$EMPTY"` must
+/// not turn an encrypted export into a plaintext one.
 pub fn parse_recipients<S: AsRef<str>>(
     texts: &[S],
 ) -> Result<Vec<age::x25519::Recipient>, BundleError> {
     texts
         .iter()
         .map(|r| r.as_ref().trim())
-        .filter(|r| !r.is_empty())
         .map(|r| {
+            if r.is_empty() {
+                return Err(BundleError::Input(
+                    "an empty recipient was given; give an age recipient (age1...) or no --to"
+                        .into(),
+                ));
+            }
             r.parse::<age::x25519::Recipient>()
                 .map_err(|_| BundleError::Input(format!("{r:?} is not an age recipient (age1...)")))
         })
