@@ -4,13 +4,57 @@
 
 use std::fs::File;
 use std::io::{self, Read};
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::thread::JoinHandle;
 
+/// Blocks lent to other threads and reused once every one of them has let
+/// go, so a stream of any length costs a handful of allocations. (A fresh
+/// 256 KiB block is mapped and faulted in by the kernel every time: a large
+/// part of the system time of ingest and verify before this.)
+pub struct BlockPool {
+    size: usize,
+    blocks: Vec<Arc<Vec<u8>>>,
+}
+
+impl BlockPool {
+    /// A pool of blocks of `size` bytes.
+    pub fn new(size: usize) -> Self {
+        BlockPool {
+            size,
+            blocks: Vec::new(),
+        }
+    }
+
+    /// Reads the next block of `reader` (full unless the stream ends) into a
+    /// block no other thread still holds; None at the end of the stream.
+    pub fn fill(&mut self, reader: &mut dyn Read) -> io::Result<Option<Arc<Vec<u8>>>> {
+        // Only this pool can clone a block it holds alone, so a count of one
+        // cannot change under us.
+        let free = self.blocks.iter().position(|b| Arc::strong_count(b) == 1);
+        let mut block = match free {
+            Some(i) => self.blocks.swap_remove(i),
+            None => Arc::new(Vec::with_capacity(self.size)),
+        };
+        let Some(buf) = Arc::get_mut(&mut block) else {
+            return Err(io::Error::other("a pooled block is still shared"));
+        };
+        buf.resize(self.size, 0);
+        let n = crate::crypto::stream::read_full(reader, buf)?;
+        if n == 0 {
+            self.blocks.push(block);
+            return Ok(None);
+        }
+        buf.truncate(n);
+        self.blocks.push(Arc::clone(&block));
+        Ok(Some(block))
+    }
+}
+
 /// Reads from `inner` on a thread of its own, `depth` blocks ahead.
 pub struct Prefetch {
-    rx: Receiver<io::Result<Vec<u8>>>,
-    block: Vec<u8>,
+    rx: Receiver<io::Result<Arc<Vec<u8>>>>,
+    block: Arc<Vec<u8>>,
     pos: usize,
     done: bool,
 }
@@ -20,14 +64,11 @@ impl Prefetch {
     pub fn new<R: Read + Send + 'static>(mut inner: R, block_size: usize, depth: usize) -> Self {
         let (tx, rx) = sync_channel(depth);
         std::thread::spawn(move || {
+            let mut pool = BlockPool::new(block_size);
             loop {
-                let mut block = vec![0u8; block_size];
-                let sent = match crate::crypto::stream::read_full(&mut inner, &mut block) {
-                    Ok(0) => break,
-                    Ok(n) => {
-                        block.truncate(n);
-                        tx.send(Ok(block))
-                    }
+                let sent = match pool.fill(&mut inner) {
+                    Ok(None) => break,
+                    Ok(Some(block)) => tx.send(Ok(block)),
                     Err(e) => {
                         let _ = tx.send(Err(e));
                         break;
@@ -41,7 +82,7 @@ impl Prefetch {
         });
         Prefetch {
             rx,
-            block: Vec::new(),
+            block: Arc::new(Vec::new()),
             pos: 0,
             done: false,
         }

@@ -1,6 +1,13 @@
 //! The checksum algorithms BagIt manifests name, computed side by side.
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::thread::JoinHandle;
+
 use crate::crypto::hash;
+use crate::pipeline::BlockPool;
 
 /// A manifest algorithm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -134,76 +141,192 @@ pub fn hex_digest(alg: Alg, data: &[u8]) -> String {
     h.finish().remove(0).1
 }
 
-/// Hashes a stream with every algorithm in `algs`. When the stream is large,
-/// SHA-256 and the others each get a thread and this one only reads, so that
-/// on two cores SHA-512 (the slowest) has a core to itself. Returns the bytes
-/// read.
-pub fn hash_stream(
-    reader: &mut dyn std::io::Read,
-    size_hint: u64,
-    algs: &[Alg],
-    mut keep: Option<&mut Vec<u8>>,
-    on_bytes: &dyn Fn(u64),
-) -> std::io::Result<(Vec<(Alg, String)>, u64)> {
-    use std::sync::Arc;
-    const BLOCK: usize = 256 * 1024;
-    // A thread costs tens of microseconds; a 64 KiB file's SHA-512 about as much.
-    let split = size_hint > 64 * 1024 && algs.contains(&Alg::Sha256) && algs.len() > 1;
-    let groups: Vec<Vec<Alg>> = if split {
-        vec![
-            vec![Alg::Sha256],
-            algs.iter().copied().filter(|a| *a != Alg::Sha256).collect(),
-        ]
-    } else {
-        Vec::new()
-    };
-    let mut local = MultiHasher::new(if split { &[] } else { algs });
-    let mut total = 0u64;
-    let found = std::thread::scope(|s| -> std::io::Result<Vec<(Alg, String)>> {
-        let mut senders = Vec::new();
-        let mut workers = Vec::new();
-        for group in groups {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Arc<Vec<u8>>>(8);
-            senders.push(tx);
-            workers.push(s.spawn(move || {
-                let mut h = MultiHasher::new(&group);
-                for block in rx {
-                    h.update(&block);
-                }
-                h.finish()
-            }));
+/// Relative CPU cost per byte, to share work between the hashing threads.
+fn weight(alg: Alg) -> i64 {
+    match alg {
+        Alg::Sha256 | Alg::Sha1 => 1,
+        Alg::Md5 => 2,
+        Alg::Sha224 | Alg::Sha384 | Alg::Sha512 => 3,
+    }
+}
+
+/// Which stream a digest belongs to, in the order the streams were given.
+pub type StreamId = usize;
+
+enum Job {
+    Start {
+        id: StreamId,
+        algs: Vec<Alg>,
+        planned: i64,
+    },
+    Block(Arc<Vec<u8>>),
+    End,
+}
+
+struct Worker {
+    tx: SyncSender<Job>,
+    /// Estimated work queued for this thread and not yet done.
+    queued: Arc<AtomicI64>,
+    thread: JoinHandle<Vec<(StreamId, Alg, String)>>,
+}
+
+/// Two hashing threads fed by the caller, who only reads. Each stream's
+/// algorithms go, one by one, to the thread with the least work queued: a
+/// single large file gets SHA-512 on one core and SHA-256 on the other, and
+/// many files are spread over both, each file's digests computed in order on
+/// one thread. Digests come back from [`HashPool::finish`].
+pub struct HashPool {
+    workers: Vec<Worker>,
+    blocks: BlockPool,
+    next: StreamId,
+}
+
+/// Bytes read at a time.
+const BLOCK: usize = 256 * 1024;
+/// Blocks queued per thread.
+const DEPTH: usize = 16;
+
+impl HashPool {
+    /// Starts the threads.
+    pub fn new() -> Self {
+        let workers = (0..2)
+            .map(|_| {
+                let (tx, rx) = sync_channel::<Job>(DEPTH);
+                let queued = Arc::new(AtomicI64::new(0));
+                let left = Arc::clone(&queued);
+                let thread = std::thread::spawn(move || work(rx, &left));
+                Worker { tx, queued, thread }
+            })
+            .collect();
+        HashPool {
+            workers,
+            blocks: BlockPool::new(BLOCK),
+            next: 0,
         }
-        let result = (|| -> std::io::Result<()> {
-            loop {
-                let mut block = vec![0u8; BLOCK];
-                let n = crate::crypto::stream::read_full(reader, &mut block)?;
-                if n == 0 {
-                    return Ok(());
+    }
+
+    /// Reads `reader` to its end and queues it for hashing with every one of
+    /// `algs`; `size_hint` (the size the container declares) only guides the
+    /// sharing. Keeps the bytes in `keep` when given. Returns the stream's id
+    /// and the bytes read.
+    pub fn hash(
+        &mut self,
+        reader: &mut dyn std::io::Read,
+        size_hint: u64,
+        algs: &[Alg],
+        mut keep: Option<&mut Vec<u8>>,
+        on_bytes: &dyn Fn(u64),
+    ) -> std::io::Result<(StreamId, u64)> {
+        let id = self.next;
+        self.next += 1;
+        let size = i64::try_from(size_hint).unwrap_or(i64::MAX / 4);
+        let mut shares: Vec<Vec<Alg>> = vec![Vec::new(); self.workers.len()];
+        let mut planned = vec![0i64; self.workers.len()];
+        let mut order = algs.to_vec();
+        order.sort_by_key(|a| std::cmp::Reverse(weight(*a)));
+        for alg in order {
+            let cost = size.saturating_mul(weight(alg));
+            let least = (0..self.workers.len())
+                .min_by_key(|&w| self.workers[w].queued.load(Ordering::Relaxed) + planned[w])
+                .unwrap_or(0);
+            shares[least].push(alg);
+            planned[least] = planned[least].saturating_add(cost);
+        }
+        let mut used = Vec::new();
+        for (w, algs) in shares.into_iter().enumerate() {
+            if algs.is_empty() {
+                continue;
+            }
+            self.workers[w]
+                .queued
+                .fetch_add(planned[w], Ordering::Relaxed);
+            self.send(
+                w,
+                Job::Start {
+                    id,
+                    algs,
+                    planned: planned[w],
+                },
+            )?;
+            used.push(w);
+        }
+        let mut total = 0u64;
+        let read = (|| -> std::io::Result<()> {
+            while let Some(block) = self.blocks.fill(reader)? {
+                for &w in &used {
+                    self.send(w, Job::Block(Arc::clone(&block)))?;
                 }
-                block.truncate(n);
-                let block = Arc::new(block);
-                for tx in &senders {
-                    let _ = tx.send(Arc::clone(&block));
-                }
-                local.update(&block);
                 if let Some(k) = keep.as_mut() {
                     k.extend_from_slice(&block);
                 }
-                total += n as u64;
-                on_bytes(n as u64);
+                total += block.len() as u64;
+                on_bytes(block.len() as u64);
             }
+            Ok(())
         })();
-        drop(senders);
-        let mut found = Vec::new();
-        for w in workers {
-            match w.join() {
-                Ok(digests) => found.extend(digests),
-                Err(_) => return Err(std::io::Error::other("a hashing thread stopped")),
+        // Always closed, so a thread never waits on a stream that failed.
+        for &w in &used {
+            self.send(w, Job::End)?;
+        }
+        read.map(|()| (id, total))
+    }
+
+    fn send(&self, w: usize, job: Job) -> std::io::Result<()> {
+        self.workers[w]
+            .tx
+            .send(job)
+            .map_err(|_| std::io::Error::other("a hashing thread stopped"))
+    }
+
+    /// Waits for the threads and returns every stream's digests.
+    pub fn finish(self) -> std::io::Result<BTreeMap<StreamId, Vec<(Alg, String)>>> {
+        let mut out: BTreeMap<StreamId, Vec<(Alg, String)>> = BTreeMap::new();
+        for worker in self.workers {
+            drop(worker.tx);
+            let found = worker
+                .thread
+                .join()
+                .map_err(|_| std::io::Error::other("a hashing thread stopped"))?;
+            for (id, alg, hex) in found {
+                out.entry(id).or_default().push((alg, hex));
             }
         }
-        result.map(|()| found)
-    })?;
-    let mut all = local.finish();
-    all.extend(found);
-    Ok((all, total))
+        Ok(out)
+    }
+}
+
+impl Default for HashPool {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// One hashing thread: its share of each stream, in the order given.
+fn work(rx: Receiver<Job>, queued: &AtomicI64) -> Vec<(StreamId, Alg, String)> {
+    let mut found = Vec::new();
+    let mut current: Option<(StreamId, MultiHasher, i64, i64)> = None;
+    for job in rx {
+        match job {
+            Job::Start { id, algs, planned } => {
+                let per_byte = algs.iter().map(|a| weight(*a)).sum();
+                current = Some((id, MultiHasher::new(&algs), planned, per_byte));
+            }
+            Job::Block(block) => {
+                if let Some((_, h, left, per_byte)) = current.as_mut() {
+                    h.update(&block);
+                    let done = (block.len() as i64).saturating_mul(*per_byte);
+                    *left -= done;
+                    queued.fetch_sub(done, Ordering::Relaxed);
+                }
+            }
+            Job::End => {
+                if let Some((id, h, left, _)) = current.take() {
+                    // What was planned but not read (or read beyond the plan).
+                    queued.fetch_sub(left, Ordering::Relaxed);
+                    found.extend(h.finish().into_iter().map(|(a, d)| (id, a, d)));
+                }
+            }
+        }
+    }
+    found
 }

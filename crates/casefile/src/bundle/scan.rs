@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::BundleError;
-use super::digest::{Alg, hash_stream};
+use super::digest::{Alg, HashPool};
 use super::format;
 use super::source::{Limits, Source};
 use crate::Task;
@@ -109,6 +109,8 @@ pub fn scan(source: &Source, limits: &Limits, task: &Task<'_>) -> Result<Scanned
     let mut json_total = 0u64;
     let mut payload_total = 0u64;
     let mut payload_bound: Option<u64> = None;
+    let mut pool = HashPool::new();
+    let mut streams = Vec::new();
     source.walk(limits, &mut |name, size, reader| {
         if task.cancelled() {
             return Err(BundleError::Cancelled);
@@ -153,8 +155,9 @@ pub fn scan(source: &Source, limits: &Limits, task: &Task<'_>) -> Result<Scanned
         let mut content = keep.then(|| Vec::with_capacity(size as usize));
         // Checked block by block, so a lock or a cancel stops even one huge file.
         let mut watched = Watched { inner: reader, task };
-        let (digests, _) =
-            hash_stream(&mut watched, size, &list, content.as_mut(), &|n| task.advance(n)).map_err(
+        let (stream, _) = pool
+            .hash(&mut watched, size, &list, content.as_mut(), &|n| task.advance(n))
+            .map_err(
                 |e| {
                     if task.cancelled() {
                         BundleError::Cancelled
@@ -183,16 +186,25 @@ pub fn scan(source: &Source, limits: &Limits, task: &Task<'_>) -> Result<Scanned
             payload_bound =
                 declared_payload(bytes).map(|d| d.saturating_mul(2).saturating_add(PAYLOAD_SLACK));
         }
+        streams.push((stream, name.to_string()));
         out.files.insert(
             name.to_string(),
             FileFacts {
                 size,
-                digests: digests.into_iter().collect(),
+                digests: BTreeMap::new(),
                 content,
             },
         );
         Ok(())
     })?;
+    let mut digests = pool
+        .finish()
+        .map_err(|e| BundleError::Archive(e.to_string()))?;
+    for (stream, name) in streams {
+        if let (Some(found), Some(facts)) = (digests.remove(&stream), out.files.get_mut(&name)) {
+            facts.digests = found.into_iter().collect();
+        }
+    }
     Ok(out)
 }
 

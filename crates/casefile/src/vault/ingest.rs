@@ -18,10 +18,10 @@ use super::item::{Item, ItemKind, Origin, check_fields, new_id};
 use super::{Vault, VaultError};
 use crate::Task;
 use crate::crypto::hash::Fingerprint;
-use crate::crypto::stream::{EncryptWriter, read_full};
+use crate::crypto::stream::EncryptWriter;
 use crate::custody::{self, Action, NewEvent};
 use crate::media::{self, Analysis};
-use crate::pipeline::{BackgroundFlush, SyncQueue};
+use crate::pipeline::{BackgroundFlush, BlockPool, SyncQueue};
 use crate::store::blobs::PendingBlob;
 
 const READ_BLOCK: usize = 128 * 1024;
@@ -539,6 +539,7 @@ impl Vault {
         let mut writer = EncryptWriter::new(&self.blob_key, out).map_err(write_err)?;
         let (tx, rx) = sync_channel::<Arc<Vec<u8>>>(BLOCKS_IN_FLIGHT);
         let mut sha512 = Sha512::new();
+        let mut pool = BlockPool::new(READ_BLOCK);
         let mut size = 0u64;
         let mut head = Vec::new();
 
@@ -558,19 +559,17 @@ impl Vault {
                     if task.cancelled() {
                         return Err(VaultError::Cancelled);
                     }
-                    let mut block = vec![0u8; READ_BLOCK];
-                    let n = read_full(file, &mut block).map_err(|e| VaultError::Read {
+                    let block = pool.fill(file).map_err(|e| VaultError::Read {
                         path: path.to_path_buf(),
                         source: e,
                     })?;
-                    if n == 0 {
+                    let Some(block) = block else {
                         return Ok(());
-                    }
-                    block.truncate(n);
+                    };
+                    let n = block.len();
                     if head.is_empty() {
                         head = block[..n.min(8192)].to_vec();
                     }
-                    let block = Arc::new(block);
                     // A closed channel means the writer failed; its error wins below.
                     if tx.send(Arc::clone(&block)).is_err() {
                         return Ok(());
