@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Puts on PATH what the tests use beyond the build: the tools a bundle's
-# recipient uses (minisign, age, bagit.py) and the window test's (Xvfb,
+# recipient uses (minisign, age, openssl ts, bagit.py) and the window test's (Xvfb,
 # WebKitWebDriver, tauri-driver), installing what is missing.
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/deps.sh" minisign age libimage-exiftool-perl python3-venv xvfb xauth webkit2gtk-driver
+source "$(dirname "${BASH_SOURCE[0]}")/deps.sh" minisign age openssl libimage-exiftool-perl python3-venv xvfb xauth webkit2gtk-driver
 if ! command -v bagit.py >/dev/null 2>&1; then
   if [ ! -x target/tools/bin/bagit.py ]; then
     python3 -m venv target/tools

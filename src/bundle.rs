@@ -61,6 +61,11 @@ pub struct VerifyArgs {
     /// it. Without it, the vault's known senders are the trusted keys.
     #[arg(long, value_name = "FILE")]
     key: Option<PathBuf>,
+    /// Trust time-stamps from this authority: its CA certificate file (PEM
+    /// or DER) under a name; repeatable. The vault's pinned authorities
+    /// (`casefile tsa list`) are trusted too.
+    #[arg(long = "tsa-ca", value_name = "NAME=FILE")]
+    tsa_ca: Vec<String>,
 }
 
 /// Arguments of `import`.
@@ -173,6 +178,15 @@ pub fn export(vault: &mut Vault, a: ExportArgs, json: bool) -> anyhow::Result<Ex
         );
         say!("sealed by the key with fingerprint {}", done.fingerprint);
         say!("sha256 of the {}: {}", done.sha256_of, done.sha256);
+        for (authority, time) in &done.sealed_no_later_than {
+            say!("seal time-stamped by {authority}: sealed no later than {time}");
+        }
+        for (authority, why) in &done.stamp_failures {
+            warn!("warning: {authority} gave no time-stamp for the seal: {why}");
+        }
+        if done.sealed_no_later_than.is_empty() && !done.stamp_failures.is_empty() {
+            warn!("warning: no authority answered: the seal carries no trusted time");
+        }
         if !done.withheld_persons.is_empty() {
             say!(
                 "left out for lack of consent: {}",
@@ -197,6 +211,36 @@ fn verify_trust(
     vault_dir: &Path,
     pf: Option<&Path>,
     key: Option<&Path>,
+    tsa_ca: &[String],
+) -> anyhow::Result<(Trust, bool)> {
+    let (mut trust, from_vault) = verify_keys(vault_dir, pf, key)?;
+    for given in tsa_ca {
+        let (name, file) = given
+            .split_once('=')
+            .ok_or_else(|| anyhow::anyhow!("--tsa-ca takes NAME=FILE, not {given:?}"))?;
+        let path = Path::new(file);
+        let meta = std::fs::metadata(path).with_context(|| format!("cannot read {file}"))?;
+        anyhow::ensure!(
+            meta.len() <= 1 << 20,
+            "{file} is not a certificate file (it is larger than 1 MiB)"
+        );
+        let bytes = std::fs::read(path).with_context(|| format!("cannot read {file}"))?;
+        let certs = casefile::timestamp::certificates_from_file(&bytes)
+            .with_context(|| file.to_string())?;
+        trust
+            .authorities
+            .push(casefile::bundle::stamps::PinnedAuthority {
+                name: name.to_string(),
+                certs,
+            });
+    }
+    Ok((trust, from_vault))
+}
+
+fn verify_keys(
+    vault_dir: &Path,
+    pf: Option<&Path>,
+    key: Option<&Path>,
 ) -> anyhow::Result<(Trust, bool)> {
     if let Some(path) = key {
         return Ok((Trust::only(key_pin(path)?), false));
@@ -217,11 +261,13 @@ fn verify_trust(
         key: vault.device_key(),
         label: "this vault's own device key".into(),
     });
+    let authorities = casefile::bundle::stamps::pinned_by(&vault)?;
     vault.close()?;
     Ok((
         Trust {
             pins,
             required: None,
+            authorities,
         },
         true,
     ))
@@ -233,6 +279,17 @@ fn print_verdict(verdict: &Verdict) {
         for d in &c.details {
             say!("       {d}");
         }
+    }
+    for (authority, time) in &verdict.sealed_no_later_than {
+        say!("sealed no later than {time}, by {authority}");
+    }
+    for e in &verdict.existed {
+        say!(
+            "item {} existed no later than {}, by {}",
+            e.item,
+            e.time,
+            e.authority
+        );
     }
     verdict.warnings.iter().for_each(|w| say!("warning: {w}"));
 }
@@ -275,7 +332,7 @@ pub fn verify(
             .into()),
         };
     }
-    let (trust, from_vault) = verify_trust(vault_dir, pf, a.key.as_deref())?;
+    let (trust, from_vault) = verify_trust(vault_dir, pf, a.key.as_deref(), &a.tsa_ca)?;
     let bar = output::progress(bundle_size(&a.bundle), "verifying");
     let advance = |n: u64| bar.inc(n);
     let task = Task::none().with_progress(&advance);

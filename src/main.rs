@@ -8,6 +8,7 @@ mod commands;
 mod errors;
 mod media;
 mod secrets;
+mod timestamp;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -128,6 +129,14 @@ pub enum Command {
         #[command(subcommand)]
         action: bundle::SendersAction,
     },
+    /// Time-stamping authorities (RFC 3161) whose tokens prove when the log's events existed.
+    Tsa {
+        #[command(subcommand)]
+        action: timestamp::TsaAction,
+    },
+    /// Ask every pinned authority for a token over the custody log's newest
+    /// signed checkpoint (exit 4 when one could not answer: run it again later).
+    Timestamp,
     /// Change the passphrase (rewraps one key slot; no data is re-encrypted).
     Passwd {
         /// Read the new passphrase from this file (otherwise CASEFILE_NEW_PASSPHRASE or a prompt).

@@ -1801,3 +1801,60 @@ fn review_an_empty_recipient_is_refused_not_skipped() {
         assert!(!out.exists(), "nothing may be written");
     }
 }
+
+/// Issue 16, found by an attacker: a seal token signed by a time-stamping
+/// certificate that an ordinary end-entity certificate (CA:FALSE) issued,
+/// itself issued by the pinned authority's CA, passed verification and gave
+/// the seal whatever time its maker chose. Every issuer on the chain must be
+/// a CA allowed to sign certificates.
+#[test]
+fn i16_review_a_token_chained_through_a_non_ca_certificate_is_refused() {
+    use common::tsa::{Authority, Usage};
+    let env = Env::init();
+    let good = Authority::start(&env.path("tsa-good"), "good", Usage::TimeStamping);
+    let sheet = env.json(&["demo"]);
+    let case = sheet["id"].as_str().expect("case id").to_string();
+    let ca = good.ca();
+    env.ok(&[
+        "tsa",
+        "add",
+        "good",
+        &good.url,
+        "--ca",
+        ca.to_str().unwrap(),
+    ]);
+    env.ok(&["timestamp"]);
+    let bundle = env.path("bundle");
+    env.ok(&["export", "--case", &case, "--out", bundle.to_str().unwrap()]);
+    let key = env.path("sender.pub");
+    std::fs::write(&key, env.ok(&["key", "show"])).unwrap();
+    let pin = format!("good={}", ca.display());
+    let recipient = Env::new();
+    let args = |b: &Path| {
+        vec![
+            "verify".to_string(),
+            b.display().to_string(),
+            "--key".into(),
+            key.display().to_string(),
+            "--tsa-ca".into(),
+            pin.clone(),
+        ]
+    };
+    let genuine = recipient.run(&args(&bundle).iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(genuine.status.code(), Some(0), "the genuine bundle holds");
+
+    let seal = bundle.join("tagmanifest-sha256.txt.minisig");
+    let token = bundle.join("tagmanifest-sha256.txt.minisig.good.tsr");
+    good.forge_through_end_entity(&seal, &token);
+    let out = recipient.run(&args(&bundle).iter().map(String::as_str).collect::<Vec<_>>());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("CN=www.example.org in its chain is not a certificate authority"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("sealed no later than"),
+        "no time is claimed: {text}"
+    );
+}

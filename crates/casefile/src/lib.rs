@@ -6,6 +6,8 @@
 //! - [`names`]: identifiers, file names and lines as types that only hold valid values.
 //! - [`task`], [`harden`], [`pipeline`]: progress and cancellation, process
 //!   hardening, read-ahead and write-back for streaming work.
+//! - [`timestamp`]: RFC 3161 requests to time-stamping authorities and the
+//!   check of their tokens.
 //! - [`store`]: the SQLCipher database, encrypted blobs and key slots.
 //! - [`custody`]: the append-only log, its Merkle tree, signed checkpoints
 //!   and salted disclosures.
@@ -33,6 +35,7 @@ pub mod pipeline;
 pub mod search;
 pub mod store;
 pub mod task;
+pub mod timestamp;
 pub mod vault;
 
 pub use task::Task;

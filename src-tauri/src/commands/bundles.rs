@@ -61,6 +61,9 @@ pub async fn export_bundle<R: tauri::Runtime>(
 /// What the unlocked vault trusts: its known senders and its own key
 /// (nothing while locked: every signer is then unpinned).
 fn vault_trust(state: &crate::state::AppState) -> Trust {
+    let authorities = state
+        .with(|v| Ok(casefile::bundle::stamps::pinned_by(v)?))
+        .unwrap_or_default();
     let pins = state
         .with(|v| {
             let mut pins: Vec<Pin> = v
@@ -81,6 +84,7 @@ fn vault_trust(state: &crate::state::AppState) -> Trust {
     Trust {
         pins,
         required: None,
+        authorities,
     }
 }
 

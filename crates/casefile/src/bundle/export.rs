@@ -8,7 +8,7 @@
 //! files come first; each item is re-checked as it is decrypted, and the
 //! output appears under its final name only once complete.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
@@ -124,6 +124,10 @@ pub struct Exported {
     pub key_id: String,
     /// Fingerprint of the sealing key.
     pub fingerprint: String,
+    /// Tokens over the seal: (authority, time it states).
+    pub sealed_no_later_than: Vec<(String, String)>,
+    /// Authorities that gave no token: (authority, why).
+    pub stamp_failures: Vec<(String, String)>,
 }
 
 /// Reports progress and honours cancellation while a file is copied.
@@ -534,6 +538,8 @@ fn wire_item(it: &Item, w: &Withholding) -> Result<WireItem, BundleError> {
 /// The documents of the bundle, by path, in the order they are written.
 struct Documents {
     files: Vec<(String, String)>,
+    /// Binary payload files (time-stamp tokens).
+    binary: Vec<(String, Vec<u8>)>,
 }
 
 /// The custody part of a bundle: the signed head, the events and their proofs.
@@ -637,7 +643,20 @@ fn documents(
     if let Some(l) = language.filter(|l| *l != Language::En) {
         files.push((l.verify_file(), documents::verify_txt(&ctx, l)));
     }
-    Ok(Documents { files })
+    let tokens = vault.checkpoint_tokens(head.size)?;
+    let certs: BTreeMap<String, Vec<Vec<u8>>> = vault
+        .authorities()?
+        .into_iter()
+        .map(|a| (a.name.to_string(), a.certs))
+        .collect();
+    let stamped =
+        super::stamps::checkpoint_files(&tokens, &records.proofs.proofs, &head.leaves, &certs)
+            .map_err(|e| BundleError::Input(format!("a stored time-stamp token: {e}")))?;
+    files.extend(stamped.text);
+    Ok(Documents {
+        files,
+        binary: stamped.binary,
+    })
 }
 
 /// Step 5: manifests from known hashes (evidence from the vault, documents
@@ -658,12 +677,13 @@ fn tag_files(
             size: w.size,
         })
         .collect();
-    for (path, text) in &docs.files {
+    let texts = docs.files.iter().map(|(p, t)| (p, t.as_bytes()));
+    for (path, bytes) in texts.chain(docs.binary.iter().map(|(p, b)| (p, b.as_slice()))) {
         payload.push(PayloadFile {
             path: path.clone(),
-            sha256: hex_digest(Alg::Sha256, text.as_bytes()),
-            sha512: hex_digest(Alg::Sha512, text.as_bytes()),
-            size: text.len() as u64,
+            sha256: hex_digest(Alg::Sha256, bytes),
+            sha512: hex_digest(Alg::Sha512, bytes),
+            size: bytes.len() as u64,
         });
     }
     let sub = &plan.sheet.submission;
@@ -698,6 +718,8 @@ fn top_folder(bundle_name: &str) -> FileName {
 struct Sealed {
     tags: TagFiles,
     signature: String,
+    /// Tokens over the seal, by root file name.
+    seal_tokens: Vec<(String, Vec<u8>)>,
     docs: Documents,
     items: Vec<(Item, WireItem)>,
     top: FileName,
@@ -714,6 +736,7 @@ fn write(
     let Sealed {
         tags,
         signature,
+        seal_tokens,
         docs,
         items,
         top,
@@ -747,6 +770,10 @@ fn write(
             .chain(docs.files.iter().map(|(n, t)| (n.clone(), t.as_str())));
         for (name, text) in texts {
             sink.put(&name, text.len() as u64, &mut text.as_bytes())
+                .map_err(io_err)?;
+        }
+        for (name, bytes) in docs.binary.iter().chain(&seal_tokens) {
+            sink.put(name, bytes.len() as u64, &mut bytes.as_slice())
                 .map_err(io_err)?;
         }
         for (it, w) in &items {
@@ -828,9 +855,20 @@ pub fn export(
         m.check("the name of an evidence file", w.path.as_str())?;
     }
     let tag256 = tags.tag256.clone();
+    // Trusted time for the seal itself, from every authority that answers.
+    let (stamps, stamp_failures) = vault.stamp_seal(signature.as_bytes(), &bundle_name)?;
+    let seal_tokens = stamps
+        .iter()
+        .map(|t| {
+            crate::timestamp::token::as_reply(&t.token)
+                .map(|r| (format::seal_token_name(t.authority.as_str()), r))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| BundleError::Input(format!("a time-stamp token: {e}")))?;
     let bag = Sealed {
         tags,
         signature,
+        seal_tokens,
         docs,
         items: plan.items.iter().cloned().zip(wire).collect(),
         top: top_folder(&bundle_name),
@@ -857,5 +895,10 @@ pub fn export(
         withheld_items: plan.withheld_items,
         key_id: public.key_id_hex(),
         fingerprint: public.fingerprint(),
+        sealed_no_later_than: stamps
+            .into_iter()
+            .map(|t| (t.authority.to_string(), t.time))
+            .collect(),
+        stamp_failures,
     })
 }

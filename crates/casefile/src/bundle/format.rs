@@ -114,7 +114,59 @@ pub fn json_values(bytes: &[u8]) -> u64 {
 
 /// The bound for a file read whole, if it is one.
 pub fn read_whole_limit(name: &str) -> Option<u64> {
+    if name.starts_with(TIMESTAMPS_DIR) && name[TIMESTAMPS_DIR.len()..].starts_with('/')
+        || is_seal_token(name)
+    {
+        return Some(TIMESTAMP_FILE_MAX);
+    }
     READ_WHOLE.iter().find(|(n, _)| *n == name).map(|(_, l)| *l)
+}
+
+/// The folder of checkpoint time-stamps, their notes, chains and proofs.
+pub const TIMESTAMPS_DIR: &str = "data/timestamps";
+/// Inclusion proofs of the bundle's events in each stamped checkpoint.
+pub const TIMESTAMP_PROOFS: &str = "data/timestamps/proofs.json";
+/// Most bytes of one file under data/timestamps/ or of a seal token.
+pub const TIMESTAMP_FILE_MAX: u64 = 4 << 20;
+
+/// The name of the seal's token from `authority`, at the bag's root.
+pub fn seal_token_name(authority: &str) -> String {
+    format!("{SIGNATURE}.{authority}.tsr")
+}
+
+/// Whether a root file is a token over the seal, and from whom.
+pub fn seal_token_authority(name: &str) -> Option<&str> {
+    let rest = name.strip_prefix(SIGNATURE)?.strip_prefix('.')?;
+    let authority = rest.strip_suffix(".tsr")?;
+    crate::timestamp::AuthorityName::parse(authority)
+        .ok()
+        .map(|_| authority)
+}
+
+fn is_seal_token(name: &str) -> bool {
+    seal_token_authority(name).is_some()
+}
+
+/// One stamped checkpoint in `data/timestamps/proofs.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StampedCheckpoint {
+    /// The checkpoint's size (events covered).
+    pub size: u64,
+    /// Its note, under data/timestamps/.
+    pub note: FileName,
+    /// Its tokens, under data/timestamps/ (`<note>.<authority>.tsr`).
+    pub tokens: Vec<FileName>,
+    /// Inclusion proofs of the bundle's events in its tree.
+    pub proofs: Vec<Proof>,
+}
+
+/// `data/timestamps/proofs.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimestampProofs {
+    /// Stamped checkpoints, oldest first.
+    pub checkpoints: Vec<StampedCheckpoint>,
 }
 
 /// The path of an item's file in the bag: `data/evidence/<id>-<name>`.

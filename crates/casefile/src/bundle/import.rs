@@ -105,6 +105,7 @@ fn trust_of(vault: &Vault, opts: &ImportOptions) -> Result<Trust, BundleError> {
     Ok(Trust {
         pins,
         required: opts.key.clone(),
+        authorities: super::stamps::pinned_by(vault)?,
     })
 }
 

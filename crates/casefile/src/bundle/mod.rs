@@ -16,6 +16,7 @@ pub mod scan;
 pub mod seal;
 mod sink;
 pub mod source;
+pub mod stamps;
 pub mod verify;
 
 use std::path::PathBuf;

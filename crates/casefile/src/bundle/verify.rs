@@ -68,6 +68,8 @@ pub struct Trust {
     pub pins: Vec<Pin>,
     /// A key the bundle must be signed by (`--key`): another signer fails.
     pub required: Option<Pin>,
+    /// Time-stamping authorities whose tokens are trusted.
+    pub authorities: Vec<super::stamps::PinnedAuthority>,
 }
 
 impl Trust {
@@ -76,6 +78,7 @@ impl Trust {
         Trust {
             pins: Vec::new(),
             required: Some(pin),
+            authorities: Vec::new(),
         }
     }
 
@@ -111,6 +114,21 @@ pub struct Verdict {
     pub case: Option<String>,
     /// Evidence items listed in case.json.
     pub items: usize,
+    /// Items proven by a time-stamp to have existed no later than a time.
+    pub existed: Vec<Existed>,
+    /// Valid time-stamps over the seal: (authority, time).
+    pub sealed_no_later_than: Vec<(String, String)>,
+}
+
+/// An item a time-stamp proves existed no later than a time.
+#[derive(Debug, Clone, Serialize)]
+pub struct Existed {
+    /// The item (the sender's id).
+    pub item: String,
+    /// The time the earliest valid token states.
+    pub time: String,
+    /// The authority, by the recipient's name for it.
+    pub authority: String,
 }
 
 impl Verdict {
@@ -207,7 +225,8 @@ fn coverage(bag: &Scanned) -> Vec<String> {
     }
     let signed = covered(bag);
     for name in bag.files.keys() {
-        if !signed.contains(name) {
+        // A token over the seal cannot be covered by it; it is checked apart.
+        if !signed.contains(name) && format::seal_token_authority(name).is_none() {
             problems.push(format!("{name} is not covered by the signed tag manifest"));
         }
     }
@@ -267,6 +286,8 @@ pub(crate) fn judge(bag: &Scanned, trust: &Trust) -> (Verdict, Option<CaseFile>)
     let mut signer = None;
     let mut pinned = None;
     let mut items = 0;
+    let mut existed = Vec::new();
+    let mut seal_stamps = Vec::new();
     if !sealed {
         check(
             "signature",
@@ -335,9 +356,34 @@ pub(crate) fn judge(bag: &Scanned, trust: &Trust) -> (Verdict, Option<CaseFile>)
             findings.evidence,
             Some(format!("{items} files match their custody history")),
         );
+        let stamps = super::stamps::check(bag, key.as_ref(), trust, &findings.leaves);
+        if stamps.tokens > 0 || !stamps.problems.is_empty() {
+            let found = format!(
+                "{} time-stamp tokens from pinned authorities hold",
+                stamps.tokens
+            );
+            check("timestamps", stamps.problems.clone(), Some(found));
+        }
+        existed = findings
+            .entered
+            .iter()
+            .filter_map(|(item, seq)| {
+                stamps.events.get(seq).map(|s| Existed {
+                    item: item.clone(),
+                    time: s.time.clone(),
+                    authority: s.authority.clone(),
+                })
+            })
+            .collect();
+        seal_stamps = stamps.seal;
         case_file = findings.case;
     }
     let ok = sealed && checks.iter().all(|c| c.ok);
+    if !ok {
+        // What a bundle that does not hold says about time proves nothing.
+        existed.clear();
+        seal_stamps.clear();
+    }
     let verdict = Verdict {
         ok,
         sealed,
@@ -349,6 +395,8 @@ pub(crate) fn judge(bag: &Scanned, trust: &Trust) -> (Verdict, Option<CaseFile>)
         bag: report,
         case: case_file.as_ref().map(|c| c.case.id.clone()),
         checks,
+        existed,
+        sealed_no_later_than: seal_stamps,
     };
     (verdict, case_file)
 }
@@ -411,6 +459,10 @@ struct Findings {
     custody: Vec<String>,
     evidence: Vec<String>,
     checkpoint: Vec<String>,
+    /// Leaf hashes of the events proven against the signed head.
+    leaves: BTreeMap<u64, format::Sha256Hex>,
+    /// Each item's first event in the bundle: when it entered.
+    entered: BTreeMap<String, u64>,
 }
 
 fn custody_and_evidence(bag: &Scanned, key: Option<&DevicePublicKey>) -> Findings {
@@ -547,6 +599,7 @@ fn custody_and_evidence(bag: &Scanned, key: Option<&DevicePublicKey>) -> Finding
         ));
     }
     let mut disclosed = disclosures(bag, &mut custody);
+    let mut leaves = BTreeMap::new();
     for (i, line) in lines.iter().enumerate() {
         let at = format!("data/custody.jsonl line {}", i + 1);
         let mut event: Event = match serde_json::from_str(line) {
@@ -597,7 +650,9 @@ fn custody_and_evidence(bag: &Scanned, key: Option<&DevicePublicKey>) -> Finding
                     && p.leaf_index + 1 == event.seq
                     && p.leaf_hash.bytes() == leaf
                     && verify_inclusion(p.leaf_index, cp.size, &leaf, &path, &cp.root);
-                if !proven {
+                if proven {
+                    leaves.insert(event.seq, p.leaf_hash.clone());
+                } else {
                     custody.push(format!(
                         "{name}: not included in the signed tree head (altered, or a wrong proof)"
                     ));
@@ -678,10 +733,17 @@ fn custody_and_evidence(bag: &Scanned, key: Option<&DevicePublicKey>) -> Finding
             evidence.push(format!("{path}: not listed in data/case.json"));
         }
     }
+    let entered = by_item
+        .iter()
+        .filter(|(id, _)| !id.is_empty())
+        .filter_map(|(id, h)| h.first().map(|e| (id.clone(), e.seq)))
+        .collect();
     Findings {
         case,
         custody,
         evidence,
         checkpoint: cp_problems,
+        leaves,
+        entered,
     }
 }

@@ -64,6 +64,13 @@ hasher!(
     64
 );
 
+/// SHA-256 of a byte string, lowercase hex.
+pub fn sha256_hex(data: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(data);
+    hex::encode(h.finalize())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -41,6 +41,12 @@ pub enum Action {
     SenderAdded,
     /// A known sender was removed.
     SenderRemoved,
+    /// A time-stamping authority was pinned.
+    AuthorityAdded,
+    /// A time-stamping authority was removed.
+    AuthorityRemoved,
+    /// A time-stamping authority stamped a checkpoint or a seal.
+    Timestamped,
 }
 
 impl Action {
@@ -64,6 +70,9 @@ impl Action {
             Action::KeyChanged => "key_changed",
             Action::SenderAdded => "sender_added",
             Action::SenderRemoved => "sender_removed",
+            Action::AuthorityAdded => "authority_added",
+            Action::AuthorityRemoved => "authority_removed",
+            Action::Timestamped => "timestamped",
         }
     }
 }

@@ -138,4 +138,25 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ALTER TABLE events ADD COLUMN disclosures TEXT;
     ALTER TABLE received_events ADD COLUMN disclosures TEXT;
     "#,
+    // 7: pinned time-stamping authorities and the tokens they gave: over a
+    // checkpoint (`target` 'checkpoint', `size` its size) or over a bundle's
+    // seal (`target` 'seal', `size` 0, `subject` the seal's SHA-256).
+    r#"
+    CREATE TABLE authorities (
+        name     TEXT PRIMARY KEY,
+        url      TEXT NOT NULL,
+        proxy    TEXT,
+        certs    TEXT NOT NULL,
+        added_at TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE timestamps (
+        authority TEXT NOT NULL,
+        target    TEXT NOT NULL,
+        size      INTEGER NOT NULL,
+        subject   TEXT NOT NULL,
+        token     BLOB NOT NULL,
+        time      TEXT NOT NULL,
+        PRIMARY KEY (authority, target, size, subject)
+    ) STRICT;
+    "#,
 ];

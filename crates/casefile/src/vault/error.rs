@@ -103,6 +103,14 @@ pub enum VaultError {
     /// The custody log failed.
     #[error(transparent)]
     Custody(#[from] CustodyError),
+    /// A time-stamping authority failed or gave an unusable token.
+    #[error("time-stamping authority {authority}: {source}")]
+    Timestamp {
+        /// The authority's name.
+        authority: String,
+        /// What went wrong.
+        source: crate::timestamp::TimestampError,
+    },
 }
 
 impl From<rusqlite::Error> for VaultError {

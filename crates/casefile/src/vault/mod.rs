@@ -1,5 +1,6 @@
 //! An unlocked vault: the folder, its keys, its items and its custody log.
 
+mod authorities;
 mod check;
 mod decoy;
 mod error;
@@ -21,6 +22,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
+pub use authorities::{Authority, StampOutcome, StoredToken};
 pub use check::{CheckReport, Damage};
 pub use error::VaultError;
 pub use extract::CheckedReader;
