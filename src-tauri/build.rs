@@ -35,6 +35,11 @@ const COMMANDS: &[&str] = &[
     "export_bundle",
     "verify_bundle",
     "import_bundle",
+    "list_authorities",
+    "add_authority",
+    "remove_authority",
+    "timestamp_now",
+    "device_certificate",
 ];
 
 fn main() {

@@ -98,6 +98,17 @@ pub enum SendersAction {
         name: String,
         /// Their public key file (`casefile key show` prints one).
         keyfile: PathBuf,
+        /// The key is an organisation's (`casefile org init`): bundles sealed
+        /// by the devices it certifies are trusted.
+        #[arg(long)]
+        organisation: bool,
+    },
+    /// Load an organisation's revocation of a device (`casefile org revoke`
+    /// writes one, with FILE.minisig beside it); the organisation must be a
+    /// known sender.
+    Revoke {
+        /// The revocation statement.
+        file: PathBuf,
     },
     /// The known senders and their fingerprints.
     List,
@@ -249,28 +260,9 @@ fn verify_keys(
         return Ok((Trust::default(), false));
     }
     let vault = crate::commands::open(vault_dir, pf)?;
-    let mut pins: Vec<Pin> = vault
-        .senders()?
-        .into_iter()
-        .map(|s| Pin {
-            key: s.key,
-            label: format!("known sender {:?}", s.name),
-        })
-        .collect();
-    pins.push(Pin {
-        key: vault.device_key(),
-        label: "this vault's own device key".into(),
-    });
-    let authorities = casefile::bundle::stamps::pinned_by(&vault)?;
+    let trust = Trust::of_vault(&vault)?;
     vault.close()?;
-    Ok((
-        Trust {
-            pins,
-            required: None,
-            authorities,
-        },
-        true,
-    ))
+    Ok((trust, true))
 }
 
 fn print_verdict(verdict: &Verdict) {
@@ -432,9 +424,35 @@ pub fn import(vault: &mut Vault, a: ImportArgs, json: bool) -> anyhow::Result<Ex
 /// `senders`.
 pub fn senders(vault: &mut Vault, action: SendersAction, json: bool) -> anyhow::Result<ExitCode> {
     match action {
-        SendersAction::Add { name, keyfile } => {
+        SendersAction::Revoke { file } => {
+            let r = crate::org::load_revocation(vault, &file)?;
+            if json {
+                output::json(&serde_json::json!({
+                    "device": r.device_key.fingerprint(),
+                    "organisation": r.organisation,
+                    "revoked_at": r.revoked_at,
+                }))?;
+            } else {
+                say!(
+                    "device {} revoked by {} from {}",
+                    r.device_key.fingerprint(),
+                    output::one_line(&r.organisation),
+                    r.revoked_at
+                );
+            }
+        }
+        SendersAction::Add {
+            name,
+            keyfile,
+            organisation,
+        } => {
             let key = read_key(&keyfile)?;
-            let s = vault.add_sender(&name, &key)?;
+            let kind = if organisation {
+                casefile::vault::KIND_ORGANISATION
+            } else {
+                casefile::vault::KIND_DEVICE
+            };
+            let s = vault.add_sender_of_kind(&name, &key, kind)?;
             if json {
                 output::json(&serde_json::json!({
                     "id": s.name, "name": s.name, "fingerprint": s.fingerprint,

@@ -146,6 +146,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Export(args) => crate::bundle::export(&mut open(&dir, pf)?, args, json),
         Command::Verify(args) => crate::bundle::verify(args, &dir, pf, json),
         Command::Senders { action } => crate::bundle::senders(&mut open(&dir, pf)?, action, json),
+        Command::Org {
+            action,
+            org_passphrase_file,
+        } => crate::org::run(action, org_passphrase_file.as_deref(), json),
+        Command::Key {
+            action: KeyAction::Certificate { file },
+        } => crate::org::install(&mut open(&dir, pf)?, &file, json),
         Command::Tsa { action } => crate::timestamp::tsa(&mut open(&dir, pf)?, action, json),
         Command::Timestamp => crate::timestamp::timestamp(&mut open(&dir, pf)?, json),
         Command::Import(args) => crate::bundle::import(&mut open(&dir, pf)?, args, json),

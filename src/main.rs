@@ -7,6 +7,7 @@ mod case;
 mod commands;
 mod errors;
 mod media;
+mod org;
 mod secrets;
 mod timestamp;
 
@@ -129,6 +130,14 @@ pub enum Command {
         #[command(subcommand)]
         action: bundle::SendersAction,
     },
+    /// Organisation keys: certify members' devices, revoke them (no vault needed).
+    Org {
+        #[command(subcommand)]
+        action: org::OrgAction,
+        /// Read the organisation key's passphrase from this file (otherwise CASEFILE_ORG_PASSPHRASE or a prompt).
+        #[arg(long, value_name = "FILE")]
+        org_passphrase_file: Option<PathBuf>,
+    },
     /// Time-stamping authorities (RFC 3161) whose tokens prove when the log's events existed.
     Tsa {
         #[command(subcommand)]
@@ -208,6 +217,12 @@ pub enum LogAction {
 pub enum KeyAction {
     /// Print the public key in minisign format, and its fingerprint.
     Show,
+    /// Keep this device's certificate from its organisation (`casefile org
+    /// certify` writes FILE and FILE.minisig); its bundles then carry it.
+    Certificate {
+        /// The certificate file.
+        file: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {

@@ -130,6 +130,9 @@ fn desktop_app_end_to_end() {
     let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screenshots");
     let bag = env.path("big-bag");
     big_bag(&bag, 768 << 20);
+    let tsa =
+        common::tsa::Authority::start(&env.path("tsa"), "e2e", common::tsa::Usage::TimeStamping);
+    let tsa_ca = tsa.ca();
     let ok = script(
         "walk",
         &app,
@@ -142,6 +145,10 @@ fn desktop_app_end_to_end() {
             bundle.to_str().unwrap(),
             "--big-bag",
             bag.to_str().unwrap(),
+            "--tsa-url",
+            &tsa.url,
+            "--tsa-ca",
+            tsa_ca.to_str().unwrap(),
         ],
         &shots,
         &app_home,
@@ -176,6 +183,11 @@ fn desktop_app_end_to_end() {
         out.status.success(),
         "casefile verify: {}",
         String::from_utf8_lossy(&out.stdout)
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("sealed no later than") && said.contains("existed no later than"),
+        "the desktop's authority stamped the log and the seal: {said}"
     );
     let items: serde_json::Value = serde_json::from_str(&run(&["--json", "list"])).unwrap();
     let items = items.as_array().unwrap();

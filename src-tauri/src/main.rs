@@ -58,6 +58,11 @@ fn app<R: tauri::Runtime>(
             commands::cases::demo,
             commands::cases::record_testimony,
             commands::bundles::export_bundle,
+            commands::trust::list_authorities,
+            commands::trust::add_authority,
+            commands::trust::remove_authority,
+            commands::trust::timestamp_now,
+            commands::trust::device_certificate,
             commands::bundles::verify_bundle,
             commands::bundles::import_bundle,
         ])

@@ -1,8 +1,7 @@
 //! Export, verify and import bundles, with progress.
 
 use casefile::bundle::{
-    self, ExportOptions, Exported, Format, ImportOptions, Imported, Limits, Pin, Source, Trust,
-    Verdict,
+    self, ExportOptions, Exported, Format, ImportOptions, Imported, Limits, Source, Trust, Verdict,
 };
 use casefile::case::sheet::Regime;
 use tauri::{AppHandle, Manager};
@@ -61,31 +60,7 @@ pub async fn export_bundle<R: tauri::Runtime>(
 /// What the unlocked vault trusts: its known senders and its own key
 /// (nothing while locked: every signer is then unpinned).
 fn vault_trust(state: &crate::state::AppState) -> Trust {
-    let authorities = state
-        .with(|v| Ok(casefile::bundle::stamps::pinned_by(v)?))
-        .unwrap_or_default();
-    let pins = state
-        .with(|v| {
-            let mut pins: Vec<Pin> = v
-                .senders()?
-                .into_iter()
-                .map(|s| Pin {
-                    key: s.key,
-                    label: format!("known sender {:?}", s.name),
-                })
-                .collect();
-            pins.push(Pin {
-                key: v.device_key(),
-                label: "this vault's own device key".into(),
-            });
-            Ok(pins)
-        })
-        .unwrap_or_default();
-    Trust {
-        pins,
-        required: None,
-        authorities,
-    }
+    state.with(|v| Ok(Trust::of_vault(v)?)).unwrap_or_default()
 }
 
 /// Verifies a bundle against the vault's known senders.

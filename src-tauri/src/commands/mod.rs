@@ -4,6 +4,7 @@
 pub mod bundles;
 pub mod cases;
 pub mod dialogs;
+pub mod trust;
 pub mod vault;
 
 use std::cell::Cell;

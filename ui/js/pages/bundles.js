@@ -66,6 +66,9 @@ export async function exportPage() {
         h('p', {}, h('span', { text: `${t(done.sha256_of === 'bundle file' ? 'bundle_sha256' : 'tagmanifest_sha256')}: ` }), h('code', { id: 'export-sha256', dir: 'ltr', text: done.sha256 })),
         h('p', {}, h('span', { text: `${t('sealed_by_fingerprint')}: ` }), h('code', { dir: 'ltr', text: done.fingerprint })),
         h('p', { text: `${t('how_to_verify')}: ${verifyAt}` }),
+        ...done.sealed_no_later_than.map(([a, time]) => h('p', { class: 'stamp', text: t('seal_stamped', { a, time }) })),
+        ...done.stamp_failures.map(([a, error]) => h('p', { class: 'warn', text: t('stamp_failed', { a, error }) })),
+        done.stamp_failures.length && !done.sealed_no_later_than.length ? h('p', { class: 'warn', text: t('seal_unstamped') }) : null,
         done.withheld_persons.length ? h('p', { class: 'warn', text: t('withheld', { ids: done.withheld_persons.join(', ') }) }) : null));
     } catch (err) { fail(err); }
   });
@@ -102,6 +105,8 @@ function verdictCard(v, again) {
     h('h2', { id: 'verify-verdict', text: title }),
     v.signer ? h('p', {}, h('span', { text: `${t('signer_fingerprint')}: ` }), h('code', { id: 'signer-fingerprint', dir: 'ltr', text: v.signer.fingerprint })) : null,
     state === 'unpinned' ? [h('p', { class: 'warn', 'data-i18n': 'unpinned_explain' }), trustForm(v, again)] : null,
+    ...v.sealed_no_later_than.map(([a, time]) => h('p', { class: 'stamp', text: t('sealed_no_later', { a, time }) })),
+    v.existed.length ? h('ul', { id: 'existed' }, ...v.existed.map((e) => h('li', { text: t('existed', { item: e.item, time: e.time, a: e.authority }) }))) : null,
     h('ul', { class: 'checks' }, ...v.checks.map((c) => h('li', { class: c.ok ? 'pass' : 'fail' },
       h('strong', { text: `${c.ok ? t('pass') : t('fail')} · ${t(`check_${c.name}`)}` }),
       h('ul', {}, ...c.details.map((d) => h('li', { text: d })))))),

@@ -1,6 +1,6 @@
 // Settings: auto-lock, checking the vault (the log; every item, or every
-// item decrypted and hashed), known senders, importing a bundle, the
-// wrong-passphrase limit, the panic wipe, the demo case.
+// item decrypted and hashed), known senders, time-stamping authorities,
+// importing a bundle, the wrong-passphrase limit, the panic wipe, the demo case.
 import { call, pickFile } from '../api.js';
 import { h, field } from '../dom.js';
 import { t } from '../i18n.js';
@@ -54,6 +54,50 @@ export async function settingsPage() {
     }
   });
 
+  // Trusted time: pinned RFC 3161 authorities, and stamping the log.
+  const authorities = await call('list_authorities');
+  const authList = h('ul', { id: 'authorities' });
+  const renderAuthorities = (list) => {
+    authList.replaceChildren(...list.map((a) => {
+      const remove = h('button', { type: 'button', class: 'link', text: t('remove_authority', { name: a.name }) });
+      remove.addEventListener('click', async () => {
+        try { await call('remove_authority', { name: a.name }); renderAuthorities(await call('list_authorities')); } catch (e) { fail(e); }
+      });
+      return h('li', {}, h('strong', { text: a.name }), ' ', h('code', { dir: 'ltr', text: a.url }), ' ', remove,
+        h('ul', {}, ...a.pinned.map((p) => h('li', { dir: 'ltr', text: p }))));
+    }));
+    if (!list.length) authList.append(h('li', { class: 'muted', 'data-i18n': 'no_authorities', text: t('no_authorities') }));
+  };
+  renderAuthorities(authorities);
+  const [aNameF, aName] = field(t('authority_name'), h('input', { type: 'text', id: 'authority-name', dir: 'ltr', pattern: '[a-z0-9][a-z0-9-]{0,31}' }));
+  const [aUrlF, aUrl] = field(t('authority_url'), h('input', { type: 'url', id: 'authority-url', dir: 'ltr' }));
+  const [aCaF, aCa] = field(t('authority_ca'), h('input', { type: 'text', id: 'authority-ca', dir: 'ltr' }), t('authority_ca_hint'));
+  const pickCa = h('button', { type: 'button', 'data-i18n': 'choose_ca_file' });
+  pickCa.addEventListener('click', async () => { const [p] = await pickFile(); if (p) aCa.value = p; });
+  const addAuth = h('button', { id: 'add-authority', 'data-i18n': 'add_authority' });
+  addAuth.addEventListener('click', async () => {
+    try {
+      await withProgress(call('add_authority', { name: aName.value, url: aUrl.value, ca: aCa.value || null }));
+      toast(t('saved'), 'ok');
+      renderAuthorities(await call('list_authorities'));
+    } catch (e) { fail(e); }
+  });
+  const stampOut = h('ul', { id: 'stamp-result', 'aria-live': 'polite' });
+  const stampNow = h('button', { id: 'timestamp-now', 'data-i18n': 'timestamp_now' });
+  stampNow.addEventListener('click', async () => {
+    try {
+      const outcomes = await withProgress(call('timestamp_now'));
+      stampOut.replaceChildren(...outcomes.map((o) => h('li', { class: o.outcome === 'failed' ? 'warn' : '', text: {
+        stamped: () => t('stamped', { a: o.authority, n: o.size, time: o.time }),
+        up_to_date: () => t('stamp_up_to_date', { a: o.authority, n: o.size }),
+        failed: () => t('stamp_failed', { a: o.authority, error: o.error }),
+      }[o.outcome]() })));
+    } catch (e) { fail(e); }
+  });
+  const cert = await call('device_certificate');
+  const certLine = h('p', { id: 'device-certificate', class: cert ? '' : 'muted',
+    text: cert ? t('device_certified', { member: cert.member, org: cert.organisation, fp: cert.organisation_fingerprint, from: cert.valid_from }) : t('device_not_certified') });
+
   // Security: wipe after N wrong passphrases, and the panic wipe.
   const guard = await call('guard');
   const [limitF, limit] = field(t('wipe_after'), h('input', { type: 'number', min: 0, max: 100, id: 'wipe-after', value: guard.wipe_after || 0 }), t('wipe_after_hint'));
@@ -78,10 +122,12 @@ export async function settingsPage() {
   return h('section', { 'aria-labelledby': 'settings-h' },
     h('h1', { id: 'settings-h', 'data-i18n': 'nav_settings' }),
     card('vault-h', h('h2', { id: 'vault-h', 'data-i18n': 'vault' }), h('p', { class: 'muted', dir: 'ltr', text: status.vault }),
-      h('p', {}, h('span', { text: `${t('device_fingerprint')}: ` }), h('code', { id: 'settings-fingerprint', dir: 'ltr', text: status.fingerprint })), idleF),
+      h('p', {}, h('span', { text: `${t('device_fingerprint')}: ` }), h('code', { id: 'settings-fingerprint', dir: 'ltr', text: status.fingerprint })), certLine, idleF),
     card('check-vault-h', h('h2', { id: 'check-vault-h', 'data-i18n': 'check_vault' }), h('p', { class: 'muted', 'data-i18n': 'check_vault_intro' }),
       h('div', { class: 'row' }, quick, deep), checkOut),
     card('senders-h', h('h2', { id: 'senders-h', 'data-i18n': 'known_senders' }), h('p', { class: 'muted', 'data-i18n': 'known_senders_intro' }), senderList),
+    card('authorities-h', h('h2', { id: 'authorities-h', 'data-i18n': 'authorities' }), h('p', { class: 'muted', 'data-i18n': 'authorities_intro' }), authList,
+      aNameF, aUrlF, aCaF, pickCa, h('div', { class: 'row' }, addAuth, stampNow), stampOut),
     card('import-card-h', h('h2', { id: 'import-card-h', 'data-i18n': 'import_bundle' }), impF, pick, trustF, unsignedF, imp),
     card('security-h', h('h2', { id: 'security-h', 'data-i18n': 'security' }), limitF,
       h('h3', { 'data-i18n': 'panic_wipe' }), h('p', { class: 'muted', 'data-i18n': 'wipe_intro' }), wipe),

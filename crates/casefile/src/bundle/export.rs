@@ -643,6 +643,10 @@ fn documents(
     if let Some(l) = language.filter(|l| *l != Language::En) {
         files.push((l.verify_file(), documents::verify_txt(&ctx, l)));
     }
+    if let Some(cert) = vault.device_certificate()? {
+        files.push((format::DEVICE_CERTIFICATE.into(), cert.text));
+        files.push((format::DEVICE_CERTIFICATE_SIGNATURE.into(), cert.signature));
+    }
     let tokens = vault.checkpoint_tokens(head.size)?;
     let certs: BTreeMap<String, Vec<Vec<u8>>> = vault
         .authorities()?

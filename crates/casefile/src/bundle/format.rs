@@ -46,6 +46,10 @@ pub const CHECKPOINT: &str = "data/checkpoint.txt";
 pub const CHECKPOINT_SIGNATURE: &str = "data/checkpoint.txt.minisig";
 /// The device's public key (minisign format).
 pub const DEVICE_PUB: &str = "data/device.pub";
+/// The sealing device's certificate from its organisation, when it has one.
+pub const DEVICE_CERTIFICATE: &str = "data/device-certificate.txt";
+/// Its minisign signature by the organisation key.
+pub const DEVICE_CERTIFICATE_SIGNATURE: &str = "data/device-certificate.txt.minisig";
 /// The human report.
 pub const REPORT: &str = "data/report.html";
 /// How to verify, in English.
@@ -74,6 +78,8 @@ pub const READ_WHOLE: &[(&str, u64)] = &[
     (CHECKPOINT, 64 << 10),
     (CHECKPOINT_SIGNATURE, 4 << 10),
     (DEVICE_PUB, 4 << 10),
+    (DEVICE_CERTIFICATE, 16 << 10),
+    (DEVICE_CERTIFICATE_SIGNATURE, 4 << 10),
 ];
 
 /// Most bytes of all files read whole, together.

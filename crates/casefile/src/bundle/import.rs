@@ -90,23 +90,9 @@ fn refuse_lookalikes(bag: &Scanned) -> Result<(), BundleError> {
 
 /// What this vault trusts, plus the key given for this import.
 fn trust_of(vault: &Vault, opts: &ImportOptions) -> Result<Trust, BundleError> {
-    let mut pins: Vec<Pin> = vault
-        .senders()?
-        .into_iter()
-        .map(|s| Pin {
-            key: s.key,
-            label: format!("known sender {:?}", s.name),
-        })
-        .collect();
-    pins.push(Pin {
-        key: vault.device_key(),
-        label: "this vault's own device key".into(),
-    });
-    Ok(Trust {
-        pins,
-        required: opts.key.clone(),
-        authorities: super::stamps::pinned_by(vault)?,
-    })
+    let mut trust = Trust::of_vault(vault)?;
+    trust.required = opts.key.clone();
+    Ok(trust)
 }
 
 /// Verifies and imports a bundle; on any refusal nothing is written.

@@ -12,6 +12,7 @@ pub mod documents;
 pub mod export;
 pub mod format;
 pub mod import;
+pub mod org;
 pub mod scan;
 pub mod seal;
 mod sink;

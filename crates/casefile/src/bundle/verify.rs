@@ -70,6 +70,49 @@ pub struct Trust {
     pub required: Option<Pin>,
     /// Time-stamping authorities whose tokens are trusted.
     pub authorities: Vec<super::stamps::PinnedAuthority>,
+    /// Organisations whose certified devices are trusted.
+    pub organisations: Vec<Pin>,
+    /// Devices their organisations revoked.
+    pub revocations: Vec<super::org::Revocation>,
+}
+
+impl Trust {
+    /// What a vault trusts: its known senders (devices and organisations),
+    /// its own key, the revocations it loaded and its pinned authorities.
+    pub fn of_vault(vault: &crate::Vault) -> Result<Self, crate::VaultError> {
+        let mut pins = Vec::new();
+        let mut organisations = Vec::new();
+        for s in vault.senders()? {
+            if s.kind == crate::vault::KIND_ORGANISATION {
+                organisations.push(Pin {
+                    key: s.key,
+                    label: format!("known organisation {:?}", s.name),
+                });
+            } else {
+                pins.push(Pin {
+                    key: s.key,
+                    label: format!("known sender {:?}", s.name),
+                });
+            }
+        }
+        pins.push(Pin {
+            key: vault.device_key(),
+            label: "this vault's own device key".into(),
+        });
+        let revocations = vault
+            .revocations()?
+            .into_iter()
+            .filter_map(|s| super::org::Revocation::verify(&s.text, &s.signature).ok())
+            .filter(|r| organisations.iter().any(|o| o.key == r.organisation_key))
+            .collect();
+        Ok(Trust {
+            pins,
+            required: None,
+            authorities: super::stamps::pinned_by(vault)?,
+            organisations,
+            revocations,
+        })
+    }
 }
 
 impl Trust {
@@ -79,6 +122,8 @@ impl Trust {
             pins: Vec::new(),
             required: Some(pin),
             authorities: Vec::new(),
+            organisations: Vec::new(),
+            revocations: Vec::new(),
         }
     }
 
@@ -288,6 +333,7 @@ pub(crate) fn judge(bag: &Scanned, trust: &Trust) -> (Verdict, Option<CaseFile>)
     let mut items = 0;
     let mut existed = Vec::new();
     let mut seal_stamps = Vec::new();
+    let mut revoked: Vec<super::org::Revocation> = Vec::new();
     if !sealed {
         check(
             "signature",
@@ -334,6 +380,24 @@ pub(crate) fn judge(bag: &Scanned, trust: &Trust) -> (Verdict, Option<CaseFile>)
             .as_ref()
             .and_then(|k| trust.pinned(k))
             .map(|p| p.label.clone());
+        if let Some(k) = &key {
+            let (problems, certified) = certificate(bag, k, trust);
+            if bag.files.contains_key(format::DEVICE_CERTIFICATE) || !problems.is_empty() {
+                let found = certified.clone().unwrap_or_else(|| {
+                    "a valid certificate by an organisation this verification does not know".into()
+                });
+                check("certificate", problems, Some(found));
+            }
+            if pinned.is_none() && trust.required.is_none() {
+                pinned = certified;
+            }
+            revoked = trust
+                .revocations
+                .iter()
+                .filter(|r| r.device_key == *k)
+                .cloned()
+                .collect();
+        }
         let found = signer
             .as_ref()
             .map(|s| format!("signed by the key with fingerprint {}", s.fingerprint));
@@ -376,6 +440,26 @@ pub(crate) fn judge(bag: &Scanned, trust: &Trust) -> (Verdict, Option<CaseFile>)
             })
             .collect();
         seal_stamps = stamps.seal;
+        // A revoked key still proves what it sealed before it was revoked,
+        // but only a time-stamp, not its own word, can say when that was.
+        let mut rev_problems = Vec::new();
+        let mut rev_found = Vec::new();
+        for r in &revoked {
+            let earliest = seal_stamps.iter().min_by(|a, b| a.1.cmp(&b.1));
+            match earliest {
+                Some((authority, time)) if *time < r.revoked_at => rev_found.push(format!(
+                    "revoked by {} at {}, but {authority} time-stamped the seal earlier, at {time}",
+                    r.organisation, r.revoked_at
+                )),
+                _ => rev_problems.push(format!(
+                    "the sealing key was revoked by {} at {}, and no time-stamp proves the seal is older",
+                    r.organisation, r.revoked_at
+                )),
+            }
+        }
+        if !revoked.is_empty() {
+            check("revocation", rev_problems, Some(rev_found.join("; ")));
+        }
         case_file = findings.case;
     }
     let ok = sealed && checks.iter().all(|c| c.ok);
@@ -399,6 +483,57 @@ pub(crate) fn judge(bag: &Scanned, trust: &Trust) -> (Verdict, Option<CaseFile>)
         sealed_no_later_than: seal_stamps,
     };
     (verdict, case_file)
+}
+
+/// Checks the bundle's device certificate, if any: problems, and, when it
+/// holds and its organisation is pinned, who sealed the bundle.
+fn certificate(
+    bag: &Scanned,
+    key: &DevicePublicKey,
+    trust: &Trust,
+) -> (Vec<String>, Option<String>) {
+    let (text, sig) = (
+        bag.text(format::DEVICE_CERTIFICATE),
+        bag.text(format::DEVICE_CERTIFICATE_SIGNATURE),
+    );
+    let (text, sig) = match (text, sig) {
+        (None, None) => return (Vec::new(), None),
+        (Some(t), Some(s)) => (t, s),
+        _ => {
+            return (
+                vec![format!(
+                    "{} or its signature is missing or unreadable",
+                    format::DEVICE_CERTIFICATE
+                )],
+                None,
+            );
+        }
+    };
+    let cert = match super::org::DeviceCertificate::verify(text, sig) {
+        Ok(c) => c,
+        Err(e) => return (vec![format!("{}: {e}", format::DEVICE_CERTIFICATE)], None),
+    };
+    if cert.device_key != *key {
+        return (
+            vec![format!(
+                "{} certifies another device (fingerprint {}), not the key that sealed the bundle",
+                format::DEVICE_CERTIFICATE,
+                cert.device_key.fingerprint()
+            )],
+            None,
+        );
+    }
+    let who = trust
+        .organisations
+        .iter()
+        .find(|o| o.key == cert.organisation_key)
+        .map(|o| {
+            format!(
+                "device of {} of organisation {} ({}), certified from {}",
+                cert.member, cert.organisation, o.label, cert.valid_from
+            )
+        });
+    (Vec::new(), who)
 }
 
 /// Checks the fields of a received event against their grammar, so nothing

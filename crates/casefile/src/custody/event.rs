@@ -47,6 +47,10 @@ pub enum Action {
     AuthorityRemoved,
     /// A time-stamping authority stamped a checkpoint or a seal.
     Timestamped,
+    /// The device received a certificate from its organisation.
+    DeviceCertified,
+    /// An organisation's revocation of a device was loaded.
+    RevocationAdded,
 }
 
 impl Action {
@@ -73,6 +77,8 @@ impl Action {
             Action::AuthorityAdded => "authority_added",
             Action::AuthorityRemoved => "authority_removed",
             Action::Timestamped => "timestamped",
+            Action::DeviceCertified => "device_certified",
+            Action::RevocationAdded => "revocation_added",
         }
     }
 }

@@ -159,4 +159,25 @@ pub(super) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (authority, target, size, subject)
     ) STRICT;
     "#,
+    // 8: organisation keys: this device's certificate from its organisation,
+    // and revocations of devices by organisations this vault knows (senders
+    // of kind 'organisation'). Statements are kept as signed, text and
+    // minisign signature.
+    r#"
+    CREATE TABLE device_certificate (
+        id        INTEGER PRIMARY KEY CHECK (id = 1),
+        statement TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        added_at  TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE revocations (
+        device       TEXT NOT NULL,
+        organisation TEXT NOT NULL,
+        revoked_at   TEXT NOT NULL,
+        statement    TEXT NOT NULL,
+        signature    TEXT NOT NULL,
+        added_at     TEXT NOT NULL,
+        PRIMARY KEY (device, organisation)
+    ) STRICT;
+    "#,
 ];

@@ -251,59 +251,90 @@ impl Vault {
         Ok(Some((size, note)))
     }
 
+    /// What `timestamp` has to ask for: one request per pinned authority
+    /// whose newest checkpoint is not stamped, and the outcome for those that
+    /// are up to date. Quick; the requests themselves need no vault, so a
+    /// caller can make them without holding it ([`StampRequest::fetch`]).
+    pub fn stamp_requests(&mut self) -> Result<(Vec<StampRequest>, Vec<StampOutcome>), VaultError> {
+        // A long session (the desktop app) signs checkpoints only now and
+        // then: sign one over every event so far, so the token covers them.
+        self.checkpoint()?;
+        let mut requests = Vec::new();
+        let mut done = Vec::new();
+        for a in self.authorities()? {
+            let name = a.name.to_string();
+            match self.checkpoint_to_stamp(&name)? {
+                Some((size, note)) => requests.push(StampRequest {
+                    authority: a,
+                    size,
+                    note,
+                }),
+                None => {
+                    let size = self
+                        .conn
+                        .query_row(
+                            "SELECT MAX(size) FROM timestamps WHERE authority = ?1 AND target = 'checkpoint'",
+                            [&name],
+                            |r| r.get::<_, Option<u64>>(0),
+                        )?
+                        .unwrap_or(0);
+                    done.push(StampOutcome::UpToDate {
+                        authority: name,
+                        size,
+                    });
+                }
+            }
+        }
+        Ok((requests, done))
+    }
+
+    /// Keeps what a request brought back (a token, checked against the
+    /// authority's pinned certificates, or its failure) and says what happened.
+    pub fn keep_stamp(&mut self, fetched: FetchedStamp) -> Result<StampOutcome, VaultError> {
+        let FetchedStamp { request, result } = fetched;
+        let name = request.authority.name.to_string();
+        let size = request.size;
+        let (token, stamp) = match result {
+            Ok(found) => found,
+            Err(e) => {
+                return Ok(StampOutcome::Failed {
+                    authority: name,
+                    error: e.to_string(),
+                });
+            }
+        };
+        let event =
+            NewEvent::vault(Action::Timestamped, self.actor()).with_details(serde_json::json!({
+                "authority": name,
+                "target": "checkpoint",
+                "size": size,
+                "time": stamp.time,
+                "token_sha256": crate::crypto::hash::sha256_hex(&token),
+            }));
+        let time = stamp.time.clone();
+        self.transact(|tx| {
+            tx.execute(
+                "INSERT OR REPLACE INTO timestamps (authority, target, size, subject, token, time) \
+                 VALUES (?1, 'checkpoint', ?2, '', ?3, ?4)",
+                params![name, size, token, time],
+            )?;
+            Ok(((), vec![event]))
+        })?;
+        Ok(StampOutcome::Stamped {
+            authority: name,
+            size,
+            time: stamp.time,
+        })
+    }
+
     /// Asks every pinned authority for a token over the newest checkpoint
     /// not yet stamped by it. One failing never stops the others; what failed
     /// stays queued for the next run.
     pub fn stamp_checkpoints(&mut self) -> Result<Vec<StampOutcome>, VaultError> {
-        let mut out = Vec::new();
-        for a in self.authorities()? {
-            let name = a.name.to_string();
-            let Some((size, note)) = self.checkpoint_to_stamp(&name)? else {
-                let size = self
-                    .conn
-                    .query_row(
-                        "SELECT MAX(size) FROM timestamps WHERE authority = ?1 AND target = 'checkpoint'",
-                        [&name],
-                        |r| r.get::<_, Option<u64>>(0),
-                    )?
-                    .unwrap_or(0);
-                out.push(StampOutcome::UpToDate {
-                    authority: name,
-                    size,
-                });
-                continue;
-            };
-            match obtain(&a, note.as_bytes()) {
-                Ok((token, stamp)) => {
-                    let event = NewEvent::vault(Action::Timestamped, self.actor()).with_details(
-                        serde_json::json!({
-                            "authority": name,
-                            "target": "checkpoint",
-                            "size": size,
-                            "time": stamp.time,
-                            "token_sha256": crate::crypto::hash::sha256_hex(&token),
-                        }),
-                    );
-                    let time = stamp.time.clone();
-                    self.transact(|tx| {
-                        tx.execute(
-                            "INSERT OR REPLACE INTO timestamps (authority, target, size, subject, token, time) \
-                             VALUES (?1, 'checkpoint', ?2, '', ?3, ?4)",
-                            params![name, size, token, time],
-                        )?;
-                        Ok(((), vec![event]))
-                    })?;
-                    out.push(StampOutcome::Stamped {
-                        authority: name,
-                        size,
-                        time: stamp.time,
-                    });
-                }
-                Err(e) => out.push(StampOutcome::Failed {
-                    authority: name,
-                    error: e.to_string(),
-                }),
-            }
+        let (requests, mut out) = self.stamp_requests()?;
+        for r in requests {
+            let fetched = r.fetch();
+            out.push(self.keep_stamp(fetched)?);
         }
         Ok(out)
     }
@@ -385,6 +416,36 @@ impl Vault {
             ));
         }
         Ok(out)
+    }
+}
+
+/// A token to ask one authority for, over one checkpoint.
+#[derive(Debug, Clone)]
+pub struct StampRequest {
+    authority: Authority,
+    size: u64,
+    note: String,
+}
+
+/// What a [`StampRequest`] brought back.
+pub struct FetchedStamp {
+    request: StampRequest,
+    result: Result<(Vec<u8>, timestamp::Stamp), TimestampError>,
+}
+
+impl StampRequest {
+    /// Which authority it asks.
+    pub fn authority(&self) -> &str {
+        self.authority.name.as_str()
+    }
+
+    /// Asks the authority (network; up to its timeout) and checks the token.
+    pub fn fetch(self) -> FetchedStamp {
+        let result = obtain(&self.authority, self.note.as_bytes());
+        FetchedStamp {
+            request: self,
+            result,
+        }
     }
 }
 

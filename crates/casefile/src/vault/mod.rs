@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
-pub use authorities::{Authority, StampOutcome, StoredToken};
+pub use authorities::{Authority, FetchedStamp, StampOutcome, StampRequest, StoredToken};
 pub use check::{CheckReport, Damage};
 pub use error::VaultError;
 pub use extract::CheckedReader;
@@ -31,8 +31,8 @@ pub use ingest::{Added, FailedFile, NewItem, Staged, collect_files};
 pub(crate) use item::new_id;
 pub use item::{Item, ItemEdit, ItemKind};
 pub use open::{DB_KEY_PURPOSE, Secret, UNNAMED_COLLECTOR};
-pub use senders::Sender;
 pub(crate) use senders::insert_sender;
+pub use senders::{KIND_DEVICE, KIND_ORGANISATION, Sender, SignedStatement};
 
 use crate::crypto::SecretKey;
 use crate::crypto::sign::{DeviceKey, DevicePublicKey};

@@ -154,10 +154,147 @@ pub(crate) fn insert_sender(
     name: &str,
     key: &DevicePublicKey,
 ) -> Result<(), VaultError> {
+    insert_sender_kind(tx, name, key, KIND_DEVICE)
+}
+
+fn insert_sender_kind(
+    tx: &rusqlite::Connection,
+    name: &str,
+    key: &DevicePublicKey,
+    kind: &str,
+) -> Result<(), VaultError> {
     let name = checked_name(name)?;
     tx.execute(
-        "INSERT INTO senders (name, kind, public, added_at) VALUES (?1, 'device', ?2, ?3)",
-        params![name, key.minisign_line(), crate::custody::log::now_utc()],
+        "INSERT INTO senders (name, kind, public, added_at) VALUES (?1, ?2, ?3, ?4)",
+        params![
+            name,
+            kind,
+            key.minisign_line(),
+            crate::custody::log::now_utc()
+        ],
     )?;
     Ok(())
+}
+
+/// A sender whose key seals bundles itself.
+pub const KIND_DEVICE: &str = "device";
+/// A sender that is an organisation: its key certifies member devices.
+pub const KIND_ORGANISATION: &str = "organisation";
+
+/// A statement as signed: its text and its minisign signature.
+#[derive(Debug, Clone)]
+pub struct SignedStatement {
+    /// The statement's text.
+    pub text: String,
+    /// Its minisign signature.
+    pub signature: String,
+}
+
+impl Vault {
+    /// Pins a sender of `kind` ([`KIND_DEVICE`] or [`KIND_ORGANISATION`]).
+    pub fn add_sender_of_kind(
+        &mut self,
+        name: &str,
+        key: &DevicePublicKey,
+        kind: &str,
+    ) -> Result<Sender, VaultError> {
+        if kind == KIND_DEVICE {
+            return self.add_sender(name, key);
+        }
+        let name = checked_name(name)?;
+        if self.sender_for(key)?.is_some() || self.senders()?.iter().any(|s| s.name == name) {
+            return Err(VaultError::Invalid(format!(
+                "that key or the name {name:?} is already known; remove it first"
+            )));
+        }
+        let mut event = self.sender_added_event(&name, key);
+        event.details["kind"] = kind.into();
+        let kind = kind.to_string();
+        self.transact(|tx| {
+            insert_sender_kind(tx, &name, key, &kind)?;
+            Ok(((), vec![event]))
+        })?;
+        self.sender_for(key)?
+            .ok_or_else(|| VaultError::Invalid("the sender was not stored".into()))
+    }
+
+    /// This device's certificate from its organisation, if it has one.
+    pub fn device_certificate(&self) -> Result<Option<SignedStatement>, VaultError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT statement, signature FROM device_certificate WHERE id = 1",
+                [],
+                |r| {
+                    Ok(SignedStatement {
+                        text: r.get(0)?,
+                        signature: r.get(1)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Keeps this device's certificate (checked by the caller), replacing
+    /// any earlier one; recorded in the custody log.
+    pub fn set_device_certificate(
+        &mut self,
+        statement: &SignedStatement,
+        details: serde_json::Value,
+    ) -> Result<(), VaultError> {
+        let event = NewEvent::vault(Action::DeviceCertified, self.actor()).with_details(details);
+        let s = statement.clone();
+        self.transact(|tx| {
+            tx.execute(
+                "INSERT OR REPLACE INTO device_certificate (id, statement, signature, added_at)                  VALUES (1, ?1, ?2, ?3)",
+                params![s.text, s.signature, crate::custody::log::now_utc()],
+            )?;
+            Ok(((), vec![event]))
+        })
+    }
+
+    /// Keeps an organisation's revocation of a device (checked by the
+    /// caller); recorded in the custody log.
+    pub fn add_revocation(
+        &mut self,
+        device: &DevicePublicKey,
+        organisation: &DevicePublicKey,
+        revoked_at: &str,
+        statement: &SignedStatement,
+    ) -> Result<(), VaultError> {
+        let event = NewEvent::vault(Action::RevocationAdded, self.actor()).with_details(
+            serde_json::json!({
+                "device": device.fingerprint(),
+                "organisation": organisation.fingerprint(),
+                "revoked_at": revoked_at,
+            }),
+        );
+        let (d, o, s) = (
+            device.fingerprint(),
+            organisation.fingerprint(),
+            statement.clone(),
+        );
+        let at = revoked_at.to_string();
+        self.transact(|tx| {
+            tx.execute(
+                "INSERT OR REPLACE INTO revocations                  (device, organisation, revoked_at, statement, signature, added_at)                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![d, o, at, s.text, s.signature, crate::custody::log::now_utc()],
+            )?;
+            Ok(((), vec![event]))
+        })
+    }
+
+    /// Every revocation loaded, as signed.
+    pub fn revocations(&self) -> Result<Vec<SignedStatement>, VaultError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT statement, signature FROM revocations ORDER BY revoked_at")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(SignedStatement {
+                text: r.get(0)?,
+                signature: r.get(1)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
 }
