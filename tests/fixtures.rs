@@ -12,7 +12,11 @@ const PASS: &str = "fixture passphrase one";
 const DECOY: &str = "fixture decoy passphrase";
 
 /// Each release's fixtures, with whether it has a decoy vault.
-const RELEASES: &[(&str, bool)] = &[("r1-e716433", false), ("r2-42a0695", true)];
+const RELEASES: &[(&str, bool)] = &[
+    ("r1-e716433", false),
+    ("r2-42a0695", true),
+    ("r3-0a3ebae", true),
+];
 
 fn fixture(release: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -90,26 +94,55 @@ fn old_bundles_verify_with_the_senders_key_and_import() {
         let key = dir.join("device.pub");
         let identity = dir.join("identity.txt");
         let env = Env::init();
+        // From r3: time-stamps by a local authority, and an organisation
+        // certificate for the device.
+        let tsa = dir.join("tsa-ca.pem");
+        let tsa_pin = format!("fixture={}", tsa.display());
+        let organisation = dir.join("organisation/organisation.pub");
         for name in ["bundle", "bundle.zip", "bundle.tar.age"] {
             let bundle = dir.join(name);
-            let mut args = vec![
-                "verify",
-                bundle.to_str().unwrap(),
-                "--key",
-                key.to_str().unwrap(),
-            ];
-            if name.ends_with(".age") {
-                args.extend(["--identity", identity.to_str().unwrap()]);
-            }
-            let out = env.ok(&args);
-            assert!(out.contains("bundle verified"), "{release}/{name}: {out}");
-            // Without the key, the signer is not pinned: exit 3, never 0.
-            let mut unpinned = args.clone();
-            unpinned.truncate(2);
+            let mut unpinned = vec!["verify", bundle.to_str().unwrap()];
             if name.ends_with(".age") {
                 unpinned.extend(["--identity", identity.to_str().unwrap()]);
             }
+            if tsa.exists() {
+                unpinned.extend(["--tsa-ca", tsa_pin.as_str()]);
+            }
+            let mut args = unpinned.clone();
+            args.extend(["--key", key.to_str().unwrap()]);
+            let out = env.ok(&args);
+            assert!(out.contains("bundle verified"), "{release}/{name}: {out}");
+            if tsa.exists() {
+                assert!(out.contains("PASS timestamps"), "{release}/{name}: {out}");
+                assert!(
+                    out.contains("existed no later than"),
+                    "{release}/{name}: {out}"
+                );
+                assert!(
+                    out.contains("sealed no later than"),
+                    "{release}/{name}: {out}"
+                );
+            }
+            // Without the key, the signer is not pinned: exit 3, never 0.
             env.fails(&unpinned, 3);
+            if organisation.exists() {
+                // A recipient who pins the organisation alone trusts its device.
+                let office = Env::init();
+                office.ok(&[
+                    "senders",
+                    "add",
+                    "fixture-org",
+                    organisation.to_str().unwrap(),
+                    "--organisation",
+                ]);
+                let out = office.ok(&unpinned);
+                assert!(
+                    out.contains(
+                        "sealed by device of Fixture Member of organisation Fixture Organisation"
+                    ),
+                    "{release}/{name}: {out}"
+                );
+            }
         }
         let bundle = dir.join("bundle.zip");
         let done = env.json(&[

@@ -1858,3 +1858,128 @@ fn i16_review_a_token_chained_through_a_non_ca_certificate_is_refused() {
         "no time is claimed: {text}"
     );
 }
+
+fn org_cmd(env: &Env, args: &[&str]) -> String {
+    let mut all = vec!["org"];
+    all.extend_from_slice(args);
+    let out = env.run_env(
+        &all,
+        &[("CASEFILE_ORG_PASSPHRASE", "regression organisation 1")],
+    );
+    assert!(
+        out.status.success(),
+        "{all:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Issue 16, found by review: a certificate valid only from 2099 made a
+/// bundle sealed today pass as sealed by a certified member's device.
+#[test]
+fn i16_review_a_certificate_not_yet_valid_vouches_for_nothing() {
+    let member = Env::init();
+    let org = member.path("org");
+    org_cmd(
+        &member,
+        &["init", "--name", "Acme", "--out", org.to_str().unwrap()],
+    );
+    let device = member.path("device.pub");
+    std::fs::write(&device, member.ok(&["key", "show"])).unwrap();
+    let cert = member.path("future.cert");
+    org_cmd(
+        &member,
+        &[
+            "certify",
+            "--key",
+            org.join("organisation.key").to_str().unwrap(),
+            "--device",
+            device.to_str().unwrap(),
+            "--member",
+            "Dan",
+            "--from",
+            "2099-01-01T00:00:00Z",
+            "--out",
+            cert.to_str().unwrap(),
+        ],
+    );
+    member.ok(&["key", "certificate", cert.to_str().unwrap()]);
+    let case = member.json(&["demo"])["id"].as_str().unwrap().to_string();
+    let bundle = member.path("bundle");
+    member.ok(&["export", "--case", &case, "--out", bundle.to_str().unwrap()]);
+    let office = Env::init();
+    let pubkey = org.join("organisation.pub");
+    office.ok(&[
+        "senders",
+        "add",
+        "acme",
+        pubkey.to_str().unwrap(),
+        "--organisation",
+    ]);
+    let out = office.run(&["verify", bundle.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_ne!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("is valid only from 2099-01-01T00:00:00Z"),
+        "{text}"
+    );
+    assert!(!text.contains("sealed by device of Dan"), "{text}");
+}
+
+/// Issue 16, found by review: loading an older revocation with a later time
+/// replaced a stricter one, widening what the seized device could still seal.
+#[test]
+fn i16_review_a_replayed_later_revocation_never_narrows_an_earlier_one() {
+    let member = Env::init();
+    let org = member.path("org");
+    org_cmd(
+        &member,
+        &["init", "--name", "Acme", "--out", org.to_str().unwrap()],
+    );
+    let device = member.path("device.pub");
+    std::fs::write(&device, member.ok(&["key", "show"])).unwrap();
+    let key = org.join("organisation.key");
+    for (at, out) in [
+        ("2000-01-01T00:00:00Z", "early.rev"),
+        ("2026-06-01T00:00:00Z", "late.rev"),
+    ] {
+        let out = member.path(out);
+        org_cmd(
+            &member,
+            &[
+                "revoke",
+                "--key",
+                key.to_str().unwrap(),
+                "--device",
+                device.to_str().unwrap(),
+                "--at",
+                at,
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        );
+    }
+    let office = Env::init();
+    let pubkey = org.join("organisation.pub");
+    office.ok(&[
+        "senders",
+        "add",
+        "acme",
+        pubkey.to_str().unwrap(),
+        "--organisation",
+    ]);
+    office.ok(&[
+        "senders",
+        "revoke",
+        member.path("early.rev").to_str().unwrap(),
+    ]);
+    let out = office.ok(&[
+        "senders",
+        "revoke",
+        member.path("late.rev").to_str().unwrap(),
+    ]);
+    assert!(
+        out.contains("from 2000-01-01T00:00:00Z"),
+        "the earlier time stays in force: {out}"
+    );
+}

@@ -100,6 +100,12 @@ fn key_field(kind: &'static str, v: &str) -> Result<DevicePublicKey, OrgError> {
 }
 
 fn line_field(kind: &'static str, v: &str) -> Result<String, OrgError> {
+    if v.trim() != v {
+        return Err(OrgError::Malformed(
+            kind,
+            format!("{v:?} has spaces around it"),
+        ));
+    }
     let l = Line::parse(v).map_err(|e| OrgError::Malformed(kind, e.to_string()))?;
     if l.as_str().is_empty() {
         return Err(OrgError::Malformed(kind, "a name is empty".into()));
@@ -200,6 +206,11 @@ impl OrgKey {
         valid_from: &str,
     ) -> Result<(String, String), OrgError> {
         let kind = "device certificate";
+        if *device == self.public() {
+            return Err(OrgError::Refused(
+                "an organisation's key cannot be certified as one of its devices".into(),
+            ));
+        }
         let text = format!(
             "{CERTIFICATE_HEADER}\norganisation: {}\norganisation-key: {}\nmember: {}\n\
              device-key: {}\nvalid-from: {}\n",
@@ -258,6 +269,12 @@ impl DeviceCertificate {
                 "valid-from",
             ],
         )?;
+        if f[1] == f[3] {
+            return Err(OrgError::Malformed(
+                kind,
+                "it certifies the organisation's own key as a device".into(),
+            ));
+        }
         let c = DeviceCertificate {
             organisation: line_field(kind, f[0])?,
             organisation_key: key_field(kind, f[1])?,
@@ -340,7 +357,8 @@ pub fn install_certificate(
 }
 
 /// Loads an organisation's revocation, after checking it holds and that
-/// the organisation is a known sender of this vault.
+/// the organisation is a known sender of this vault. Returns it with the
+/// revocation time in force (an earlier one already loaded wins).
 pub fn load_revocation(
     vault: &mut crate::Vault,
     text: &str,
@@ -358,7 +376,7 @@ pub fn load_revocation(
             r.organisation_key.fingerprint()
         )));
     }
-    vault.add_revocation(
+    let in_force = vault.add_revocation(
         &r.device_key,
         &r.organisation_key,
         &r.revoked_at,
@@ -367,7 +385,10 @@ pub fn load_revocation(
             signature: signature.to_string(),
         },
     )?;
-    Ok(r)
+    Ok(Revocation {
+        revoked_at: in_force,
+        ..r
+    })
 }
 
 #[cfg(test)]

@@ -148,39 +148,42 @@ pub struct StampReport {
     pub seal: Vec<(String, String)>,
     /// Tokens found.
     pub tokens: usize,
+    /// Valid tokens from authorities not pinned here, each named.
+    pub unpinned: Vec<String>,
 }
 
-/// Checks one token file against `data`, naming the pinned authority it
-/// chains to.
+/// What one token file came to.
+enum TokenVerdict {
+    /// Valid, from this pinned authority, stating this time.
+    Holds(String, String),
+    /// Valid in itself, but from an authority not pinned here: named, and
+    /// no time is claimed from it.
+    Unpinned(String),
+}
+
+/// Checks one token file against `data`. Anything wrong with the token
+/// itself is an error naming the file; a valid token whose signer chains to
+/// no pinned authority proves nothing here, and says so.
 fn check_token(
     name: &str,
     bytes: &[u8],
     data: &[u8],
     pinned: &[PinnedAuthority],
-) -> Result<(String, String), String> {
+) -> Result<TokenVerdict, String> {
     let token = token::from_file(bytes).map_err(|e| format!("{name}: {e}"))?;
-    let mut last = None;
     for a in pinned {
         match timestamp::verify(&token, data, &a.certs) {
-            Ok(stamp) => return Ok((a.name.clone(), stamp.time)),
-            Err(e @ timestamp::TimestampError::Unpinned(_)) => last = Some(e),
+            Ok(stamp) => return Ok(TokenVerdict::Holds(a.name.clone(), stamp.time)),
+            Err(timestamp::TimestampError::Unpinned(_)) => {}
             Err(e) => return Err(format!("{name}: {e}")),
         }
     }
-    match last {
-        Some(e) => Err(format!("{name}: {e}")),
-        None => {
-            // Nothing pinned: still say what is wrong with the token itself
-            // before saying nobody vouches for it.
-            let why = match timestamp::verify(&token, data, &[]) {
-                Err(timestamp::TimestampError::Unpinned(s)) => format!(
-                    "signed by {s}, an authority this verification has not pinned (pin it with `casefile tsa add` or --tsa-ca)"
-                ),
-                Err(e) => e.to_string(),
-                Ok(_) => "no authority is pinned".to_string(),
-            };
-            Err(format!("{name}: {why}"))
-        }
+    match timestamp::verify(&token, data, &[]) {
+        Err(timestamp::TimestampError::Unpinned(s)) => Ok(TokenVerdict::Unpinned(format!(
+            "{name}: signed by {s}, an authority this verification has not pinned, so its time is not claimed (pin it with `casefile tsa add` or --tsa-ca)"
+        ))),
+        Err(e) => Err(format!("{name}: {e}")),
+        Ok(_) => Err(format!("{name}: no authority is pinned")),
     }
 }
 
@@ -205,7 +208,8 @@ pub(crate) fn check(
             continue;
         };
         match check_token(name, bytes, sig, &trust.authorities) {
-            Ok(found) => report.seal.push(found),
+            Ok(TokenVerdict::Holds(a, t)) => report.seal.push((a, t)),
+            Ok(TokenVerdict::Unpinned(why)) => report.unpinned.push(why),
             Err(e) => report.problems.push(e),
         }
     }
@@ -290,7 +294,8 @@ pub(crate) fn check(
                 continue;
             };
             match check_token(&token_path, bytes, note.as_bytes(), &trust.authorities) {
-                Ok((authority, time)) => {
+                Ok(TokenVerdict::Unpinned(why)) => report.unpinned.push(why),
+                Ok(TokenVerdict::Holds(authority, time)) => {
                     if latest.as_ref().is_none_or(|t0| time > *t0) {
                         latest = Some(time.clone());
                     }

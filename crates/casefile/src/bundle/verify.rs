@@ -334,6 +334,7 @@ pub(crate) fn judge(bag: &Scanned, trust: &Trust) -> (Verdict, Option<CaseFile>)
     let mut existed = Vec::new();
     let mut seal_stamps = Vec::new();
     let mut revoked: Vec<super::org::Revocation> = Vec::new();
+    let mut stamp_warnings: Vec<String> = Vec::new();
     if !sealed {
         check(
             "signature",
@@ -422,11 +423,17 @@ pub(crate) fn judge(bag: &Scanned, trust: &Trust) -> (Verdict, Option<CaseFile>)
         );
         let stamps = super::stamps::check(bag, key.as_ref(), trust, &findings.leaves);
         if stamps.tokens > 0 || !stamps.problems.is_empty() {
-            let found = format!(
-                "{} time-stamp tokens from pinned authorities hold",
-                stamps.tokens
-            );
+            let pinned_ok = stamps.tokens - stamps.unpinned.len();
+            let found = if stamps.unpinned.is_empty() {
+                format!("{pinned_ok} time-stamp tokens from pinned authorities hold")
+            } else {
+                format!(
+                    "{pinned_ok} time-stamp tokens from pinned authorities hold; {} from authorities not pinned here prove no time",
+                    stamps.unpinned.len()
+                )
+            };
             check("timestamps", stamps.problems.clone(), Some(found));
+            stamp_warnings = stamps.unpinned.clone();
         }
         existed = findings
             .entered
@@ -474,7 +481,12 @@ pub(crate) fn judge(bag: &Scanned, trust: &Trust) -> (Verdict, Option<CaseFile>)
         key_id: signer.as_ref().map(|s| s.key_id.clone()),
         signer,
         pinned: if ok { pinned } else { None },
-        warnings: report.warnings.clone(),
+        warnings: report
+            .warnings
+            .iter()
+            .cloned()
+            .chain(stamp_warnings)
+            .collect(),
         items,
         bag: report,
         case: case_file.as_ref().map(|c| c.case.id.clone()),
@@ -513,6 +525,22 @@ fn certificate(
         Ok(c) => c,
         Err(e) => return (vec![format!("{}: {e}", format::DEVICE_CERTIFICATE)], None),
     };
+    // Times are compared as RFC 3339 UTC text of the same shape.
+    let now: String = crate::custody::log::now_utc()
+        .chars()
+        .take(19)
+        .collect::<String>()
+        + "Z";
+    if cert.valid_from > now {
+        return (
+            vec![format!(
+                "{} is valid only from {}, which has not come",
+                format::DEVICE_CERTIFICATE,
+                cert.valid_from
+            )],
+            None,
+        );
+    }
     if cert.device_key != *key {
         return (
             vec![format!(

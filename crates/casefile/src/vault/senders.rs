@@ -254,14 +254,30 @@ impl Vault {
     }
 
     /// Keeps an organisation's revocation of a device (checked by the
-    /// caller); recorded in the custody log.
+    /// caller); recorded in the custody log. When one is already kept for
+    /// the same device and organisation, the earlier time wins: replaying an
+    /// older statement with a later time never narrows a revocation. Returns
+    /// the revocation time now in force.
     pub fn add_revocation(
         &mut self,
         device: &DevicePublicKey,
         organisation: &DevicePublicKey,
         revoked_at: &str,
         statement: &SignedStatement,
-    ) -> Result<(), VaultError> {
+    ) -> Result<String, VaultError> {
+        let kept: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT revoked_at FROM revocations WHERE device = ?1 AND organisation = ?2",
+                params![device.fingerprint(), organisation.fingerprint()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(kept) = kept
+            && kept.as_str() <= revoked_at
+        {
+            return Ok(kept);
+        }
         let event = NewEvent::vault(Action::RevocationAdded, self.actor()).with_details(
             serde_json::json!({
                 "device": device.fingerprint(),
@@ -281,7 +297,8 @@ impl Vault {
                 params![d, o, at, s.text, s.signature, crate::custody::log::now_utc()],
             )?;
             Ok(((), vec![event]))
-        })
+        })?;
+        Ok(revoked_at.to_string())
     }
 
     /// Every revocation loaded, as signed.
