@@ -229,15 +229,7 @@ fn verify_trust(
         let (name, file) = given
             .split_once('=')
             .ok_or_else(|| anyhow::anyhow!("--tsa-ca takes NAME=FILE, not {given:?}"))?;
-        let path = Path::new(file);
-        let meta = std::fs::metadata(path).with_context(|| format!("cannot read {file}"))?;
-        anyhow::ensure!(
-            meta.len() <= 1 << 20,
-            "{file} is not a certificate file (it is larger than 1 MiB)"
-        );
-        let bytes = std::fs::read(path).with_context(|| format!("cannot read {file}"))?;
-        let certs = casefile::timestamp::certificates_from_file(&bytes)
-            .with_context(|| file.to_string())?;
+        let certs = crate::timestamp::read_certificates(Path::new(file))?;
         trust
             .authorities
             .push(casefile::bundle::stamps::PinnedAuthority {

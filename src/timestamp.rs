@@ -14,6 +14,20 @@ use crate::output;
 /// Exit code when an authority could not give a token (the request stays queued).
 pub const QUEUED: u8 = 4;
 
+/// Reads a certificate file (PEM or DER, at most 1 MiB) given by the user.
+pub fn read_certificates(path: &std::path::Path) -> anyhow::Result<Vec<Vec<u8>>> {
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    anyhow::ensure!(
+        meta.len() <= 1 << 20,
+        "{} is not a certificate file (it is larger than 1 MiB)",
+        path.display()
+    );
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    casefile::timestamp::certificates_from_file(&bytes)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
 /// `tsa` subcommands.
 #[derive(Subcommand)]
 pub enum TsaAction {
@@ -52,21 +66,7 @@ pub fn tsa(vault: &mut Vault, action: TsaAction, json: bool) -> anyhow::Result<E
         } => {
             let name = AuthorityName::parse(&name).map_err(anyhow::Error::msg)?;
             let certs = match &ca {
-                Some(path) => {
-                    let meta = std::fs::metadata(path)
-                        .with_context(|| format!("cannot read {}", path.display()))?;
-                    anyhow::ensure!(
-                        meta.len() <= 1 << 20,
-                        "{} is not a certificate file (it is larger than 1 MiB)",
-                        path.display()
-                    );
-                    let bytes = std::fs::read(path)
-                        .with_context(|| format!("cannot read {}", path.display()))?;
-                    Some(
-                        casefile::timestamp::certificates_from_file(&bytes)
-                            .with_context(|| format!("{}", path.display()))?,
-                    )
-                }
+                Some(path) => Some(read_certificates(path)?),
                 None => None,
             };
             let a = vault.add_authority(&name, &url, proxy.as_deref(), certs)?;

@@ -7,7 +7,7 @@
 //! or unlocks (`vault_opened`) is not stamped again, so repeated runs with
 //! nothing new ask for nothing.
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 use serde::Serialize;
 
 use super::{Vault, VaultError};
@@ -221,6 +221,15 @@ impl Vault {
         Ok(found)
     }
 
+    /// The size of the newest checkpoint `authority` stamped, if any.
+    fn last_stamped(&self, authority: &str) -> Result<Option<u64>, VaultError> {
+        Ok(self.conn.query_row(
+            "SELECT MAX(size) FROM timestamps WHERE authority = ?1 AND target = 'checkpoint'",
+            [authority],
+            |r| r.get::<_, Option<u64>>(0),
+        )?)
+    }
+
     /// The checkpoint `authority` should stamp, if any: the newest, unless
     /// nothing but unlocks and `timestamped` events came after the last it
     /// stamped.
@@ -228,16 +237,7 @@ impl Vault {
         let Some((size, note)) = crate::custody::log::latest_checkpoint(&self.conn)? else {
             return Ok(None);
         };
-        let last: Option<u64> = self
-            .conn
-            .query_row(
-                "SELECT MAX(size) FROM timestamps WHERE authority = ?1 AND target = 'checkpoint'",
-                [authority],
-                |r| r.get::<_, Option<u64>>(0),
-            )
-            .optional()?
-            .flatten();
-        if let Some(last) = last {
+        if let Some(last) = self.last_stamped(authority)? {
             let other: u64 = self.conn.query_row(
                 "SELECT COUNT(*) FROM events WHERE seq > ?1 AND seq <= ?2 \
                  AND json_extract(body, '$.action') NOT IN ('timestamped', 'vault_opened')",
@@ -270,14 +270,7 @@ impl Vault {
                     note,
                 }),
                 None => {
-                    let size = self
-                        .conn
-                        .query_row(
-                            "SELECT MAX(size) FROM timestamps WHERE authority = ?1 AND target = 'checkpoint'",
-                            [&name],
-                            |r| r.get::<_, Option<u64>>(0),
-                        )?
-                        .unwrap_or(0);
+                    let size = self.last_stamped(&name)?.unwrap_or(0);
                     done.push(StampOutcome::UpToDate {
                         authority: name,
                         size,
