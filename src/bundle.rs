@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
 use casefile::bundle::{
@@ -11,6 +12,7 @@ use casefile::case::sheet::Regime;
 use casefile::crypto::sign::DevicePublicKey;
 use casefile::{Task, Vault};
 use clap::{Args, Subcommand};
+use zeroize::Zeroizing;
 
 use crate::errors::{IntegrityFailure, Unpinned};
 use crate::output;
@@ -216,15 +218,42 @@ pub fn export(vault: &mut Vault, a: ExportArgs, json: bool) -> anyhow::Result<Ex
     Ok(ExitCode::SUCCESS)
 }
 
-/// What `verify` trusts: the key given, or the vault's known senders and
-/// its own key (the vault is opened only when there is one).
-fn verify_trust(
-    vault_dir: &Path,
-    pf: Option<&Path>,
-    key: Option<&Path>,
-    tsa_ca: &[String],
-) -> anyhow::Result<(Trust, bool)> {
-    let (mut trust, from_vault) = verify_keys(vault_dir, pf, key)?;
+/// Where `verify` finds what it trusts: the key given, or the vault's known
+/// senders and its own key (the vault is opened only when there is one, with
+/// its passphrase read before the bundle so a prompt never meets the bar).
+enum TrustFrom {
+    Given(Trust),
+    Vault(Zeroizing<String>),
+}
+
+impl TrustFrom {
+    fn ask(vault_dir: &Path, pf: Option<&Path>, key: Option<&Path>) -> anyhow::Result<Self> {
+        if let Some(path) = key {
+            return Ok(TrustFrom::Given(Trust::only(key_pin(path)?)));
+        }
+        if !vault_dir.join(casefile::vault::KEYSLOTS_FILE).is_file() {
+            return Ok(TrustFrom::Given(Trust::default()));
+        }
+        Ok(TrustFrom::Vault(crate::secrets::passphrase(pf, false)?))
+    }
+
+    /// The trust, and whether it came from a vault.
+    fn resolve(self, vault_dir: &Path, tsa_ca: &[String]) -> anyhow::Result<(Trust, bool)> {
+        let (trust, from_vault) = match self {
+            TrustFrom::Given(t) => (t, false),
+            TrustFrom::Vault(pass) => {
+                let vault = crate::commands::open_with(vault_dir, &pass)?;
+                let trust = Trust::of_vault(&vault)?;
+                vault.close()?;
+                (trust, true)
+            }
+        };
+        Ok((with_authorities(trust, tsa_ca)?, from_vault))
+    }
+}
+
+/// Adds the authorities given with `--tsa-ca NAME=FILE`.
+fn with_authorities(mut trust: Trust, tsa_ca: &[String]) -> anyhow::Result<Trust> {
     for given in tsa_ca {
         let (name, file) = given
             .split_once('=')
@@ -237,24 +266,7 @@ fn verify_trust(
                 certs,
             });
     }
-    Ok((trust, from_vault))
-}
-
-fn verify_keys(
-    vault_dir: &Path,
-    pf: Option<&Path>,
-    key: Option<&Path>,
-) -> anyhow::Result<(Trust, bool)> {
-    if let Some(path) = key {
-        return Ok((Trust::only(key_pin(path)?), false));
-    }
-    if !vault_dir.join(casefile::vault::KEYSLOTS_FILE).is_file() {
-        return Ok((Trust::default(), false));
-    }
-    let vault = crate::commands::open(vault_dir, pf)?;
-    let trust = Trust::of_vault(&vault)?;
-    vault.close()?;
-    Ok((trust, true))
+    Ok(trust)
 }
 
 fn print_verdict(verdict: &Verdict) {
@@ -316,12 +328,27 @@ pub fn verify(
             .into()),
         };
     }
-    let (trust, from_vault) = verify_trust(vault_dir, pf, a.key.as_deref(), &a.tsa_ca)?;
+    let from = TrustFrom::ask(vault_dir, pf, a.key.as_deref())?;
     let bar = output::progress(bundle_size(&a.bundle), "verifying");
     let advance = |n: u64| bar.inc(n);
-    let task = Task::none().with_progress(&advance);
-    let verdict = bundle::verify(&source, &limits, &trust, &task)?;
+    // A vault that does not open stops the reading at once.
+    let stop = AtomicBool::new(false);
+    let task = Task::none().with_progress(&advance).with_cancel(&stop);
+    let (read, trusted) = std::thread::scope(|s| {
+        let trusting = s.spawn(|| {
+            let r = from.resolve(vault_dir, &a.tsa_ca);
+            if r.is_err() {
+                stop.store(true, Ordering::Relaxed);
+            }
+            r
+        });
+        let read = bundle::read(&source, &limits, &task);
+        (read, trusting.join())
+    });
     bar.finish_and_clear();
+    let (trust, from_vault) =
+        trusted.map_err(|_| anyhow::anyhow!("opening the vault stopped unexpectedly"))??;
+    let verdict = read?.judge(&trust);
     if json {
         output::json(&verdict)?;
     } else {

@@ -259,7 +259,12 @@ pub fn open(dir: &Path, pf: Option<&Path>) -> anyhow::Result<Vault> {
         return Err(casefile::VaultError::NoVault(dir.to_path_buf()).into());
     }
     let pass = passphrase(pf, false)?;
-    let vault = Vault::open(dir, Secret::Passphrase(&pass))?;
+    open_with(dir, &pass)
+}
+
+/// Opens the vault at `dir` with a passphrase already read.
+pub fn open_with(dir: &Path, pass: &str) -> anyhow::Result<Vault> {
+    let vault = Vault::open(dir, Secret::Passphrase(pass))?;
     // Said at every opening until someone looks: these may be evidence.
     if let Ok(kept) = vault.quarantined()
         && !kept.is_empty()

@@ -170,16 +170,23 @@ struct Worker {
     thread: JoinHandle<Vec<(StreamId, Alg, String)>>,
 }
 
-/// Two hashing threads fed by the caller, who only reads. Each stream's
-/// algorithms go, one by one, to the thread with the least work queued: a
-/// single large file gets SHA-512 on one core and SHA-256 on the other, and
-/// many files are spread over both, each file's digests computed in order on
-/// one thread. Digests come back from [`HashPool::finish`].
+/// Two hashing threads fed by the caller. Each stream's algorithms go, one
+/// by one, to the thread with the least work queued, so many files are spread
+/// over both cores, each file's digests computed in order on one thread. A
+/// large stream is split instead between one thread (its heaviest algorithm)
+/// and the caller (the rest, hashed between reads): three busy threads on two
+/// cores would leave the heaviest digest waiting for a core. Digests come back
+/// from [`HashPool::finish`].
 pub struct HashPool {
     workers: Vec<Worker>,
     blocks: BlockPool,
     next: StreamId,
+    /// Digests the caller computed itself.
+    local: Vec<(StreamId, Alg, String)>,
 }
+
+/// Streams this large are split between a thread and the caller.
+const LARGE: i64 = 32 << 20;
 
 /// Bytes read at a time.
 const BLOCK: usize = 256 * 1024;
@@ -202,6 +209,7 @@ impl HashPool {
             workers,
             blocks: BlockPool::new(BLOCK),
             next: 0,
+            local: Vec::new(),
         }
     }
 
@@ -224,6 +232,10 @@ impl HashPool {
         let mut planned = vec![0i64; self.workers.len()];
         let mut order = algs.to_vec();
         order.sort_by_key(|a| std::cmp::Reverse(weight(*a)));
+        let mut mine = Vec::new();
+        if size >= LARGE && order.len() > 1 {
+            mine = order.split_off(1);
+        }
         for alg in order {
             let cost = size.saturating_mul(weight(alg));
             let least = (0..self.workers.len())
@@ -251,10 +263,14 @@ impl HashPool {
             used.push(w);
         }
         let mut total = 0u64;
+        let mut here = (!mine.is_empty()).then(|| MultiHasher::new(&mine));
         let read = (|| -> std::io::Result<()> {
             while let Some(block) = self.blocks.fill(reader)? {
                 for &w in &used {
                     self.send(w, Job::Block(Arc::clone(&block)))?;
+                }
+                if let Some(h) = here.as_mut() {
+                    h.update(&block);
                 }
                 if let Some(k) = keep.as_mut() {
                     k.extend_from_slice(&block);
@@ -267,6 +283,10 @@ impl HashPool {
         // Always closed, so a thread never waits on a stream that failed.
         for &w in &used {
             self.send(w, Job::End)?;
+        }
+        if let Some(h) = here {
+            self.local
+                .extend(h.finish().into_iter().map(|(a, d)| (id, a, d)));
         }
         read.map(|()| (id, total))
     }
@@ -281,6 +301,9 @@ impl HashPool {
     /// Waits for the threads and returns every stream's digests.
     pub fn finish(self) -> std::io::Result<BTreeMap<StreamId, Vec<(Alg, String)>>> {
         let mut out: BTreeMap<StreamId, Vec<(Alg, String)>> = BTreeMap::new();
+        for (id, alg, hex) in self.local {
+            out.entry(id).or_default().push((alg, hex));
+        }
         for worker in self.workers {
             drop(worker.tx);
             let found = worker
@@ -329,4 +352,40 @@ fn work(rx: Receiver<Job>, queued: &AtomicI64) -> Vec<(StreamId, Alg, String)> {
         }
     }
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Split or shared, every stream gets every digest, each right.
+    #[test]
+    fn pool_digests_match_one_shot_digests() {
+        let algs = [Alg::Sha256, Alg::Sha512, Alg::Md5];
+        let data: Vec<Vec<u8>> = (0..5u8)
+            .map(|i| vec![i; 300_000 + usize::from(i)])
+            .collect();
+        // Declared sizes: two large (split with the caller), three small.
+        let hints = [LARGE as u64, 10, LARGE as u64 * 4, 0, 300_000];
+        let mut pool = HashPool::new();
+        let mut ids = Vec::new();
+        for (bytes, hint) in data.iter().zip(hints) {
+            let (id, n) = pool
+                .hash(&mut bytes.as_slice(), hint, &algs, None, &|_| {})
+                .unwrap();
+            assert_eq!(n, bytes.len() as u64);
+            ids.push(id);
+        }
+        let found = pool.finish().unwrap();
+        for (id, bytes) in ids.into_iter().zip(&data) {
+            let mut got = found[&id].clone();
+            got.sort();
+            let want: Vec<(Alg, String)> = {
+                let mut w: Vec<_> = algs.iter().map(|&a| (a, hex_digest(a, bytes))).collect();
+                w.sort();
+                w
+            };
+            assert_eq!(got, want, "stream {id}");
+        }
+    }
 }

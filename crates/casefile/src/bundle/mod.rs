@@ -26,7 +26,7 @@ pub use documents::Language;
 pub use export::{ExportOptions, Exported, Format, export, parse_recipients};
 pub use import::{ImportOptions, Imported, import};
 pub use source::{Limits, Source};
-pub use verify::{Check, Pin, Signer, Trust, Verdict, verify, verify_bag_only};
+pub use verify::{Check, Pin, ReadBundle, Signer, Trust, Verdict, read, verify, verify_bag_only};
 
 use crate::VaultError;
 use crate::case::CaseError;

@@ -213,8 +213,24 @@ pub fn verify(
     trust: &Trust,
     task: &Task<'_>,
 ) -> Result<Verdict, BundleError> {
-    let bag = scan(source, limits, task)?;
-    Ok(judge(&bag, trust).0)
+    Ok(read(source, limits, task)?.judge(trust))
+}
+
+/// A bundle read once and hashed, not yet judged. Reading takes the time;
+/// a caller can find out meanwhile what it trusts (unlock a vault, which
+/// costs a core for a quarter of a second that hashing leaves free).
+pub struct ReadBundle(Scanned);
+
+/// Reads and hashes a bundle for [`ReadBundle::judge`].
+pub fn read(source: &Source, limits: &Limits, task: &Task<'_>) -> Result<ReadBundle, BundleError> {
+    scan(source, limits, task).map(ReadBundle)
+}
+
+impl ReadBundle {
+    /// The verdict against what `trust` pins.
+    pub fn judge(&self, trust: &Trust) -> Verdict {
+        judge(&self.0, trust).0
+    }
 }
 
 /// Files the signature covers: the signed tag manifest, what it lists, and
