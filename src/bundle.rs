@@ -222,17 +222,17 @@ pub fn export(vault: &mut Vault, a: ExportArgs, json: bool) -> anyhow::Result<Ex
 /// senders and its own key (the vault is opened only when there is one, with
 /// its passphrase read before the bundle so a prompt never meets the bar).
 enum TrustFrom {
-    Given(Trust),
+    Given(Box<Trust>),
     Vault(Zeroizing<String>),
 }
 
 impl TrustFrom {
     fn ask(vault_dir: &Path, pf: Option<&Path>, key: Option<&Path>) -> anyhow::Result<Self> {
         if let Some(path) = key {
-            return Ok(TrustFrom::Given(Trust::only(key_pin(path)?)));
+            return Ok(TrustFrom::Given(Box::new(Trust::only(key_pin(path)?))));
         }
         if !vault_dir.join(casefile::vault::KEYSLOTS_FILE).is_file() {
-            return Ok(TrustFrom::Given(Trust::default()));
+            return Ok(TrustFrom::Given(Box::default()));
         }
         Ok(TrustFrom::Vault(crate::secrets::passphrase(pf, false)?))
     }
@@ -240,7 +240,7 @@ impl TrustFrom {
     /// The trust, and whether it came from a vault.
     fn resolve(self, vault_dir: &Path, tsa_ca: &[String]) -> anyhow::Result<(Trust, bool)> {
         let (trust, from_vault) = match self {
-            TrustFrom::Given(t) => (t, false),
+            TrustFrom::Given(t) => (*t, false),
             TrustFrom::Vault(pass) => {
                 let vault = crate::commands::open_with(vault_dir, &pass)?;
                 let trust = Trust::of_vault(&vault)?;
