@@ -3,6 +3,7 @@
 use casefile::VaultError;
 use casefile::bundle::BundleError;
 use casefile::case::CaseError;
+use casefile::remote::RemoteError;
 
 /// Exit code for integrity failures (damaged or tampered data).
 pub const INTEGRITY: u8 = 1;
@@ -10,6 +11,8 @@ pub const INTEGRITY: u8 = 1;
 pub const USAGE: u8 = 2;
 /// Exit code for a bundle intact and validly signed by a key nobody pinned.
 pub const UNPINNED: u8 = 3;
+/// Exit code for a server that could not be reached: try again later.
+pub const RETRY: u8 = 4;
 
 /// An integrity failure found by a check that itself ran fine.
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +50,14 @@ fn code_of(e: &(dyn std::error::Error + 'static)) -> Option<u8> {
             b if b.is_integrity() => Some(INTEGRITY),
             _ => None,
         };
+    }
+    if let Some(RemoteError::Unreachable { .. }) = e.downcast_ref::<RemoteError>() {
+        return Some(RETRY);
+    }
+    if let Some(VaultError::Remote(RemoteError::Unreachable { .. })) =
+        e.downcast_ref::<VaultError>()
+    {
+        return Some(RETRY);
     }
     if let Some(v) = e.downcast_ref::<VaultError>() {
         return v.is_integrity().then_some(INTEGRITY);

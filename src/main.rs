@@ -8,6 +8,7 @@ mod commands;
 mod errors;
 mod media;
 mod org;
+mod remote;
 mod secrets;
 mod timestamp;
 
@@ -142,6 +143,11 @@ pub enum Command {
     Tsa {
         #[command(subcommand)]
         action: timestamp::TsaAction,
+    },
+    /// Remotes: the organisation's storage (WebDAV, S3) that bundles travel through.
+    Remote {
+        #[command(subcommand)]
+        action: remote::RemoteAction,
     },
     /// Ask every pinned authority for a token over the custody log's newest
     /// signed checkpoint (exit 4 when one could not answer: run it again later).

@@ -32,6 +32,7 @@ pub mod harden;
 pub mod media;
 pub mod names;
 pub mod pipeline;
+pub mod remote;
 pub mod search;
 pub mod store;
 pub mod task;

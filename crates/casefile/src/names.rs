@@ -189,6 +189,30 @@ fn check_text(s: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
+fn check_label(s: &str) -> Result<(), &'static str> {
+    if s.is_empty() || s.len() > 32 {
+        return Err("use 1 to 32 characters");
+    }
+    if s.starts_with('-') {
+        return Err("it must not start with a hyphen");
+    }
+    if !s
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err("use only lowercase letters, digits and hyphens");
+    }
+    Ok(())
+}
+
+string_type!(
+    /// A short name the user gives something configured (a remote): 1 to 32
+    /// lowercase ASCII letters, digits or hyphens, not starting with one.
+    Label,
+    "a name",
+    check_label
+);
+
 string_type!(
     /// An item or case id: ten characters of [`ID_ALPHABET`]. Local ids
     /// are random; a sender's ids are kept apart, never used as local ones.

@@ -51,6 +51,10 @@ pub enum Action {
     DeviceCertified,
     /// An organisation's revocation of a device was loaded.
     RevocationAdded,
+    /// A remote (the organisation's storage) was configured.
+    RemoteAdded,
+    /// A remote was removed.
+    RemoteRemoved,
 }
 
 impl Action {
@@ -79,6 +83,8 @@ impl Action {
             Action::Timestamped => "timestamped",
             Action::DeviceCertified => "device_certified",
             Action::RevocationAdded => "revocation_added",
+            Action::RemoteAdded => "remote_added",
+            Action::RemoteRemoved => "remote_removed",
         }
     }
 }

@@ -180,4 +180,16 @@ pub(super) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (device, organisation)
     ) STRICT;
     "#,
+    // 9: remotes, the organisation's storage that bundles travel through.
+    // The secret (password, app password, S3 secret key) is kept here and
+    // nowhere else: inside the encrypted database.
+    r#"
+    CREATE TABLE remotes (
+        name     TEXT PRIMARY KEY,
+        endpoint TEXT NOT NULL,
+        proxy    TEXT,
+        secret   TEXT NOT NULL,
+        added_at TEXT NOT NULL
+    ) STRICT;
+    "#,
 ];

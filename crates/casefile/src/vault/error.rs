@@ -111,6 +111,9 @@ pub enum VaultError {
         /// What went wrong.
         source: crate::timestamp::TimestampError,
     },
+    /// A remote failed.
+    #[error(transparent)]
+    Remote(#[from] crate::remote::RemoteError),
 }
 
 impl From<rusqlite::Error> for VaultError {

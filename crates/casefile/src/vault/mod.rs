@@ -15,6 +15,7 @@ pub mod layout;
 mod media;
 mod open;
 pub mod passphrase;
+mod remotes;
 mod senders;
 
 use std::fs::File;
