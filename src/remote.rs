@@ -22,13 +22,13 @@ pub enum RemoteAction {
         /// A name: 1 to 32 lowercase letters, digits or hyphens.
         name: String,
         /// A WebDAV folder's address (https://, or http:// to this machine or an onion service).
-        #[arg(long, value_name = "URL", requires = "user")]
+        #[arg(long, value_name = "URL", requires = "user", conflicts_with_all = ["bucket", "access_key"])]
         webdav: Option<String>,
         /// The WebDAV user name.
         #[arg(long, value_name = "USER", requires = "webdav")]
         user: Option<String>,
         /// An S3-compatible server's address (path-style requests).
-        #[arg(long, value_name = "URL", requires_all = ["bucket", "access_key"])]
+        #[arg(long, value_name = "URL", requires_all = ["bucket", "access_key"], conflicts_with = "user")]
         s3: Option<String>,
         /// The S3 bucket.
         #[arg(long, value_name = "BUCKET", requires = "s3")]

@@ -33,7 +33,7 @@ pub fn read_secret_file(path: &Path) -> anyhow::Result<Zeroizing<String>> {
     let mut text = Zeroizing::new(String::new());
     std::fs::File::open(path)
         .and_then(|f| f.take(64 * 1024).read_to_string(&mut text))
-        .with_context(|| format!("cannot read the passphrase file {}", path.display()))?;
+        .with_context(|| format!("cannot read the secret file {}", path.display()))?;
     let trimmed = text.strip_suffix('\n').unwrap_or(&text);
     let trimmed = trimmed.strip_suffix('\r').unwrap_or(trimmed);
     Ok(Zeroizing::new(trimmed.to_string()))

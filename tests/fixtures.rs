@@ -16,6 +16,7 @@ const RELEASES: &[(&str, bool)] = &[
     ("r1-e716433", false),
     ("r2-42a0695", true),
     ("r3-0a3ebae", true),
+    ("r4-e6d6cb0", true),
 ];
 
 fn fixture(release: &str) -> PathBuf {
@@ -55,6 +56,20 @@ fn old_vaults_open_migrate_and_verify() {
             assert_eq!(common::sha256_file(&out), it["sha256"].as_str().unwrap());
             // Media facts appear for releases that had none (computed now).
             env.ok(&["show", id]);
+        }
+        // From r4: a remote, its secret kept inside the vault.
+        let readme = std::fs::read_to_string(fixture(release).join("README.md")).unwrap();
+        let remotes = env.json(&["remote", "list"]);
+        if readme.contains("remote \"fixture\"") {
+            assert_eq!(remotes[0]["name"], "fixture", "{release}");
+            assert_eq!(remotes[0]["endpoint"]["kind"], "webdav", "{release}");
+            assert_eq!(remotes[0]["endpoint"]["user"], "fixture", "{release}");
+            let secret: String = common::raw_db_with(&env.vault, PASS)
+                .query_row("SELECT secret FROM remotes", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(secret, "fixture remote secret", "{release}");
+        } else {
+            assert_eq!(remotes, serde_json::json!([]), "{release}");
         }
         // The migrated vault exports a bundle that verifies.
         let case = env.json(&["case", "list"])[0]["id"]

@@ -1983,3 +1983,272 @@ fn i16_review_a_replayed_later_revocation_never_narrows_an_earlier_one() {
         "the earlier time stays in force: {out}"
     );
 }
+
+// Issue 17, remotes: found by an attacker's review of `remote add` and `remote test`.
+
+/// A one-connection-at-a-time HTTP server on 127.0.0.1 that answers every
+/// request with `answer(request_head)`, written whole (or streamed forever
+/// when it returns None). Returns its address.
+fn hostile_http(answer: fn(&str) -> Option<Vec<u8>>) -> String {
+    use std::io::{BufRead, BufReader, Read};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut head = String::new();
+                let mut length = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                    head.push_str(&line);
+                }
+                let mut body = vec![0u8; length];
+                let _ = reader.read_exact(&mut body);
+                let mut out = stream;
+                match answer(&head) {
+                    Some(bytes) => {
+                        let _ = out.write_all(&bytes);
+                    }
+                    None => {
+                        let _ = out.write_all(
+                            b"HTTP/1.1 207 Multi-Status\r\nContent-Type: application/xml\r\n\
+                              Transfer-Encoding: chunked\r\n\r\n",
+                        );
+                        let item = "<d:response><d:href>/dav/casefile/x</d:href></d:response>"
+                            .repeat(2000);
+                        let chunk = format!("{:x}\r\n{item}\r\n", item.len());
+                        let start = b"<?xml version=\"1.0\"?><d:multistatus xmlns:d=\"DAV:\">";
+                        let _ = out.write_all(format!("{:x}\r\n", start.len()).as_bytes());
+                        let _ = out.write_all(start);
+                        let _ = out.write_all(b"\r\n");
+                        while out.write_all(chunk.as_bytes()).is_ok() {}
+                    }
+                }
+            });
+        }
+    });
+    format!("http://{addr}/dav")
+}
+
+fn add_remote(env: &Env, args: &[&str], secret: &str) -> std::process::Output {
+    let mut all = vec!["remote", "add"];
+    all.extend_from_slice(args);
+    env.run_env(&all, &[("CASEFILE_REMOTE_SECRET", secret)])
+}
+
+#[test]
+fn i17_1_plain_http_through_a_proxy_elsewhere_is_refused() {
+    let env = Env::init();
+    let out = add_remote(
+        &env,
+        &[
+            "x",
+            "--webdav",
+            "http://localhost:8081/dav",
+            "--user",
+            "alice",
+            "--proxy",
+            "http://192.0.2.2:8199",
+        ],
+        "SuperSecretPW-ZZQ9",
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("would let the proxy read the secret"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(env.json(&["remote", "list"]), json!([]));
+}
+
+#[test]
+fn i17_2_an_onion_address_is_reached_only_through_tor() {
+    let env = Env::init();
+    let onion = format!("http://{}.onion/dav", "a".repeat(56));
+    for proxy in [None, Some("socks5://127.0.0.1:1080")] {
+        let mut args = vec!["x", "--webdav", onion.as_str(), "--user", "alice"];
+        if let Some(p) = proxy {
+            args.extend(["--proxy", p]);
+        }
+        let out = add_remote(&env, &args, "pw");
+        assert_eq!(out.status.code(), Some(2), "{proxy:?}: {}", text(&out));
+        assert!(text(&out).contains("through Tor"), "{}", text(&out));
+    }
+    let short = add_remote(
+        &env,
+        &[
+            "x",
+            "--webdav",
+            "http://evilhiddenservice.onion/dav",
+            "--user",
+            "a",
+            "--proxy",
+            "socks5h://127.0.0.1:9050",
+        ],
+        "pw",
+    );
+    assert_eq!(short.status.code(), Some(2));
+    let ok = add_remote(
+        &env,
+        &[
+            "x",
+            "--webdav",
+            onion.as_str(),
+            "--user",
+            "alice",
+            "--proxy",
+            "socks5h://127.0.0.1:9050",
+        ],
+        "pw",
+    );
+    assert!(ok.status.success(), "{}", text(&ok));
+}
+
+#[test]
+fn i17_3_a_proxy_address_with_a_password_is_refused_before_it_is_logged() {
+    let env = Env::init();
+    for proxy in [
+        "socks5h://user:pw@127.0.0.1:9050",
+        "http://user:pw@proxy.example:3128",
+    ] {
+        let out = add_remote(
+            &env,
+            &[
+                "p",
+                "--webdav",
+                "http://127.0.0.1:8081/dav",
+                "--user",
+                "alice",
+                "--proxy",
+                proxy,
+            ],
+            "secret",
+        );
+        assert_eq!(out.status.code(), Some(2), "{proxy}");
+        assert!(
+            text(&out).contains("user name or password"),
+            "{}",
+            text(&out)
+        );
+    }
+    assert!(!env.ok(&["--json", "log"]).contains("user:pw"));
+}
+
+#[test]
+fn i17_4_a_server_that_echoes_the_request_never_puts_the_password_in_a_message() {
+    let env = Env::init();
+    let url = hostile_http(|head| {
+        let auth = head
+            .lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("authorization:"))
+            .unwrap_or("none")
+            .to_string();
+        Some(
+            format!(
+                "HTTP/1.1 500 Internal Server Error\r\nX-Echo: {auth}\r\nContent-Length: 5\r\n\r\noops!"
+            )
+            .into_bytes(),
+        )
+    });
+    let out = add_remote(
+        &env,
+        &["h", "--webdav", &url, "--user", "alice"],
+        "SuperSecretPW-ZZQ9",
+    );
+    assert!(out.status.success());
+    let err = env.fails(&["remote", "test", "h"], 2);
+    // Basic alice:SuperSecretPW-ZZQ9
+    assert!(!err.contains("YWxpY2U6U3VwZXJTZWNyZXRQVy1aWlE5"), "{err}");
+    assert!(!err.contains("x-echo") && !err.contains("X-Echo"), "{err}");
+    assert!(err.contains("HTTP 500"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
+
+#[test]
+fn i17_5_an_endless_listing_is_cut_off_in_little_memory() {
+    let env = Env::init();
+    let url = hostile_http(|head| {
+        if head.starts_with("PROPFIND") {
+            None
+        } else {
+            Some(b"HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n".to_vec())
+        }
+    });
+    let out = add_remote(&env, &["h", "--webdav", &url, "--user", "alice"], "pw");
+    assert!(out.status.success());
+    let (code, peak_kib, said) = run_measured(env.cmd(&["remote", "test", "h"]));
+    assert_eq!(code, 2, "{said}");
+    assert!(said.contains("cut off"), "{said}");
+    assert!(peak_kib < 200 * 1024, "peak {peak_kib} KiB");
+}
+
+#[test]
+fn i17_7_a_secret_that_cannot_be_one_and_a_user_with_a_colon_are_refused() {
+    let env = Env::init();
+    let nul = env.path("nul.secret");
+    std::fs::write(&nul, b"pw\0\0\0").unwrap();
+    let out = env.run(&[
+        "remote",
+        "add",
+        "x",
+        "--webdav",
+        "http://127.0.0.1:1/dav",
+        "--user",
+        "alice",
+        "--secret-file",
+        nul.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("without control characters"),
+        "{}",
+        text(&out)
+    );
+    let out = add_remote(
+        &env,
+        &["x", "--webdav", "http://127.0.0.1:1/dav", "--user", "a:b"],
+        "pw",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("colon"), "{}", text(&out));
+    let missing = env.run(&[
+        "remote",
+        "add",
+        "x",
+        "--webdav",
+        "http://127.0.0.1:1/dav",
+        "--user",
+        "a",
+        "--secret-file",
+        "/nonexistent/secret",
+    ]);
+    assert!(
+        text(&missing).contains("cannot read the secret file"),
+        "{}",
+        text(&missing)
+    );
+    let out = add_remote(
+        &env,
+        &[
+            "x",
+            "--s3",
+            "http://127.0.0.1:1",
+            "--bucket",
+            "abc",
+            "--access-key",
+            "k",
+            "--user",
+            "bob",
+        ],
+        "pw",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(env.json(&["remote", "list"]), json!([]));
+}

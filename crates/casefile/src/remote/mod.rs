@@ -94,9 +94,16 @@ pub enum Endpoint {
 impl Endpoint {
     /// A WebDAV endpoint, checked.
     pub fn webdav(url: &str, user: &str) -> Result<Self, RemoteError> {
+        let user = check_word("user name", user, 256)?;
+        if user.contains(':') {
+            return Err(RemoteError::Invalid(format!(
+                "{} is not usable as the user name: basic authentication cannot carry a colon",
+                crate::names::quoted(&user)
+            )));
+        }
         Ok(Endpoint::Webdav {
             url: check_url(url)?,
-            user: check_word("user name", user, 256)?,
+            user,
         })
     }
 
@@ -177,8 +184,7 @@ pub fn check_url(raw: &str) -> Result<String, RemoteError> {
     match url.scheme() {
         "https" => {}
         "http" => {
-            let local =
-                matches!(host, "localhost" | "127.0.0.1" | "[::1]") || host.ends_with(".onion");
+            let local = is_loopback(host) || is_onion(host);
             if !local {
                 return Err(bad(
                     "plain http:// would send the secret readable over the network; use https:// \
@@ -192,7 +198,7 @@ pub fn check_url(raw: &str) -> Result<String, RemoteError> {
 }
 
 /// A proxy address: `socks5h://`, `socks5://`, `http://` or `https://` with
-/// a host and a port.
+/// a host and a port, and no credentials (they would be shown and logged).
 pub fn check_proxy(raw: &str) -> Result<String, RemoteError> {
     let bad = |why: &str| {
         RemoteError::Invalid(format!(
@@ -206,13 +212,74 @@ pub fn check_proxy(raw: &str) -> Result<String, RemoteError> {
             "use socks5h://HOST:PORT (Tor: socks5h://127.0.0.1:9050), socks5:// or http://",
         ));
     }
-    if url.host_str().is_none() || url.port_or_known_default().is_none() {
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad(
+            "it holds a user name or password, which would be shown and kept in the custody log",
+        ));
+    }
+    if url.host_str().is_none() || url.port_or_known_default().is_none_or(|p| p == 0) {
         return Err(bad("it needs a host and a port"));
     }
-    if !url.path().trim_matches('/').is_empty() || url.query().is_some() {
-        return Err(bad("a proxy address has no path"));
+    if !url.path().trim_matches('/').is_empty() || url.query().is_some() || url.fragment().is_some()
+    {
+        return Err(bad("a proxy address is only a host and a port"));
     }
     Ok(raw.trim().trim_end_matches('/').to_string())
+}
+
+fn is_loopback(host: &str) -> bool {
+    matches!(host, "localhost" | "127.0.0.1" | "[::1]")
+}
+
+fn is_onion(host: &str) -> bool {
+    host.ends_with(".onion")
+}
+
+/// Whether requests to `endpoint` through `proxy` keep the secret and the
+/// destination private: plain http:// only to this machine, directly or
+/// through a proxy on it (never through one elsewhere, which would read the
+/// password); an onion service only through `socks5h://` on this machine
+/// (Tor), so its name never goes to the ordinary resolver.
+pub fn check_route(endpoint: &Endpoint, proxy: Option<&str>) -> Result<(), RemoteError> {
+    let invalid = |e: &dyn std::fmt::Display| RemoteError::Invalid(e.to_string());
+    let url = reqwest::Url::parse(endpoint.url()).map_err(|e| invalid(&e))?;
+    let host = url.host_str().unwrap_or_default();
+    let proxy = proxy
+        .map(reqwest::Url::parse)
+        .transpose()
+        .map_err(|e| invalid(&e))?;
+    let proxy_host = proxy.as_ref().map(|p| p.host_str().unwrap_or_default());
+    if is_onion(host) {
+        let label = host
+            .trim_end_matches(".onion")
+            .rsplit('.')
+            .next()
+            .unwrap_or_default();
+        let v3 = label.len() == 56
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || (b'2'..=b'7').contains(&b));
+        if !v3 {
+            return Err(RemoteError::Invalid(format!(
+                "{host} is not an onion address (56 letters and digits 2 to 7, then .onion)"
+            )));
+        }
+        let tor = proxy.as_ref().is_some_and(|p| p.scheme() == "socks5h")
+            && proxy_host.is_some_and(is_loopback);
+        if !tor {
+            return Err(RemoteError::Invalid(format!(
+                "{host} is an onion service: reach it through Tor with --proxy \
+                 socks5h://127.0.0.1:9050, so its name never goes to the ordinary resolver"
+            )));
+        }
+    } else if url.scheme() == "http" && !proxy_host.is_none_or(is_loopback) {
+        return Err(RemoteError::Invalid(
+            "a plain http:// address through a proxy elsewhere would let the proxy read the \
+             secret; use https://, or a proxy on this machine"
+                .into(),
+        ));
+    }
+    Ok(())
 }
 
 fn check_word(what: &str, raw: &str, max: usize) -> Result<String, RemoteError> {
@@ -223,7 +290,7 @@ fn check_word(what: &str, raw: &str, max: usize) -> Result<String, RemoteError> 
         Ok(raw.to_string())
     } else {
         Err(RemoteError::Invalid(format!(
-            "{} is not a {what}: 1 to {max} characters, no spaces",
+            "{} is not usable as the {what}: give 1 to {max} characters, no spaces",
             crate::names::quoted(raw)
         )))
     }
@@ -249,6 +316,23 @@ mod tests {
             assert!(check_url(bad).is_err(), "{bad}");
         }
         assert!(check_proxy("socks5h://127.0.0.1:9050").is_ok());
+        assert!(check_proxy("socks5h://user:pw@127.0.0.1:9050").is_err());
+        assert!(check_proxy("socks5h://127.0.0.1:0").is_err());
+        let onion = format!("http://{}.onion/dav", "a".repeat(56));
+        let dav = |u: &str| Endpoint::webdav(u, "alice").unwrap();
+        let tor = Some("socks5h://127.0.0.1:9050");
+        assert!(check_route(&dav(&onion), tor).is_ok());
+        assert!(check_route(&dav(&onion), None).is_err());
+        assert!(check_route(&dav(&onion), Some("socks5://127.0.0.1:9050")).is_err());
+        assert!(check_route(&dav(&onion), Some("socks5h://192.0.2.2:9050")).is_err());
+        assert!(check_route(&dav("http://abc.onion/dav"), tor).is_err());
+        let local = dav("http://localhost:8081/dav");
+        assert!(check_route(&local, Some("http://192.0.2.2:8199")).is_err());
+        assert!(check_route(&local, Some("socks5h://127.0.0.1:1080")).is_ok());
+        assert!(check_route(&local, None).is_ok());
+        let far = dav("https://dav.example.org/dav");
+        assert!(check_route(&far, Some("http://192.0.2.2:8199")).is_ok());
+        assert!(Endpoint::webdav("https://dav.example.org", "a:b").is_err());
         assert!(check_proxy("socks4://127.0.0.1:9050").is_err());
         assert!(check_proxy("socks5h://127.0.0.1:9050/x").is_err());
         assert!(Endpoint::s3("https://s3.example.org", "Bad_Bucket", "r", "k").is_err());

@@ -33,6 +33,46 @@ pub struct Probe {
 /// that a dead server is named instead of waited on forever.
 const CONNECT: Duration = Duration::from_secs(30);
 const STALL: Duration = Duration::from_secs(120);
+/// A whole request that moves no object (a listing, a stat, a delete),
+/// however slowly the server drips its answer.
+const OPERATION: Duration = Duration::from_secs(180);
+/// The most a server may answer to anything but a download: a listing of
+/// many thousand objects fits; an endless one is cut off.
+const REPLY_BOUND: u64 = 16 << 20;
+const TOO_LONG: &str =
+    "its answer was far larger than any answer to this request (cut off at 16 MiB)";
+
+/// Our HTTP client, with every answer but a download's bounded in size (a
+/// hostile server's endless listing would otherwise fill memory; downloads
+/// are bounded by their callers, who know the size to expect).
+struct Bounded(opendal_http_transport_reqwest::ReqwestTransport);
+
+impl opendal::HttpTransport for Bounded {
+    async fn fetch(
+        &self,
+        req: http::Request<opendal::Buffer>,
+    ) -> opendal::Result<http::Response<opendal::HttpBody>> {
+        use futures_util::StreamExt;
+        let download = req.method() == http::Method::GET;
+        let resp = self.0.fetch(req).await?;
+        if download {
+            return Ok(resp);
+        }
+        Ok(resp.map(|body| {
+            body.map_inner(|stream| {
+                let mut seen = 0u64;
+                Box::new(stream.map(move |chunk| {
+                    let chunk = chunk?;
+                    seen = seen.saturating_add(chunk.len() as u64);
+                    if seen > REPLY_BOUND {
+                        return Err(opendal::Error::new(ErrorKind::Unexpected, TOO_LONG));
+                    }
+                    Ok(chunk)
+                }))
+            })
+        }))
+    }
+}
 
 impl Storage {
     /// Connects to `remote` with its secret (nothing is sent yet).
@@ -93,11 +133,15 @@ impl Storage {
             }
         }
         .map_err(|e| failed(e.to_string()))?;
-        let transport = opendal::HttpTransporter::new(
+        let transport = opendal::HttpTransporter::new(Bounded(
             opendal_http_transport_reqwest::ReqwestTransport::new(client),
-        );
+        ));
         let context = op.base_context().with_http_transport(transport);
-        let op = op.with_context(context);
+        let op = op.with_context(context).layer(
+            opendal::layers::TimeoutLayer::new()
+                .with_timeout(OPERATION)
+                .with_io_timeout(STALL),
+        );
         let guard = runtime.enter();
         let op = blocking::Operator::new(op).map_err(|e| failed(e.to_string()))?;
         drop(guard);
@@ -212,57 +256,103 @@ impl Storage {
         })
     }
 
-    /// One sentence for what OpenDAL said, never the secret (OpenDAL's
-    /// messages carry the request's address, not its headers).
+    /// One sentence for what OpenDAL said. Never its full text: that can
+    /// carry the server's answer, headers included, and a server or a proxy
+    /// that echoes the request would put the password in a message.
     fn error(&self, path: &str, e: opendal::Error) -> RemoteError {
         let remote = self.name.clone();
-        let text = format!("{e:#}");
-        let lower = text.to_ascii_lowercase();
-        match e.kind() {
-            ErrorKind::NotFound => RemoteError::NotFound {
+        let status = status_of(&format!("{e:#}"));
+        let cause = transport_cause(&e);
+        match (e.kind(), status) {
+            (ErrorKind::NotFound, _) | (_, Some(404)) => RemoteError::NotFound {
                 remote,
                 path: path.to_string(),
             },
-            ErrorKind::PermissionDenied => RemoteError::Denied { remote },
-            _ if lower.contains("status: 401") || lower.contains("status: 403") => {
+            (ErrorKind::PermissionDenied, _) | (_, Some(401 | 403)) => {
                 RemoteError::Denied { remote }
             }
-            _ if lower.contains("status: 507")
-                || lower.contains("insufficient storage")
-                || lower.contains("entitytoolarge")
-                || lower.contains("quotaexceeded")
-                || lower.contains("no space") =>
-            {
-                RemoteError::Full { remote }
-            }
-            _ if e.is_temporary()
-                || lower.contains("error sending request")
-                || lower.contains("connect")
-                || lower.contains("timed out") =>
-            {
-                RemoteError::Unreachable {
-                    remote,
-                    why: root_cause(&e),
-                }
-            }
-            _ => RemoteError::Server {
+            (_, Some(507 | 413)) => RemoteError::Full { remote },
+            (_, Some(code @ 300..=399)) => RemoteError::Server {
                 remote,
-                why: format!("{} ({})", e.kind(), root_cause(&e)),
+                why: format!(
+                    "the server answered with a redirect (HTTP {code}), which is never followed: \
+                     give the address it redirects to, if you trust it"
+                ),
+            },
+            (_, Some(code)) => RemoteError::Server {
+                remote,
+                why: format!("the server answered HTTP {code} ({})", reason(code)),
+            },
+            (_, None) => match cause {
+                Some(c) if c.to_ascii_lowercase().contains("certificate") => RemoteError::Server {
+                    remote,
+                    why: format!(
+                        "its TLS certificate is not trusted, so nothing was sent (someone may be \
+                         intercepting the connection): {c}"
+                    ),
+                },
+                Some(c) => RemoteError::Unreachable { remote, why: c },
+                None if e.to_string().contains(TOO_LONG) => RemoteError::Server {
+                    remote,
+                    why: TOO_LONG.into(),
+                },
+                None if e.is_temporary() => RemoteError::Unreachable {
+                    remote,
+                    why: "the connection failed".into(),
+                },
+                None => RemoteError::Server {
+                    remote,
+                    why: format!(
+                        "its answer could not be understood ({}); is the address a {} folder?",
+                        e.kind(),
+                        "WebDAV or S3"
+                    ),
+                },
             },
         }
     }
 }
 
-/// The innermost cause, which says what happened ("Connection refused"),
-/// on one line and short.
-fn root_cause(e: &opendal::Error) -> String {
-    let mut cause: &dyn std::error::Error = e;
+/// The HTTP status OpenDAL names, if it names one.
+fn status_of(text: &str) -> Option<u16> {
+    let at = text.find("status: ")? + "status: ".len();
+    let digits: String = text[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok().filter(|c| (100..600).contains(c))
+}
+
+fn reason(code: u16) -> &'static str {
+    match code {
+        400 => "bad request",
+        405 => "the method is not allowed there: is it a WebDAV folder?",
+        409 => "conflict: does the folder exist?",
+        423 => "locked",
+        429 => "too many requests: try again later",
+        500..=599 => "a server error",
+        _ => "unexpected",
+    }
+}
+
+/// What the connection itself said (refused, timed out, a certificate
+/// refused), from the innermost error below OpenDAL's own: those come from
+/// the HTTP client and the system and never carry the server's answer.
+fn transport_cause(e: &opendal::Error) -> Option<String> {
+    let mut cause: &dyn std::error::Error = std::error::Error::source(e)?;
     while let Some(next) = cause.source() {
         cause = next;
     }
     let text = cause.to_string();
-    let line = text.lines().next().unwrap_or_default();
-    line.chars().take(300).collect()
+    let line: String = text
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect();
+    Some(line)
 }
 
 /// `https://host:port/some/path` into the endpoint and the root folder.

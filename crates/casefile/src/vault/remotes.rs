@@ -6,7 +6,7 @@ use zeroize::Zeroizing;
 
 use super::{Vault, VaultError};
 use crate::custody::{Action, NewEvent};
-use crate::remote::{Endpoint, Remote, RemoteName, Storage, check_proxy};
+use crate::remote::{Endpoint, Remote, RemoteName, Storage, check_proxy, check_route};
 
 impl Vault {
     /// Every remote, by name (secrets left out).
@@ -62,9 +62,11 @@ impl Vault {
         secret: &str,
     ) -> Result<Remote, VaultError> {
         let proxy = proxy.map(check_proxy).transpose()?;
-        if secret.is_empty() {
+        check_route(endpoint, proxy.as_deref())?;
+        if secret.is_empty() || secret.len() > 4096 || secret.chars().any(char::is_control) {
             return Err(VaultError::Invalid(
-                "the remote's secret is empty; give the password or secret key".into(),
+                "the remote's secret must be 1 to 4096 bytes on one line, without control characters"
+                    .into(),
             ));
         }
         if self.remotes()?.iter().any(|r| r.name == *name) {
