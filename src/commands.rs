@@ -155,6 +155,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => crate::org::install(&mut open(&dir, pf)?, &file, json),
         Command::Tsa { action } => crate::timestamp::tsa(&mut open(&dir, pf)?, action, json),
         Command::Timestamp => crate::timestamp::timestamp(&mut open(&dir, pf)?, json),
+        Command::Send(args) => crate::deliver::send(&mut open(&dir, pf)?, args, json),
+        Command::Inbox(args) => crate::deliver::inbox(&mut open(&dir, pf)?, args, json),
+        Command::Outbox { remote } => crate::deliver::outbox(&mut open(&dir, pf)?, &remote, json),
         Command::Remote { action } => crate::remote::remote(&mut open(&dir, pf)?, action, json),
         Command::Import(args) => crate::bundle::import(&mut open(&dir, pf)?, args, json),
         Command::Passwd {

@@ -3,6 +3,7 @@
 use casefile::VaultError;
 use casefile::bundle::BundleError;
 use casefile::case::CaseError;
+use casefile::delivery::DeliveryError;
 use casefile::remote::RemoteError;
 
 /// Exit code for integrity failures (damaged or tampered data).
@@ -49,6 +50,14 @@ fn code_of(e: &(dyn std::error::Error + 'static)) -> Option<u8> {
             BundleError::Unpinned { .. } => Some(UNPINNED),
             b if b.is_integrity() => Some(INTEGRITY),
             _ => None,
+        };
+    }
+    if let Some(d) = e.downcast_ref::<DeliveryError>() {
+        return match d {
+            DeliveryError::Refused { .. } => Some(INTEGRITY),
+            DeliveryError::Remote(r) => code_of(r),
+            DeliveryError::Bundle(b) => code_of(b),
+            DeliveryError::Vault(v) => code_of(v),
         };
     }
     if let Some(RemoteError::Unreachable { .. }) = e.downcast_ref::<RemoteError>() {

@@ -5,6 +5,7 @@ mod output;
 mod bundle;
 mod case;
 mod commands;
+mod deliver;
 mod errors;
 mod media;
 mod org;
@@ -148,6 +149,18 @@ pub enum Command {
     Remote {
         #[command(subcommand)]
         action: remote::RemoteAction,
+    },
+    /// Export a case as a sealed bundle encrypted to its recipients and deliver
+    /// it to a remote: in parts as it is made, nothing on disk, the index last.
+    Send(deliver::SendArgs),
+    /// Deliveries waiting on a remote; with --import, download, verify (known
+    /// senders only), import and write back a signed receipt.
+    Inbox(deliver::InboxArgs),
+    /// What this vault delivered to a remote, and the receipts its recipients wrote.
+    Outbox {
+        /// The remote.
+        #[arg(long, value_name = "NAME")]
+        remote: String,
     },
     /// Ask every pinned authority for a token over the custody log's newest
     /// signed checkpoint (exit 4 when one could not answer: run it again later).

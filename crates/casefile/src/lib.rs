@@ -27,6 +27,7 @@ pub mod bundle;
 pub mod case;
 pub mod crypto;
 pub mod custody;
+pub mod delivery;
 pub mod demo;
 pub mod harden;
 pub mod media;

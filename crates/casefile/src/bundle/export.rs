@@ -23,7 +23,7 @@ use super::format::{
     self, CaseFile, DisclosureLine, EvidencePath, PreparedFor, Proof, ProofHead, ProofsFile,
     SealKey, Sha256Hex, Sha512Hex, WireItem, WithheldEvent, WithheldLine,
 };
-use super::sink::{BagSink, FolderSink, TarSink, ZipSink};
+use super::sink::{BagSink, Delivery, FolderSink, TarSink, ZipSink};
 use super::{BundleError, seal};
 use crate::case::consent::Withholding;
 use crate::case::sheet::{ConsentUse, Regime};
@@ -82,6 +82,7 @@ pub fn parse_recipients<S: AsRef<str>>(
 }
 
 /// What to export and how.
+#[derive(Clone)]
 pub struct ExportOptions {
     /// Case id or prefix.
     pub case: String,
@@ -735,6 +736,7 @@ fn write(
     vault: &Vault,
     opts: &ExportOptions,
     bag: Sealed,
+    delivery: Option<Box<dyn Delivery>>,
     task: &Task<'_>,
 ) -> Result<(), BundleError> {
     let Sealed {
@@ -746,7 +748,8 @@ fn write(
         top,
     } = bag;
     let partial = partial_path(&opts.out);
-    if partial.exists() {
+    let delivered = delivery.is_some();
+    if !delivered && partial.exists() {
         remove_partial(&partial);
     }
     let io_err = |e: io::Error| match e.get_ref().and_then(|i| i.downcast_ref::<BundleError>()) {
@@ -758,10 +761,18 @@ fn write(
         },
     };
     let result = (|| -> Result<(), BundleError> {
-        let mut sink: Box<dyn BagSink> = match opts.format {
-            Format::Folder => Box::new(FolderSink::create(&partial).map_err(io_err)?),
-            Format::Zip => Box::new(ZipSink::create(&partial, top).map_err(io_err)?),
-            Format::Encrypted => {
+        let mut sink: Box<dyn BagSink> = match (opts.format, delivery) {
+            (Format::Encrypted, Some(d)) => {
+                Box::new(TarSink::deliver(d, top, &opts.recipients).map_err(io_err)?)
+            }
+            (_, Some(_)) => {
+                return Err(BundleError::Input(
+                    "only an encrypted bundle can be delivered".into(),
+                ));
+            }
+            (Format::Folder, None) => Box::new(FolderSink::create(&partial).map_err(io_err)?),
+            (Format::Zip, None) => Box::new(ZipSink::create(&partial, top).map_err(io_err)?),
+            (Format::Encrypted, None) => {
                 Box::new(TarSink::create(&partial, top, &opts.recipients).map_err(io_err)?)
             }
         };
@@ -793,9 +804,12 @@ fn write(
                 .map_err(io_err)?;
         }
         sink.finish().map_err(io_err)?;
+        if delivered {
+            return Ok(());
+        }
         fs::rename(&partial, &opts.out).map_err(io_err)
     })();
-    if result.is_err() {
+    if result.is_err() && !delivered {
         remove_partial(&partial);
     }
     result
@@ -805,6 +819,77 @@ fn write(
 pub fn export(
     vault: &mut Vault,
     opts: &ExportOptions,
+    task: &Task<'_>,
+) -> Result<Exported, BundleError> {
+    export_into(vault, opts, None, task)
+}
+
+/// Exports a case as a sealed bag encrypted to `opts.recipients`, streamed
+/// into `delivery` (nothing is written to disk); `opts.out` only names the
+/// bundle. The returned hash is of the encrypted stream.
+pub fn export_to(
+    vault: &mut Vault,
+    opts: &ExportOptions,
+    delivery: Box<dyn Delivery>,
+    task: &Task<'_>,
+) -> Result<Exported, BundleError> {
+    if opts.format != Format::Encrypted || opts.recipients.is_empty() {
+        return Err(BundleError::Input(
+            "a delivered bundle is encrypted: give at least one recipient".into(),
+        ));
+    }
+    let hashed = Hashed::new(delivery);
+    let digest = std::sync::Arc::clone(&hashed.digest);
+    let mut done = export_into(vault, opts, Some(Box::new(hashed)), task)?;
+    done.sha256 = digest.get().cloned().unwrap_or_default();
+    done.sha256_of = "encrypted bundle";
+    Ok(done)
+}
+
+/// A delivery that hashes what passes through it.
+struct Hashed {
+    inner: Box<dyn Delivery>,
+    hash: Sha256,
+    digest: std::sync::Arc<std::sync::OnceLock<String>>,
+}
+
+impl Hashed {
+    fn new(inner: Box<dyn Delivery>) -> Self {
+        Hashed {
+            inner,
+            hash: Sha256::new(),
+            digest: Default::default(),
+        }
+    }
+}
+
+impl io::Write for Hashed {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hash.update(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl Delivery for Hashed {
+    fn complete(self: Box<Self>) -> io::Result<()> {
+        let Hashed {
+            inner,
+            hash,
+            digest,
+        } = *self;
+        let _ = digest.set(hex::encode(hash.finalize()));
+        inner.complete()
+    }
+}
+
+fn export_into(
+    vault: &mut Vault,
+    opts: &ExportOptions,
+    delivery: Option<Box<dyn Delivery>>,
     task: &Task<'_>,
 ) -> Result<Exported, BundleError> {
     let plan = plan(vault, opts)?;
@@ -877,8 +962,11 @@ pub fn export(
         items: plan.items.iter().cloned().zip(wire).collect(),
         top: top_folder(&bundle_name),
     };
-    write(vault, opts, bag, task)?;
-    let (sha256, sha256_of) = if opts.format == Format::Folder {
+    let delivered = delivery.is_some();
+    write(vault, opts, bag, delivery, task)?;
+    let (sha256, sha256_of) = if delivered {
+        (String::new(), "encrypted bundle")
+    } else if opts.format == Format::Folder {
         (
             hex_digest(Alg::Sha256, tag256.as_bytes()),
             "tagmanifest-sha256.txt",

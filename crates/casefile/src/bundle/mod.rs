@@ -23,8 +23,9 @@ pub mod verify;
 use std::path::PathBuf;
 
 pub use documents::Language;
-pub use export::{ExportOptions, Exported, Format, export, parse_recipients};
+pub use export::{ExportOptions, Exported, Format, export, export_to, parse_recipients};
 pub use import::{ImportOptions, Imported, import};
+pub use sink::Delivery;
 pub use source::{Limits, Source};
 pub use verify::{Check, Pin, ReadBundle, Signer, Trust, Verdict, read, verify, verify_bag_only};
 

@@ -107,10 +107,39 @@ impl BagSink for ZipSink {
     }
 }
 
+/// Where an encrypted export goes when it is not a file: a delivery to a
+/// remote, which takes the bytes as they come.
+pub trait Delivery: io::Write + Send {
+    /// Everything was written: make the delivery whole (for a remote, the
+    /// last part, then the index that says the parts are complete).
+    fn complete(self: Box<Self>) -> io::Result<()>;
+}
+
+/// The encrypted stream's destination.
+enum Out {
+    File(BufWriter<File>),
+    Delivery(Box<dyn Delivery>),
+}
+
+impl io::Write for Out {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Out::File(f) => f.write(buf),
+            Out::Delivery(d) => d.write(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Out::File(f) => f.flush(),
+            Out::Delivery(d) => d.flush(),
+        }
+    }
+}
+
 /// A tar stream encrypted to age recipients (`.tar.age`): a zip cannot be
 /// streamed through encryption and read back without seeking.
 pub(crate) struct TarSink {
-    tar: tar::Builder<age::stream::StreamWriter<BufWriter<File>>>,
+    tar: tar::Builder<age::stream::StreamWriter<Out>>,
     top: names::FileName,
     mtime: u64,
 }
@@ -123,9 +152,26 @@ impl TarSink {
         recipients: &[age::x25519::Recipient],
     ) -> io::Result<Self> {
         let f = File::create_new(path)?;
+        Self::over(Out::File(BufWriter::new(f)), top, recipients)
+    }
+
+    /// A new encrypted tar streamed into `delivery`.
+    pub(crate) fn deliver(
+        delivery: Box<dyn Delivery>,
+        top: names::FileName,
+        recipients: &[age::x25519::Recipient],
+    ) -> io::Result<Self> {
+        Self::over(Out::Delivery(delivery), top, recipients)
+    }
+
+    fn over(
+        out: Out,
+        top: names::FileName,
+        recipients: &[age::x25519::Recipient],
+    ) -> io::Result<Self> {
         let recips = recipients.iter().map(|r| r as &dyn age::Recipient);
         let enc = age::Encryptor::with_recipients(recips).map_err(io::Error::other)?;
-        let w = enc.wrap_output(BufWriter::new(f))?;
+        let w = enc.wrap_output(out)?;
         let mtime = time::OffsetDateTime::now_utc().unix_timestamp().max(0) as u64;
         Ok(TarSink {
             tar: tar::Builder::new(w),
@@ -147,7 +193,9 @@ impl BagSink for TarSink {
     }
     fn finish(self: Box<Self>) -> io::Result<()> {
         let age = self.tar.into_inner()?;
-        let file = age.finish()?.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()
+        match age.finish()? {
+            Out::File(f) => f.into_inner().map_err(|e| e.into_error())?.sync_all(),
+            Out::Delivery(d) => d.complete(),
+        }
     }
 }

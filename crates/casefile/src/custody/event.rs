@@ -55,6 +55,10 @@ pub enum Action {
     RemoteAdded,
     /// A remote was removed.
     RemoteRemoved,
+    /// A sealed bundle was delivered to a remote.
+    Delivered,
+    /// A receipt for a delivery taken from a remote was written back.
+    ReceiptWritten,
 }
 
 impl Action {
@@ -85,6 +89,8 @@ impl Action {
             Action::RevocationAdded => "revocation_added",
             Action::RemoteAdded => "remote_added",
             Action::RemoteRemoved => "remote_removed",
+            Action::Delivered => "delivered",
+            Action::ReceiptWritten => "receipt_written",
         }
     }
 }

@@ -1,0 +1,307 @@
+//! The recipient's inbox and the sender's outbox.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::DeliveryError;
+use super::index::{self, Index, Receipt};
+use crate::bundle::{self, ImportOptions, Imported, Limits, Source};
+use crate::crypto::sign::DevicePublicKey;
+use crate::custody::{Action, NewEvent};
+use crate::remote::{RemoteError, Storage};
+use crate::{Task, Vault};
+
+/// A delivery waiting on a remote (an index and no receipt).
+#[derive(Debug, Clone, Serialize)]
+pub struct Waiting {
+    /// Its folder.
+    pub delivery: String,
+    /// The encrypted bundle's size.
+    pub size: u64,
+    /// SHA-256 of the encrypted bundle, as its index says.
+    pub sha256: String,
+    /// Parts.
+    pub parts: usize,
+}
+
+/// A delivery taken in.
+#[derive(Debug, Clone, Serialize)]
+pub struct Received {
+    /// Its folder.
+    pub delivery: String,
+    /// What the import did.
+    pub imported: Imported,
+    /// The receipt written back.
+    pub receipt: Receipt,
+}
+
+/// A delivery this vault sent, and what its recipient said.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outgoing {
+    /// Its folder.
+    pub delivery: String,
+    /// When it was sent (UTC).
+    pub sent_at: String,
+    /// SHA-256 of the encrypted bundle sent.
+    pub sha256: String,
+    /// The receipt, once written and checked.
+    pub receipt: Option<Receipt>,
+    /// The receiving device, when this vault knows its key as a sender.
+    pub received_by: Option<String>,
+    /// Why a receipt found is not believed, if it is not.
+    pub problem: Option<String>,
+}
+
+fn refused(storage: &Storage, delivery: &str, why: String) -> DeliveryError {
+    DeliveryError::Refused {
+        remote: storage.name().to_string(),
+        delivery: delivery.to_string(),
+        why,
+    }
+}
+
+fn folder(delivery: &str) -> String {
+    format!("{}{delivery}/", index::TOP)
+}
+
+/// The deliveries on `storage` that have an index and no receipt, and the
+/// folders that are not deliveries (named, never read).
+pub fn waiting(storage: &Storage) -> Result<(Vec<Waiting>, Vec<String>), DeliveryError> {
+    let mut out = Vec::new();
+    let mut strange = Vec::new();
+    for entry in storage.list(index::TOP)? {
+        let Some(name) = entry.strip_suffix('/') else {
+            continue;
+        };
+        if !index::is_delivery_name(name) {
+            strange.push(entry.clone());
+            continue;
+        }
+        let inside = storage.list(&folder(name))?;
+        if !inside.iter().any(|e| e == index::INDEX) || inside.iter().any(|e| e == index::RECEIPT) {
+            continue;
+        }
+        match read_index(storage, name) {
+            Ok(idx) => out.push(Waiting {
+                delivery: name.to_string(),
+                size: idx.size,
+                sha256: idx.sha256,
+                parts: idx.parts.len(),
+            }),
+            Err(e) => strange.push(format!("{entry} ({e})")),
+        }
+    }
+    Ok((out, strange))
+}
+
+fn read_index(storage: &Storage, delivery: &str) -> Result<Index, DeliveryError> {
+    let path = format!("{}{}", folder(delivery), index::INDEX);
+    let bytes = storage.get(&path, index::INDEX_BOUND)?;
+    Index::parse(&bytes).map_err(|why| refused(storage, delivery, why))
+}
+
+/// The ciphertext downloaded, in the vault's folder, removed when dropped.
+struct Download(PathBuf);
+
+impl Drop for Download {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Downloads `delivery`, checks every part against its index, decrypts with
+/// `identity`, verifies (known senders only) and imports it, then writes
+/// back a receipt signed by this device. Only ciphertext touches the disk
+/// (in the vault's folder, deleted after); a part that does not match its
+/// index, or a bundle that does not verify, is refused by name and left on
+/// the server with no receipt.
+pub fn receive(
+    vault: &mut Vault,
+    storage: &Storage,
+    delivery: &str,
+    identity: &Path,
+    task: &Task<'_>,
+) -> Result<Received, DeliveryError> {
+    if !index::is_delivery_name(delivery) {
+        return Err(refused(
+            storage,
+            delivery,
+            "it is not a delivery's name".into(),
+        ));
+    }
+    let idx = read_index(storage, delivery)?;
+    let download = Download(vault.dir().join(format!(".inbox-{delivery}.tar.age")));
+    let _ = std::fs::remove_file(&download.0);
+    let io = |e: std::io::Error| {
+        DeliveryError::Vault(crate::vault::VaultError::Write {
+            path: download.0.clone(),
+            source: e,
+        })
+    };
+    let mut file = std::fs::File::create_new(&download.0).map_err(io)?;
+    let mut whole = Sha256::new();
+    for part in &idx.parts {
+        if task.cancelled() {
+            return Err(DeliveryError::Bundle(bundle::BundleError::Cancelled));
+        }
+        let path = format!("{}{}", folder(delivery), part.name);
+        let bytes = match storage.get(&path, part.size) {
+            Ok(b) => b,
+            Err(RemoteError::TooLarge { size, .. }) => {
+                return Err(refused(
+                    storage,
+                    delivery,
+                    format!(
+                        "{path} is {size} bytes, not the {} its index says",
+                        part.size
+                    ),
+                ));
+            }
+            Err(RemoteError::NotFound { .. }) => {
+                return Err(refused(storage, delivery, format!("{path} is missing")));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if bytes.len() as u64 != part.size || hex::encode(Sha256::digest(&bytes)) != part.sha256 {
+            return Err(refused(
+                storage,
+                delivery,
+                format!("{path} does not match its index (damaged or altered on the server)"),
+            ));
+        }
+        whole.update(&bytes);
+        file.write_all(&bytes).map_err(io)?;
+        task.advance(bytes.len() as u64);
+    }
+    if hex::encode(whole.finalize()) != idx.sha256 {
+        return Err(refused(
+            storage,
+            delivery,
+            "its parts together do not match the hash its index gives".into(),
+        ));
+    }
+    file.sync_all().map_err(io)?;
+    drop(file);
+    let source = Source::open(&download.0, Some(identity))?;
+    let imported = bundle::import(
+        vault,
+        &source,
+        &Limits::default(),
+        &ImportOptions::default(),
+        task,
+    )?;
+    let receipt = Receipt {
+        format: index::RECEIPT_FORMAT.into(),
+        delivery: delivery.to_string(),
+        sha256: idx.sha256.clone(),
+        verified: true,
+        items: imported.items.len(),
+        received_at: crate::custody::log::now_utc(),
+        device_key: vault.device_key().minisign_line(),
+    };
+    let text = serde_json::to_string_pretty(&receipt)
+        .map_err(|e| refused(storage, delivery, e.to_string()))?;
+    let signature = bundle::seal::sign(
+        vault.device(),
+        text.as_bytes(),
+        &format!("casefile receipt for delivery {delivery}"),
+    );
+    let dir = folder(delivery);
+    storage.put(
+        &format!("{dir}{}", index::RECEIPT_SIG),
+        signature.into_bytes(),
+    )?;
+    storage.put(&format!("{dir}{}", index::RECEIPT), text.into_bytes())?;
+    let actor = vault.actor().to_string();
+    vault.record(
+        NewEvent::vault(Action::ReceiptWritten, &actor).with_details(serde_json::json!({
+            "remote": storage.name(),
+            "delivery": delivery,
+            "sha256": idx.sha256,
+            "items": receipt.items,
+        })),
+    )?;
+    Ok(Received {
+        delivery: delivery.to_string(),
+        imported,
+        receipt,
+    })
+}
+
+/// What this vault delivered to `storage` (from its custody log), and each
+/// delivery's receipt once its recipient wrote one: its signature checked
+/// with the key it names, and that key named when this vault knows it.
+pub fn outbox(vault: &Vault, storage: &Storage) -> Result<Vec<Outgoing>, DeliveryError> {
+    let mut out = Vec::new();
+    let known = vault.senders()?;
+    for event in vault.log(None)? {
+        if event.action != Action::Delivered || event.details["remote"] != storage.name() {
+            continue;
+        }
+        let delivery = event.details["delivery"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let sha256 = event.details["sha256"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        if !index::is_delivery_name(&delivery) {
+            continue;
+        }
+        let dir = folder(&delivery);
+        let mut item = Outgoing {
+            delivery: delivery.clone(),
+            sent_at: event.time.clone(),
+            sha256: sha256.clone(),
+            receipt: None,
+            received_by: None,
+            problem: None,
+        };
+        let path = format!("{dir}{}", index::RECEIPT);
+        if storage.exists(&path)? {
+            match check_receipt(storage, &dir, &delivery, &sha256) {
+                Ok((receipt, key)) => {
+                    item.received_by = known
+                        .iter()
+                        .find(|s| s.fingerprint == key.fingerprint())
+                        .map(|s| s.name.clone());
+                    item.receipt = Some(receipt);
+                }
+                Err(why) => item.problem = Some(why),
+            }
+        }
+        out.push(item);
+    }
+    Ok(out)
+}
+
+fn check_receipt(
+    storage: &Storage,
+    dir: &str,
+    delivery: &str,
+    sha256: &str,
+) -> Result<(Receipt, DevicePublicKey), String> {
+    let text = storage
+        .get(&format!("{dir}{}", index::RECEIPT), 64 << 10)
+        .map_err(|e| e.to_string())?;
+    let sig = storage
+        .get(&format!("{dir}{}", index::RECEIPT_SIG), 4 << 10)
+        .map_err(|e| e.to_string())?;
+    let receipt: Receipt =
+        serde_json::from_slice(&text).map_err(|e| format!("the receipt is not valid: {e}"))?;
+    let key = DevicePublicKey::from_minisign_line(&receipt.device_key)
+        .ok_or("the receipt names no valid device key")?;
+    let sig = String::from_utf8(sig).map_err(|_| "the receipt's signature is not text")?;
+    bundle::seal::verify(&key, &text, &sig).map_err(|e| format!("the receipt's signature: {e}"))?;
+    if receipt.format != index::RECEIPT_FORMAT || receipt.delivery != delivery {
+        return Err("the receipt is for another delivery".into());
+    }
+    if receipt.sha256 != sha256 {
+        return Err("the receipt is for other bytes than were sent".into());
+    }
+    Ok((receipt, key))
+}
