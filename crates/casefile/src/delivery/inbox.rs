@@ -133,6 +133,17 @@ pub fn receive(
         ));
     }
     let idx = read_index(storage, delivery)?;
+    let limits = Limits::default();
+    if idx.size > limits.max_total {
+        return Err(refused(
+            storage,
+            delivery,
+            format!(
+                "its index declares {} bytes, more than the {} a bundle may hold",
+                idx.size, limits.max_total
+            ),
+        ));
+    }
     let download = Download(vault.dir().join(format!(".inbox-{delivery}.tar.age")));
     let _ = std::fs::remove_file(&download.0);
     let io = |e: std::io::Error| {
@@ -186,13 +197,7 @@ pub fn receive(
     file.sync_all().map_err(io)?;
     drop(file);
     let source = Source::open(&download.0, Some(identity))?;
-    let imported = bundle::import(
-        vault,
-        &source,
-        &Limits::default(),
-        &ImportOptions::default(),
-        task,
-    )?;
+    let imported = bundle::import(vault, &source, &limits, &ImportOptions::default(), task)?;
     let receipt = Receipt {
         format: index::RECEIPT_FORMAT.into(),
         delivery: delivery.to_string(),
