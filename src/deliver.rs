@@ -9,7 +9,7 @@ use casefile::delivery;
 use casefile::{Task, Vault};
 use clap::Args;
 
-use crate::errors::IntegrityFailure;
+use crate::errors::{IntegrityFailure, Unpinned};
 use crate::output;
 
 /// Arguments of `send`.
@@ -104,9 +104,22 @@ pub struct InboxArgs {
 /// `inbox`.
 pub fn inbox(vault: &mut Vault, a: InboxArgs, json: bool) -> anyhow::Result<ExitCode> {
     let storage = vault.connect_remote(&a.remote)?;
-    let (waiting, strange) = delivery::waiting(&storage)?;
-    for s in &strange {
+    let (waiting, strange) = delivery::waiting(vault, &storage)?;
+    for s in &strange.not_deliveries {
         warn!("note: {s} on {} is not a delivery; left alone", a.remote);
+    }
+    for (d, why) in &strange.refused {
+        warn!(
+            "note: delivery {d} on {} is refused and left in place: {why}",
+            a.remote
+        );
+    }
+    for d in &strange.unknown_receipts {
+        warn!(
+            "note: delivery {d} on {} has a receipt signed by a key this vault does not know; \
+             it is listed as waiting",
+            a.remote
+        );
     }
     let Some(identity) = a.identity.filter(|_| a.import) else {
         if json {
@@ -127,7 +140,7 @@ pub fn inbox(vault: &mut Vault, a: InboxArgs, json: bool) -> anyhow::Result<Exit
         return Ok(ExitCode::SUCCESS);
     };
     let mut received = Vec::new();
-    let mut failed = Vec::new();
+    let mut failed: Vec<(String, u8)> = Vec::new();
     for w in &waiting {
         let bar = output::progress(w.size * 3, "receiving");
         let advance = |n: u64| bar.inc(n);
@@ -151,9 +164,21 @@ pub fn inbox(vault: &mut Vault, a: InboxArgs, json: bool) -> anyhow::Result<Exit
                 }
                 received.push(r);
             }
+            Err(casefile::delivery::DeliveryError::Bundle(
+                casefile::bundle::BundleError::Unpinned { fingerprint },
+            )) => {
+                warn!(
+                    "{}: sealed by a key this vault does not know (fingerprint {fingerprint}); \
+                     compare it with the sender's by another channel, pin it with \
+                     `casefile senders add NAME KEYFILE`, then run inbox again",
+                    w.delivery
+                );
+                failed.push((w.delivery.clone(), crate::errors::UNPINNED));
+            }
             Err(e) => {
-                warn!("{}: {}", w.delivery, crate::errors::sentence(&e.into()));
-                failed.push(w.delivery.clone());
+                let e = anyhow::Error::from(e);
+                warn!("{}: {}", w.delivery, crate::errors::sentence(&e));
+                failed.push((w.delivery.clone(), crate::errors::exit_code(&e)));
             }
         }
     }
@@ -163,13 +188,19 @@ pub fn inbox(vault: &mut Vault, a: InboxArgs, json: bool) -> anyhow::Result<Exit
         say!("nothing waiting on {}", a.remote);
     }
     if !failed.is_empty() {
-        return Err(IntegrityFailure(format!(
-            "{} of {} deliveries were refused and left on {} without a receipt",
+        let why = format!(
+            "{} of {} deliveries were not taken in and are left on {} without a receipt",
             failed.len(),
             waiting.len(),
             a.remote
-        ))
-        .into());
+        );
+        if failed
+            .iter()
+            .all(|(_, code)| *code == crate::errors::UNPINNED)
+        {
+            return Err(Unpinned(why).into());
+        }
+        return Err(IntegrityFailure(why).into());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -186,17 +217,16 @@ pub fn outbox(vault: &mut Vault, remote: &str, json: bool) -> anyhow::Result<Exi
         say!("nothing sent to {remote} yet");
     }
     for o in &all {
-        let state = match (&o.receipt, &o.problem) {
-            (Some(r), _) => format!(
-                "received {} and verified: {} items, by {}",
-                r.received_at,
-                r.items,
-                o.received_by
-                    .clone()
-                    .unwrap_or_else(|| "a device this vault does not know".into())
+        let state = match (&o.receipt, &o.problem, &o.received_by) {
+            (Some(r), _, Some(by)) => format!("received and verified by {by} at {}", r.received_at),
+            (Some(_), _, None) => format!(
+                "a receipt signed by a key this vault does not know (fingerprint {}): not proof \
+                 of receipt, the server could have written it; pin the recipient's device key \
+                 with `casefile senders add NAME KEYFILE` to check it",
+                o.receipt_key.as_deref().unwrap_or("?")
             ),
-            (None, Some(p)) => format!("receipt refused: {p}"),
-            (None, None) => "not yet received".into(),
+            (None, Some(p), _) => format!("receipt refused: {p}"),
+            (None, None, _) => "not yet received".into(),
         };
         say!("{}  sent {}  {}", o.delivery, o.sent_at, state);
     }

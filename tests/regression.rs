@@ -2252,3 +2252,141 @@ fn i17_7_a_secret_that_cannot_be_one_and_a_user_with_a_colon_are_refused() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(env.json(&["remote", "list"]), json!([]));
 }
+
+/// A sender and a recipient who pins it, sharing one WebDAV remote; the
+/// sender has sent the demo case once. Returns (sender, recipient, server,
+/// identity file, delivery folder).
+fn delivered_once() -> (Env, Env, common::servers::Dav, PathBuf, String) {
+    common::require_tool("age-keygen");
+    let sender = Env::init();
+    let case = sender.json(&["demo"])["id"].as_str().unwrap().to_string();
+    let recipient = Env::init();
+    let key = recipient.path("alice.pub");
+    std::fs::write(&key, sender.ok(&["key", "show"])).unwrap();
+    recipient.ok(&["senders", "add", "alice", key.to_str().unwrap()]);
+    let identity = recipient.path("identity.txt");
+    assert!(
+        Command::new("age-keygen")
+            .arg("-o")
+            .arg(&identity)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    let age = std::fs::read_to_string(&identity)
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("# public key: ").map(str::to_string))
+        .unwrap();
+    let dav = common::servers::Dav::start(sender.tmp.path(), "alice", "pw-delivery");
+    for env in [&sender, &recipient] {
+        let out = add_remote(
+            env,
+            &["office", "--webdav", &dav.url, "--user", "alice"],
+            "pw-delivery",
+        );
+        assert!(out.status.success(), "{}", text(&out));
+    }
+    let sent = sender.json(&["send", "--case", &case, "--remote", "office", "--to", &age]);
+    let delivery = sent["delivery"].as_str().unwrap().to_string();
+    (sender, recipient, dav, identity, delivery)
+}
+
+#[test]
+fn i17_8_a_receipt_the_server_forged_is_no_proof_and_hides_nothing() {
+    common::require_tool("minisign");
+    let (sender, recipient, dav, _identity, delivery) = delivered_once();
+    let dir = dav.root.join(format!("casefile/{delivery}"));
+    let index: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("index.json")).unwrap()).unwrap();
+    // The server makes its own key and signs a receipt with it.
+    let pk = sender.path("m.pub");
+    let sk = sender.path("m.key");
+    let made = Command::new("minisign")
+        .args(["-G", "-W", "-p"])
+        .arg(&pk)
+        .arg("-s")
+        .arg(&sk)
+        .output()
+        .unwrap();
+    assert!(made.status.success());
+    let line = std::fs::read_to_string(&pk)
+        .unwrap()
+        .lines()
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let receipt = json!({
+        "format": "casefile-receipt/1", "delivery": delivery, "sha256": index["sha256"],
+        "verified": true, "received_at": "2026-12-01T00:00:00Z", "device_key": line,
+    });
+    std::fs::write(
+        dir.join("receipt.json"),
+        serde_json::to_vec_pretty(&receipt).unwrap(),
+    )
+    .unwrap();
+    let signed = Command::new("minisign")
+        .arg("-S")
+        .arg("-s")
+        .arg(&sk)
+        .arg("-m")
+        .arg(dir.join("receipt.json"))
+        .arg("-x")
+        .arg(dir.join("receipt.json.minisig"))
+        .args(["-t", &format!("casefile receipt for delivery {delivery}")])
+        .output()
+        .unwrap();
+    assert!(signed.status.success(), "{}", text(&signed));
+    let said = sender.ok(&["outbox", "--remote", "office"]);
+    assert!(!said.contains("verified"), "{said}");
+    assert!(said.contains("not proof of receipt"), "{said}");
+    let json = sender.json(&["outbox", "--remote", "office"]);
+    assert_eq!(json[0]["received_by"], Value::Null);
+    // The recipient still sees the delivery waiting.
+    let waiting = recipient.json(&["inbox", "--remote", "office"]);
+    assert_eq!(waiting[0]["delivery"], delivery.as_str(), "{waiting}");
+}
+
+#[test]
+fn i17_9_an_unknown_sender_in_the_inbox_gets_the_right_hint_and_exit_3() {
+    let (_sender, recipient, _dav, identity, _delivery) = delivered_once();
+    recipient.ok(&["senders", "remove", "alice"]);
+    let err = recipient.fails(
+        &[
+            "inbox",
+            "--remote",
+            "office",
+            "--import",
+            "--identity",
+            identity.to_str().unwrap(),
+        ],
+        3,
+    );
+    assert!(err.contains("senders add"), "{err}");
+    assert!(!err.contains("--trust"), "{err}");
+}
+
+#[test]
+fn i17_10_a_download_left_by_a_killed_import_is_removed() {
+    let (_sender, recipient, _dav, identity, delivery) = delivered_once();
+    let stale = recipient
+        .vault
+        .join(".inbox-00000000000000000000000000000000.tar.age");
+    std::fs::write(&stale, b"ciphertext left by a killed process").unwrap();
+    recipient.ok(&[
+        "inbox",
+        "--remote",
+        "office",
+        "--import",
+        "--identity",
+        identity.to_str().unwrap(),
+    ]);
+    assert!(!stale.exists(), "a stale download was left");
+    assert!(
+        !recipient
+            .vault
+            .join(format!(".inbox-{delivery}.tar.age"))
+            .exists()
+    );
+}

@@ -50,7 +50,11 @@ pub struct Outgoing {
     /// The receipt, once written and checked.
     pub receipt: Option<Receipt>,
     /// The receiving device, when this vault knows its key as a sender.
+    /// Only then is the receipt proof of receipt: a receipt signed by an
+    /// unknown key could have been written by the server itself.
     pub received_by: Option<String>,
+    /// The fingerprint of the key that signed the receipt.
+    pub receipt_key: Option<String>,
     /// Why a receipt found is not believed, if it is not.
     pub problem: Option<String>,
 }
@@ -67,32 +71,62 @@ fn folder(delivery: &str) -> String {
     format!("{}{delivery}/", index::TOP)
 }
 
-/// The deliveries on `storage` that have an index and no receipt, and the
-/// folders that are not deliveries (named, never read).
-pub fn waiting(storage: &Storage) -> Result<(Vec<Waiting>, Vec<String>), DeliveryError> {
+/// What `waiting` found besides deliveries: folders that are not
+/// deliveries, and deliveries refused for their index.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Strange {
+    /// Entries under `casefile/` that are not delivery folders.
+    pub not_deliveries: Vec<String>,
+    /// Deliveries whose index is refused: (folder, why).
+    pub refused: Vec<(String, String)>,
+    /// Deliveries whose receipt is signed by a key this vault does not
+    /// know: still waiting (a server could write a receipt to hide one).
+    pub unknown_receipts: Vec<String>,
+}
+
+/// The deliveries on `storage` waiting for this vault: an index and no
+/// receipt signed by a key this vault knows (its own or a known sender's).
+pub fn waiting(vault: &Vault, storage: &Storage) -> Result<(Vec<Waiting>, Strange), DeliveryError> {
     let mut out = Vec::new();
-    let mut strange = Vec::new();
+    let mut strange = Strange::default();
+    let mut known: Vec<String> = vault
+        .senders()?
+        .into_iter()
+        .map(|s| s.fingerprint)
+        .collect();
+    known.push(vault.device_key().fingerprint());
     for entry in storage.list(index::TOP)? {
-        let Some(name) = entry.strip_suffix('/') else {
+        let Some(name) = entry
+            .strip_suffix('/')
+            .filter(|n| index::is_delivery_name(n))
+        else {
+            strange.not_deliveries.push(entry.clone());
             continue;
         };
-        if !index::is_delivery_name(name) {
-            strange.push(entry.clone());
-            continue;
-        }
         let inside = storage.list(&folder(name))?;
-        if !inside.iter().any(|e| e == index::INDEX) || inside.iter().any(|e| e == index::RECEIPT) {
+        if !inside.iter().any(|e| e == index::INDEX) {
             continue;
         }
-        match read_index(storage, name) {
-            Ok(idx) => out.push(Waiting {
-                delivery: name.to_string(),
-                size: idx.size,
-                sha256: idx.sha256,
-                parts: idx.parts.len(),
-            }),
-            Err(e) => strange.push(format!("{entry} ({e})")),
+        let idx = match read_index(storage, name) {
+            Ok(idx) => idx,
+            Err(DeliveryError::Refused { why, .. }) => {
+                strange.refused.push((name.to_string(), why));
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        if inside.iter().any(|e| e == index::RECEIPT) {
+            match check_receipt(storage, &folder(name), name, &idx.sha256) {
+                Ok((_, key)) if known.contains(&key.fingerprint()) => continue,
+                _ => strange.unknown_receipts.push(name.to_string()),
+            }
         }
+        out.push(Waiting {
+            delivery: name.to_string(),
+            size: idx.size,
+            sha256: idx.sha256,
+            parts: idx.parts.len(),
+        });
     }
     Ok((out, strange))
 }
@@ -101,6 +135,20 @@ fn read_index(storage: &Storage, delivery: &str) -> Result<Index, DeliveryError>
     let path = format!("{}{}", folder(delivery), index::INDEX);
     let bytes = storage.get(&path, index::INDEX_BOUND)?;
     Index::parse(&bytes).map_err(|why| refused(storage, delivery, why))
+}
+
+/// Downloads left by a process that was killed (ciphertext only): the
+/// vault is held by one process at a time, so none is in use.
+fn remove_stale_downloads(dir: &Path) {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with(".inbox-") && name.ends_with(".tar.age") {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
 }
 
 /// The ciphertext downloaded, in the vault's folder, removed when dropped.
@@ -144,15 +192,23 @@ pub fn receive(
             ),
         ));
     }
+    remove_stale_downloads(vault.dir());
     let download = Download(vault.dir().join(format!(".inbox-{delivery}.tar.age")));
-    let _ = std::fs::remove_file(&download.0);
     let io = |e: std::io::Error| {
         DeliveryError::Vault(crate::vault::VaultError::Write {
             path: download.0.clone(),
             source: e,
         })
     };
-    let mut file = std::fs::File::create_new(&download.0).map_err(io)?;
+    let mut file = {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&download.0)
+            .map_err(io)?
+    };
     let mut whole = Sha256::new();
     for part in &idx.parts {
         if task.cancelled() {
@@ -203,7 +259,6 @@ pub fn receive(
         delivery: delivery.to_string(),
         sha256: idx.sha256.clone(),
         verified: true,
-        items: imported.items.len(),
         received_at: crate::custody::log::now_utc(),
         device_key: vault.device_key().minisign_line(),
     };
@@ -226,7 +281,7 @@ pub fn receive(
             "remote": storage.name(),
             "delivery": delivery,
             "sha256": idx.sha256,
-            "items": receipt.items,
+            "items": imported.items.len(),
         })),
     )?;
     Ok(Received {
@@ -264,6 +319,7 @@ pub fn outbox(vault: &Vault, storage: &Storage) -> Result<Vec<Outgoing>, Deliver
             sha256: sha256.clone(),
             receipt: None,
             received_by: None,
+            receipt_key: None,
             problem: None,
         };
         let path = format!("{dir}{}", index::RECEIPT);
@@ -274,6 +330,7 @@ pub fn outbox(vault: &Vault, storage: &Storage) -> Result<Vec<Outgoing>, Deliver
                         .iter()
                         .find(|s| s.fingerprint == key.fingerprint())
                         .map(|s| s.name.clone());
+                    item.receipt_key = Some(key.fingerprint());
                     item.receipt = Some(receipt);
                 }
                 Err(why) => item.problem = Some(why),

@@ -105,8 +105,6 @@ pub struct Receipt {
     pub sha256: String,
     /// Whether it verified and was imported.
     pub verified: bool,
-    /// Items imported.
-    pub items: usize,
     /// When (UTC).
     pub received_at: String,
     /// The receiving device's public key (minisign line): the signature is

@@ -7,7 +7,7 @@ pub mod inbox;
 pub mod index;
 pub mod send;
 
-pub use inbox::{Outgoing, Received, Waiting, outbox, receive, waiting};
+pub use inbox::{Outgoing, Received, Strange, Waiting, outbox, receive, waiting};
 pub use send::{Sent, send};
 
 use crate::bundle::BundleError;

@@ -33,6 +33,9 @@ pub struct Probe {
 /// that a dead server is named instead of waited on forever.
 const CONNECT: Duration = Duration::from_secs(30);
 const STALL: Duration = Duration::from_secs(120);
+/// Any one request, however slowly the server drips: an 8 MiB part needs
+/// 14 KB/s to fit, which Tor gives.
+const REQUEST: Duration = Duration::from_secs(600);
 /// A whole request that moves no object (a listing, a stat, a delete),
 /// however slowly the server drips its answer.
 const OPERATION: Duration = Duration::from_secs(180);
@@ -89,6 +92,7 @@ impl Storage {
             .http1_only()
             .connect_timeout(CONNECT)
             .read_timeout(STALL)
+            .timeout(REQUEST)
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy();
         if let Some(p) = &remote.proxy {
