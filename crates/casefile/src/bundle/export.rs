@@ -23,7 +23,7 @@ use super::format::{
     self, CaseFile, DisclosureLine, EvidencePath, PreparedFor, Proof, ProofHead, ProofsFile,
     SealKey, Sha256Hex, Sha512Hex, WireItem, WithheldEvent, WithheldLine,
 };
-use super::sink::{BagSink, Delivery, FolderSink, TarSink, ZipSink};
+use super::sink::{BagSink, Delivery, FolderSink, Hashed, TarSink, ZipSink};
 use super::{BundleError, seal};
 use crate::case::consent::Withholding;
 use crate::case::sheet::{ConsentUse, Regime};
@@ -736,7 +736,7 @@ fn write(
     vault: &Vault,
     opts: &ExportOptions,
     bag: Sealed,
-    delivery: Option<Box<dyn Delivery>>,
+    delivery: Option<Hashed>,
     task: &Task<'_>,
 ) -> Result<(), BundleError> {
     let Sealed {
@@ -839,57 +839,17 @@ pub fn export_to(
         ));
     }
     let hashed = Hashed::new(delivery);
-    let digest = std::sync::Arc::clone(&hashed.digest);
-    let mut done = export_into(vault, opts, Some(Box::new(hashed)), task)?;
+    let digest = hashed.digest();
+    let mut done = export_into(vault, opts, Some(hashed), task)?;
     done.sha256 = digest.get().cloned().unwrap_or_default();
     done.sha256_of = "encrypted bundle";
     Ok(done)
 }
 
-/// A delivery that hashes what passes through it.
-struct Hashed {
-    inner: Box<dyn Delivery>,
-    hash: Sha256,
-    digest: std::sync::Arc<std::sync::OnceLock<String>>,
-}
-
-impl Hashed {
-    fn new(inner: Box<dyn Delivery>) -> Self {
-        Hashed {
-            inner,
-            hash: Sha256::new(),
-            digest: Default::default(),
-        }
-    }
-}
-
-impl io::Write for Hashed {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.hash.update(&buf[..n]);
-        Ok(n)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
-}
-
-impl Delivery for Hashed {
-    fn complete(self: Box<Self>) -> io::Result<()> {
-        let Hashed {
-            inner,
-            hash,
-            digest,
-        } = *self;
-        let _ = digest.set(hex::encode(hash.finalize()));
-        inner.complete()
-    }
-}
-
 fn export_into(
     vault: &mut Vault,
     opts: &ExportOptions,
-    delivery: Option<Box<dyn Delivery>>,
+    delivery: Option<Hashed>,
     task: &Task<'_>,
 ) -> Result<Exported, BundleError> {
     let plan = plan(vault, opts)?;

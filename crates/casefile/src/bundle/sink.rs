@@ -110,15 +110,59 @@ impl BagSink for ZipSink {
 /// Where an encrypted export goes when it is not a file: a delivery to a
 /// remote, which takes the bytes as they come.
 pub trait Delivery: io::Write + Send {
-    /// Everything was written: make the delivery whole (for a remote, the
-    /// last part, then the index that says the parts are complete).
-    fn complete(self: Box<Self>) -> io::Result<()>;
+    /// Everything was written, whose SHA-256 is `sha256` (hex, computed
+    /// once by the export as the bytes passed): make the delivery whole (for
+    /// a remote, the last part, then the index that says the parts are
+    /// complete).
+    fn complete(self: Box<Self>, sha256: &str) -> io::Result<()>;
+}
+
+/// A delivery and the SHA-256 of what passes into it, which the delivery
+/// gets on completion and the export reports.
+pub(crate) struct Hashed {
+    inner: Box<dyn Delivery>,
+    hash: sha2::Sha256,
+    digest: std::sync::Arc<std::sync::OnceLock<String>>,
+}
+
+impl Hashed {
+    /// Hashes what `inner` is given.
+    pub(crate) fn new(inner: Box<dyn Delivery>) -> Self {
+        Hashed {
+            inner,
+            hash: sha2::Digest::new(),
+            digest: Default::default(),
+        }
+    }
+
+    /// Where the digest appears once the delivery completed.
+    pub(crate) fn digest(&self) -> std::sync::Arc<std::sync::OnceLock<String>> {
+        std::sync::Arc::clone(&self.digest)
+    }
+
+    fn complete(self) -> io::Result<()> {
+        let hex = hex::encode(sha2::Digest::finalize(self.hash));
+        self.inner.complete(&hex)?;
+        let _ = self.digest.set(hex);
+        Ok(())
+    }
+}
+
+impl io::Write for Hashed {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        sha2::Digest::update(&mut self.hash, &buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// The encrypted stream's destination.
 enum Out {
     File(BufWriter<File>),
-    Delivery(Box<dyn Delivery>),
+    Delivery(Hashed),
 }
 
 impl io::Write for Out {
@@ -157,7 +201,7 @@ impl TarSink {
 
     /// A new encrypted tar streamed into `delivery`.
     pub(crate) fn deliver(
-        delivery: Box<dyn Delivery>,
+        delivery: Hashed,
         top: names::FileName,
         recipients: &[age::x25519::Recipient],
     ) -> io::Result<Self> {

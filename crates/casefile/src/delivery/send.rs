@@ -25,7 +25,7 @@ pub struct Sent {
     pub objects: Vec<String>,
     /// SHA-256 of the encrypted bundle.
     pub sha256: String,
-    /// Its size.
+    /// Bytes of the items sent.
     pub size: u64,
     /// The export.
     pub export: Exported,
@@ -58,7 +58,6 @@ pub fn send(
         folder: format!("{}{delivery}/", index::TOP),
         buffer: Vec::with_capacity(index::PART),
         parts: Vec::new(),
-        whole: Sha256::new(),
         size: 0,
         done: false,
         report: Arc::clone(&report),
@@ -92,7 +91,6 @@ struct Upload {
     folder: String,
     buffer: Vec<u8>,
     parts: Vec<Part>,
-    whole: Sha256,
     size: u64,
     done: bool,
     /// The objects written, for the caller.
@@ -108,7 +106,6 @@ impl Upload {
         let path = format!("{}{name}", self.folder);
         let sha256 = hex::encode(Sha256::digest(&self.buffer));
         put_retrying(&self.storage, &path, &self.buffer)?;
-        self.whole.update(&self.buffer);
         self.size += self.buffer.len() as u64;
         self.parts.push(Part {
             name,
@@ -139,12 +136,12 @@ impl io::Write for Upload {
 }
 
 impl Delivery for Upload {
-    fn complete(mut self: Box<Self>) -> io::Result<()> {
+    fn complete(mut self: Box<Self>, sha256: &str) -> io::Result<()> {
         self.put_part()?;
         let idx = Index {
             format: index::FORMAT.into(),
             size: self.size,
-            sha256: hex::encode(self.whole.clone().finalize()),
+            sha256: sha256.to_string(),
             parts: self.parts.clone(),
         };
         let bytes = serde_json::to_vec_pretty(&idx).map_err(io::Error::other)?;
