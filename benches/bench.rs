@@ -14,6 +14,11 @@ use std::time::Instant;
 use casefile::Vault;
 use casefile::vault::{NewItem, Secret};
 
+// The servers the tests start (Apache mod_dav here), for the send row.
+#[allow(dead_code, unused_imports)]
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 const PASS: &str = "benchmark passphrase 1";
 
 #[derive(Clone, Copy)]
@@ -621,6 +626,67 @@ fn main() {
                 Some(bytes),
             );
         }
+    }
+
+    // Send the big case to a WebDAV server (Apache mod_dav on 127.0.0.1, as
+    // the tests start it) vs curl -T of an encrypted bundle of the same case
+    // to the same server: the cost of exporting, encrypting and uploading in
+    // checked parts against uploading a file made beforehand.
+    if have("apache2") && have("htpasswd") && have("curl") && have("age-keygen") {
+        let dav = common::servers::Dav::start(dir, "bench", "bench-secret");
+        let identity = dir.join("bench-identity.txt");
+        run(Command::new("age-keygen")
+            .arg("-o")
+            .arg(&identity)
+            .stderr(std::process::Stdio::null()));
+        let age = std::fs::read_to_string(&identity)
+            .unwrap()
+            .lines()
+            .find_map(|l| l.strip_prefix("# public key: ").map(str::to_string))
+            .unwrap();
+        run(casefile(&vault)
+            .args([
+                "remote", "add", "office", "--webdav", &dav.url, "--user", "bench",
+            ])
+            .env("CASEFILE_REMOTE_SECRET", "bench-secret"));
+        let sealed = dir.join("big.tar.age");
+        run(casefile(&vault)
+            .args(["export", "--case", &big_case, "--to", &age, "--out"])
+            .arg(&sealed));
+        let sent = dav.root.join("casefile");
+        let p = paired(
+            rounds,
+            || {
+                let r = run(casefile(&vault).args([
+                    "send", "--case", &big_case, "--remote", "office", "--to", &age,
+                ]));
+                std::fs::remove_dir_all(&sent).unwrap();
+                r
+            },
+            || {
+                let r = run(Command::new("curl")
+                    .args([
+                        "-sS",
+                        "-f",
+                        "-o",
+                        "/dev/null",
+                        "-u",
+                        "bench:bench-secret",
+                        "-T",
+                    ])
+                    .arg(&sealed)
+                    .arg(format!("{}/curl-upload.tar.age", dav.url)));
+                std::fs::remove_file(dav.root.join("curl-upload.tar.age")).unwrap();
+                r
+            },
+        );
+        t.pair(
+            &format!("send {big_label} to WebDAV (Apache)"),
+            &p,
+            "curl -T of the .tar.age",
+            Some(gib),
+        );
+        std::fs::remove_file(&sealed).unwrap();
     }
 
     // A vault of many items and custody events (10,000 and 100,000 in full), on tmpfs where

@@ -40,6 +40,14 @@ const COMMANDS: &[&str] = &[
     "remove_authority",
     "timestamp_now",
     "device_certificate",
+    "list_remotes",
+    "add_remote",
+    "remove_remote",
+    "test_remote",
+    "send_bundle",
+    "inbox",
+    "inbox_import",
+    "outbox",
 ];
 
 fn main() {

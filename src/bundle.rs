@@ -177,7 +177,10 @@ pub fn export(vault: &mut Vault, a: ExportArgs, json: bool) -> anyhow::Result<Ex
     let done = bundle::export(
         vault,
         &opts,
-        &Task::none().with_progress(&advance).with_total(&total),
+        &Task::none()
+            .with_progress(&advance)
+            .with_total(&total)
+            .with_cancel(crate::interrupt::catch()),
     )?;
     bar.finish_and_clear();
     if json {

@@ -331,7 +331,9 @@ fn add(
         .sum();
     let bar = output::progress(total, "adding");
     let advance = |n: u64| bar.inc(n);
-    let task = Task::none().with_progress(&advance);
+    let task = Task::none()
+        .with_progress(&advance)
+        .with_cancel(crate::interrupt::catch());
     let new = NewItem {
         title: meta.title,
         kind: meta.kind,
@@ -382,7 +384,13 @@ fn extract(vault: &mut Vault, id: &str, out: &Path, json: bool) -> anyhow::Resul
     let size = vault.item(id)?.size;
     let bar = output::progress(size, "extracting");
     let advance = |n: u64| bar.inc(n);
-    let item = vault.extract(id, out, &Task::none().with_progress(&advance))?;
+    let item = vault.extract(
+        id,
+        out,
+        &Task::none()
+            .with_progress(&advance)
+            .with_cancel(crate::interrupt::catch()),
+    )?;
     bar.finish_and_clear();
     if json {
         output::json(&item)?;

@@ -58,7 +58,10 @@ pub fn send(vault: &mut Vault, a: SendArgs, json: bool) -> anyhow::Result<ExitCo
         vault,
         &a.remote,
         &opts,
-        &Task::none().with_progress(&advance).with_total(&total),
+        &Task::none()
+            .with_progress(&advance)
+            .with_total(&total)
+            .with_cancel(crate::interrupt::catch()),
     )?;
     bar.finish_and_clear();
     if json {
@@ -149,9 +152,15 @@ pub fn inbox(vault: &mut Vault, a: InboxArgs, json: bool) -> anyhow::Result<Exit
             &storage,
             &w.delivery,
             &identity,
-            &Task::none().with_progress(&advance),
+            &Task::none()
+                .with_progress(&advance)
+                .with_cancel(crate::interrupt::catch()),
         );
         bar.finish_and_clear();
+        if crate::interrupt::catch().load(std::sync::atomic::Ordering::Relaxed) {
+            got?;
+            break;
+        }
         match got {
             Ok(r) => {
                 if !json {

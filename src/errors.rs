@@ -14,6 +14,8 @@ pub const USAGE: u8 = 2;
 pub const UNPINNED: u8 = 3;
 /// Exit code for a server that could not be reached: try again later.
 pub const RETRY: u8 = 4;
+/// Exit code for an operation stopped by Ctrl-C (128 + SIGINT, as shells do).
+pub const CANCELLED: u8 = 130;
 
 /// An integrity failure found by a check that itself ran fine.
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +50,8 @@ fn code_of(e: &(dyn std::error::Error + 'static)) -> Option<u8> {
     if let Some(b) = e.downcast_ref::<BundleError>() {
         return match b {
             BundleError::Unpinned { .. } => Some(UNPINNED),
+            BundleError::Cancelled => Some(CANCELLED),
+            BundleError::Vault(v) => code_of(v),
             b if b.is_integrity() => Some(INTEGRITY),
             _ => None,
         };
@@ -68,6 +72,9 @@ fn code_of(e: &(dyn std::error::Error + 'static)) -> Option<u8> {
     {
         return Some(RETRY);
     }
+    if let Some(VaultError::Cancelled) = e.downcast_ref::<VaultError>() {
+        return Some(CANCELLED);
+    }
     if let Some(v) = e.downcast_ref::<VaultError>() {
         return v.is_integrity().then_some(INTEGRITY);
     }
@@ -78,7 +85,8 @@ fn code_of(e: &(dyn std::error::Error + 'static)) -> Option<u8> {
 }
 
 /// 1 for integrity failures anywhere in the chain of causes, 3 for an
-/// unpinned signer, 2 for everything else.
+/// unpinned signer, 4 for a server to try again, 130 for Ctrl-C, 2 for
+/// everything else.
 pub fn exit_code(e: &anyhow::Error) -> u8 {
     e.chain().find_map(code_of).unwrap_or(USAGE)
 }

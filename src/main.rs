@@ -7,6 +7,7 @@ mod case;
 mod commands;
 mod deliver;
 mod errors;
+mod interrupt;
 mod media;
 mod org;
 mod remote;

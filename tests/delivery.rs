@@ -23,7 +23,6 @@ struct Pair {
 }
 
 fn pair() -> Pair {
-    common::require_tool("age-keygen");
     let sender = Env::init();
     let case = sender.json(&["demo"])["id"].as_str().unwrap().to_string();
     let recipient = Env::init();
@@ -33,19 +32,7 @@ fn pair() -> Pair {
     let mine = sender.path("office.pub");
     std::fs::write(&mine, recipient.ok(&["key", "show"])).unwrap();
     sender.ok(&["senders", "add", "office", mine.to_str().unwrap()]);
-    let identity = recipient.path("identity.txt");
-    let out = Command::new("age-keygen")
-        .arg("-o")
-        .arg(&identity)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let text = std::fs::read_to_string(&identity).unwrap();
-    let age_recipient = text
-        .lines()
-        .find_map(|l| l.strip_prefix("# public key: "))
-        .unwrap()
-        .to_string();
+    let (identity, age_recipient) = common::age_identity(&recipient);
     Pair {
         sender,
         case,

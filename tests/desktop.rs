@@ -69,6 +69,8 @@ fn script(phase: &str, app: &Path, env: &Env, extra: &[&str], shots: &Path, home
         .success()
 }
 
+const DAV_PASS: &str = "e2e-dav-secret-7f3a91";
+
 const MARKER: &str = "CASEFILE-E2E-PLAINTEXT-MARKER-5d1c9e";
 
 /// Files under `dir` changed since `since` whose bytes contain the marker.
@@ -99,7 +101,13 @@ fn holding_marker(dir: &Path, since: std::time::SystemTime) -> Vec<std::path::Pa
 
 #[test]
 fn desktop_app_end_to_end() {
-    for tool in ["Xvfb", "tauri-driver", "WebKitWebDriver", "python3"] {
+    for tool in [
+        "Xvfb",
+        "tauri-driver",
+        "WebKitWebDriver",
+        "python3",
+        "age-keygen",
+    ] {
         require_tool(tool);
     }
     let cli = Path::new(env!("CARGO_BIN_EXE_casefile"));
@@ -133,6 +141,13 @@ fn desktop_app_end_to_end() {
     let tsa =
         common::tsa::Authority::start(&env.path("tsa"), "e2e", common::tsa::Usage::TimeStamping);
     let tsa_ca = tsa.ca();
+    // The organisation's WebDAV server, and a partner organisation with its
+    // own vault (the command line) and age identity; the desktop has one too.
+    let dav = common::servers::Dav::start(env.tmp.path(), "desk", DAV_PASS);
+    let partner = Env::init();
+    let (partner_identity, partner_age) = common::age_identity(&partner);
+    let (desk_identity, desk_age) = common::age_identity(&env);
+    let sent_record = env.path("sent-delivery.txt");
     let ok = script(
         "walk",
         &app,
@@ -149,6 +164,16 @@ fn desktop_app_end_to_end() {
             &tsa.url,
             "--tsa-ca",
             tsa_ca.to_str().unwrap(),
+            "--dav-url",
+            &dav.url,
+            "--dav-user",
+            "desk",
+            "--dav-pass",
+            DAV_PASS,
+            "--send-to",
+            &partner_age,
+            "--sent-record",
+            sent_record.to_str().unwrap(),
         ],
         &shots,
         &app_home,
@@ -281,4 +306,98 @@ fn desktop_app_end_to_end() {
         shots.display()
     );
     assert!(!refused.exists());
+
+    // What the desktop sent is real: the partner, who pins the desktop's
+    // device key, takes it in from the server with the command line. Then
+    // the partner sends its own case back, and the desktop pins the
+    // partner's key (with the command line, while the app is closed).
+    let sent = std::fs::read_to_string(&sent_record).unwrap();
+    let out = partner
+        .cmd(&[
+            "remote", "add", "office", "--webdav", &dav.url, "--user", "desk",
+        ])
+        .env("CASEFILE_REMOTE_SECRET", DAV_PASS)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let desk_key = env.path("desk.pub");
+    std::fs::write(&desk_key, run(&["key", "show"])).unwrap();
+    partner.ok(&["senders", "add", "desk", desk_key.to_str().unwrap()]);
+    let taken = partner.ok(&[
+        "inbox",
+        "--remote",
+        "office",
+        "--import",
+        "--identity",
+        partner_identity.to_str().unwrap(),
+    ]);
+    assert!(
+        taken.contains(&format!("received delivery {}", sent.trim()))
+            && taken.contains("sealed by known sender \"desk\""),
+        "the partner took in the desktop's delivery: {taken}"
+    );
+    let partner_case = partner.json(&["demo"])["id"].as_str().unwrap().to_string();
+    partner.ok(&[
+        "send",
+        "--case",
+        &partner_case,
+        "--remote",
+        "office",
+        "--to",
+        &desk_age,
+    ]);
+    let partner_key = env.path("partner.pub");
+    std::fs::write(&partner_key, partner.ok(&["key", "show"])).unwrap();
+    run(&["senders", "add", "partner", partner_key.to_str().unwrap()]);
+    assert!(
+        script(
+            "inbox",
+            &app,
+            &env,
+            &[
+                "--bundle",
+                bundle.to_str().unwrap(),
+                "--identity",
+                desk_identity.to_str().unwrap(),
+            ],
+            &shots,
+            &app_home,
+        ),
+        "the desktop's inbox failed; screenshots in {}",
+        shots.display()
+    );
+    let outbox = partner.ok(&["outbox", "--remote", "office"]);
+    assert!(
+        outbox.contains("received and verified by desk"),
+        "the desktop wrote back a receipt the partner believes: {outbox}"
+    );
+    // Secrets and plaintext never reached the server; the secret not the vault's files either.
+    for f in common::all_files(&dav.root) {
+        let bytes = std::fs::read(&f).unwrap();
+        for marker in [
+            MARKER.as_bytes(),
+            partner_case.as_bytes(),
+            DAV_PASS.as_bytes(),
+        ] {
+            assert!(
+                !bytes.windows(marker.len()).any(|w| w == marker),
+                "{} on the server holds plaintext",
+                f.display()
+            );
+        }
+    }
+    for f in common::all_files(&env.vault) {
+        let bytes = std::fs::read(&f).unwrap();
+        assert!(
+            !bytes
+                .windows(DAV_PASS.len())
+                .any(|w| w == DAV_PASS.as_bytes()),
+            "{} holds the remote's secret in the clear",
+            f.display()
+        );
+    }
 }

@@ -2257,28 +2257,13 @@ fn i17_7_a_secret_that_cannot_be_one_and_a_user_with_a_colon_are_refused() {
 /// sender has sent the demo case once. Returns (sender, recipient, server,
 /// identity file, delivery folder).
 fn delivered_once() -> (Env, Env, common::servers::Dav, PathBuf, String) {
-    common::require_tool("age-keygen");
     let sender = Env::init();
     let case = sender.json(&["demo"])["id"].as_str().unwrap().to_string();
     let recipient = Env::init();
     let key = recipient.path("alice.pub");
     std::fs::write(&key, sender.ok(&["key", "show"])).unwrap();
     recipient.ok(&["senders", "add", "alice", key.to_str().unwrap()]);
-    let identity = recipient.path("identity.txt");
-    assert!(
-        Command::new("age-keygen")
-            .arg("-o")
-            .arg(&identity)
-            .output()
-            .unwrap()
-            .status
-            .success()
-    );
-    let age = std::fs::read_to_string(&identity)
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix("# public key: ").map(str::to_string))
-        .unwrap();
+    let (identity, age) = common::age_identity(&recipient);
     let dav = common::servers::Dav::start(sender.tmp.path(), "alice", "pw-delivery");
     for env in [&sender, &recipient] {
         let out = add_remote(
@@ -2389,4 +2374,93 @@ fn i17_10_a_download_left_by_a_killed_import_is_removed() {
             .join(format!(".inbox-{delivery}.tar.age"))
             .exists()
     );
+}
+
+/// A sender with a 256 MiB item in the demo case, a WebDAV remote and an age
+/// recipient, and a send of it started in the background.
+fn sending_big() -> (Env, common::servers::Dav, std::process::Child) {
+    let env = Env::init();
+    let case = env.json(&["demo"])["id"].as_str().unwrap().to_string();
+    let big = env.path("big.bin");
+    common::write_data(&big, 256 << 20, 3);
+    env.ok(&["add", big.to_str().unwrap(), "--case", &case]);
+    std::fs::remove_file(&big).unwrap();
+    let (_identity, age) = common::age_identity(&env);
+    let dav = common::servers::Dav::start(env.tmp.path(), "alice", "pw-cancel");
+    let out = add_remote(
+        &env,
+        &["office", "--webdav", &dav.url, "--user", "alice"],
+        "pw-cancel",
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let child = env
+        .cmd(&["send", "--case", &case, "--remote", "office", "--to", &age])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    (env, dav, child)
+}
+
+/// The files under the server's root, as names relative to it.
+fn held_by(dav: &common::servers::Dav) -> Vec<String> {
+    all_files(&dav.root)
+        .iter()
+        .map(|f| {
+            f.strip_prefix(&dav.root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect()
+}
+
+fn wait_for_parts(dav: &common::servers::Dav, n: usize) {
+    let start = Instant::now();
+    while held_by(dav).iter().filter(|f| f.contains("part-")).count() < n {
+        assert!(start.elapsed().as_secs() < 120, "no parts arrived");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+fn interrupt(child: &std::process::Child) {
+    // SAFETY: kill(2) on the pid of a child this test started and has not reaped.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+}
+
+#[test]
+fn i17_11_ctrl_c_during_a_send_deletes_the_parts_it_wrote() {
+    // Ctrl-C killed the process where it stood: the parts already sent
+    // stayed on the organisation's server for good.
+    let (_env, dav, child) = sending_big();
+    wait_for_parts(&dav, 2);
+    interrupt(&child);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out));
+    assert!(text(&out).contains("cancelled"), "{}", text(&out));
+    let left = held_by(&dav);
+    assert!(left.is_empty(), "left on the server: {left:?}");
+}
+
+#[test]
+fn i17_12_ctrl_c_while_the_server_is_down_stops_the_send_at_once() {
+    // A send waiting out a server that is down retried for up to five
+    // minutes whatever the user asked (and in the app, the keys of a locked
+    // vault stayed in memory as long).
+    let (_env, dav, child) = sending_big();
+    wait_for_parts(&dav, 2);
+    dav.stop();
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let asked = Instant::now();
+    interrupt(&child);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out));
+    assert!(
+        asked.elapsed().as_secs() < 20,
+        "the send went on for {:?} after Ctrl-C",
+        asked.elapsed()
+    );
+    // The server was down: the parts stay, but with no index nobody takes
+    // them for a delivery.
+    assert!(!held_by(&dav).iter().any(|f| f.ends_with("index.json")));
 }

@@ -3,6 +3,8 @@
 use casefile::VaultError;
 use casefile::bundle::BundleError;
 use casefile::case::CaseError;
+use casefile::delivery::DeliveryError;
+use casefile::remote::RemoteError;
 use serde::Serialize;
 
 /// The stable codes the UI decides on; serialised in snake_case.
@@ -55,6 +57,14 @@ pub enum ErrorCode {
     Locked,
     /// A path the app will not use.
     PathRefused,
+    /// A server that could not be reached: try again later.
+    Unreachable,
+    /// A server that refused the user name or secret.
+    Denied,
+    /// A server that answered with a failure (no room, an error of its own).
+    Server,
+    /// A delivery on a remote that is damaged or not what it claims.
+    Refused,
 }
 
 /// An error as the UI receives it.
@@ -94,6 +104,7 @@ impl From<VaultError> for ApiError {
             VaultError::Cancelled => ErrorCode::Cancelled,
             VaultError::Invalid(_) => ErrorCode::Invalid,
             VaultError::Media(_) => ErrorCode::Picture,
+            VaultError::Remote(r) => return ApiError::from_remote(r, e.to_string()),
             e if e.is_integrity() => ErrorCode::Damaged,
             _ => ErrorCode::Internal,
         };
@@ -124,6 +135,38 @@ impl From<BundleError> for ApiError {
             BundleError::Unsigned => ApiError::new(ErrorCode::Unsigned, e.to_string()),
             ref other if other.is_integrity() => ApiError::new(ErrorCode::Integrity, e.to_string()),
             other => ApiError::new(ErrorCode::Invalid, other.to_string()),
+        }
+    }
+}
+
+impl ApiError {
+    fn from_remote(e: &RemoteError, message: String) -> Self {
+        let code = match e {
+            RemoteError::Unreachable { .. } => ErrorCode::Unreachable,
+            RemoteError::Denied { .. } => ErrorCode::Denied,
+            RemoteError::Invalid(_) => ErrorCode::Invalid,
+            _ => ErrorCode::Server,
+        };
+        ApiError::new(code, message)
+    }
+}
+
+impl From<RemoteError> for ApiError {
+    fn from(e: RemoteError) -> Self {
+        let message = e.to_string();
+        ApiError::from_remote(&e, message)
+    }
+}
+
+impl From<DeliveryError> for ApiError {
+    fn from(e: DeliveryError) -> Self {
+        match e {
+            DeliveryError::Bundle(b) => b.into(),
+            DeliveryError::Vault(v) => v.into(),
+            DeliveryError::Remote(r) => r.into(),
+            refused @ DeliveryError::Refused { .. } => {
+                ApiError::new(ErrorCode::Refused, refused.to_string())
+            }
         }
     }
 }

@@ -65,6 +65,14 @@ fn app<R: tauri::Runtime>(
             commands::trust::device_certificate,
             commands::bundles::verify_bundle,
             commands::bundles::import_bundle,
+            commands::delivery::list_remotes,
+            commands::delivery::add_remote,
+            commands::delivery::remove_remote,
+            commands::delivery::test_remote,
+            commands::delivery::send_bundle,
+            commands::delivery::inbox,
+            commands::delivery::inbox_import,
+            commands::delivery::outbox,
         ])
 }
 

@@ -280,3 +280,22 @@ pub fn demo_bundle(name: &str) -> (Env, String, PathBuf) {
     ]);
     (env, case, out)
 }
+
+/// A fresh age identity made by `age-keygen` in `env`'s folder: (the
+/// identity file, its public recipient `age1…`).
+pub fn age_identity(env: &Env) -> (PathBuf, String) {
+    require_tool("age-keygen");
+    let file = env.path("age-identity.txt");
+    let out = Command::new("age-keygen")
+        .arg("-o")
+        .arg(&file)
+        .output()
+        .expect("age-keygen");
+    assert!(out.status.success(), "age-keygen failed");
+    let public = std::fs::read_to_string(&file)
+        .expect("the identity file")
+        .lines()
+        .find_map(|l| l.strip_prefix("# public key: ").map(str::to_string))
+        .expect("a public key line");
+    (file, public)
+}

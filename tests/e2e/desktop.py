@@ -13,6 +13,11 @@ win within a second, leave nothing on screen, and make every earlier preview
 address fail. Saves a screenshot after each step. Standard library only; one
 kept-alive connection.
 
+With --dav-url, the walk also adds the organisation's WebDAV server as a
+remote in Settings, tests it, and sends the case to it from the export wizard.
+With --phase inbox, it opens the vault again, takes in the delivery waiting
+on that remote and checks the receipt of the one it sent.
+
 With --phase hostile, it instead opens a vault whose item ids were made
 hostile by the harness and checks that an export refuses them by name.
 """
@@ -209,6 +214,75 @@ def lock_during_import(d, a, passphrase):
     assert not d.js(loads, old_url), "the old preview address works again after unlocking"
 
 
+def add_remote(d, a):
+    """Settings: the organisation's WebDAV server as a remote, tested."""
+    d.click("nav button[data-page=settings]")
+    d.find("#remote-name")
+    d.type("#remote-name", "office")
+    d.type("#remote-url", a.dav_url)
+    d.type("#remote-user", a.dav_user)
+    d.type("#remote-secret", a.dav_pass)
+    d.click("#add-remote")
+    d.wait("return document.querySelector('#remotes').textContent.includes('office')", "remote added")
+    assert d.js("return document.querySelector('#remote-secret').value") == "", "the secret stays in the form"
+    d.js("[...document.querySelectorAll('#remotes button')].find(b => b.textContent.includes('Test')).click()")
+    d.wait("return document.querySelector('#remote-result').textContent.includes('works')", "remote tested")
+    assert a.dav_pass not in d.js("return document.body.innerText"), "the secret is shown"
+    d.shot(a.shots, "04-remote")
+
+
+def send_case(d, a):
+    """The export wizard sends the case to the remote, encrypted to a partner."""
+    d.click("nav button[data-page=export]")
+    d.find("#export-dest")
+    d.select("#export-dest", "office")
+    assert d.js("return document.querySelector('#export-out').closest('.field').hidden"), "no file destination for a remote"
+    assert d.text("#export-go") == "Send sealed bundle", d.text("#export-go")
+    d.click("#export-go")
+    d.wait("return !document.querySelector('#toast').hidden", "recipients asked for")
+    assert "recipient" in d.text("#toast"), d.text("#toast")
+    d.type("#export-recipients", a.send_to)
+    d.click("#export-go")
+    delivery = d.text("#send-delivery")
+    assert len(delivery) == 32, delivery
+    assert "delivered to office" in d.text("#send-summary"), d.text("#send-summary")
+    assert len(d.text("#export-sha256")) == 64
+    d.shot(a.shots, "04-sent")
+    with open(a.sent_record, "w") as f:
+        f.write(delivery)
+
+
+def inbox_phase(d, a, passphrase, check_page):
+    """Inbox: one delivery waits from a pinned partner; taken in, it imports
+    and gets a receipt; the desktop's own delivery shows the partner's
+    receipt as proof."""
+    d.type("#unlock-pass", passphrase)
+    d.click("#unlock-btn")
+    d.wait("return !document.querySelector('#nav').hidden", "unlocked")
+    before = d.js("return document.querySelectorAll('#items tbody tr button.link').length")
+    d.click("nav button[data-page=inbox]")
+    d.find("#inbox-look")
+    check_page("inbox", "document.querySelector('#inbox-look')")
+    d.click("#inbox-look")
+    d.wait("return document.querySelector('#inbox-count')", "the inbox listed")
+    assert d.text("#inbox-count") == "1 deliveries waiting.", d.text("#inbox-count")
+    d.type("#inbox-identity", a.identity)
+    d.click("#inbox-import")
+    d.wait("return document.querySelector('#inbox-taken li')", "the delivery taken in", timeout=120)
+    said = d.text("#inbox-taken")
+    assert 'imported, sealed by known sender "partner"; receipt written' in said, said
+    d.wait("return document.querySelector('#inbox-count') && document.querySelector('#inbox-count').textContent === 'Nothing waiting.'", "nothing left waiting")
+    d.shot(a.shots, "14-inbox")
+    d.click("#outbox-look")
+    d.wait("return document.querySelector('#outbox li')", "the outbox listed")
+    sent = d.text("#outbox")
+    assert "received and verified by partner" in sent, sent
+    d.shot(a.shots, "15-outbox")
+    d.click("nav button[data-page=evidence]")
+    d.wait("return document.querySelectorAll('#items tbody tr button.link').length > arguments[0]", "the partner's items listed", 30, before)
+    print("inbox: one delivery taken in from a pinned partner; the sent one has the partner's receipt")
+
+
 def hostile_phase(d, a, passphrase):
     """An item whose id is `q"],input:not([value="q` (as an earlier release
     could receive) once kept an unredacted original ticked when "send
@@ -241,7 +315,13 @@ def main():
     ap.add_argument("--big-bag", help="a large plain BagIt bag, imported while the lock is pressed")
     ap.add_argument("--tsa-url", help="an RFC 3161 authority on 127.0.0.1, pinned in Settings")
     ap.add_argument("--tsa-ca", help="its CA certificate")
-    ap.add_argument("--phase", default="walk", choices=["walk", "hostile"])
+    ap.add_argument("--dav-url", help="the organisation's WebDAV server on 127.0.0.1, added as a remote")
+    ap.add_argument("--dav-user")
+    ap.add_argument("--dav-pass")
+    ap.add_argument("--send-to", help="the age recipient the walk sends the case to")
+    ap.add_argument("--sent-record", help="where the walk writes the delivery it sent")
+    ap.add_argument("--identity", help="the age identity the inbox phase takes deliveries in with")
+    ap.add_argument("--phase", default="walk", choices=["walk", "inbox", "hostile"])
     a = ap.parse_args()
     os.makedirs(a.shots, exist_ok=True)
     display = f":{free_port() % 400 + 100}"
@@ -280,6 +360,13 @@ def main():
                 p, n = keyboard_walk(d, where)
                 problems.extend(p)
                 walked += n
+
+        if a.phase == "inbox":
+            inbox_phase(d, a, passphrase, check_page)
+            for p in problems:
+                print("ACCESSIBILITY:", p, file=sys.stderr)
+            assert not problems, f"{len(problems)} accessibility problems (listed above)"
+            return
 
         # The first screen, in every language, before anything is made.
         d.find("#create-pass")
@@ -374,6 +461,8 @@ def main():
             d.click("#timestamp-now")
             d.wait("return document.querySelector('#stamp-result').textContent.includes('existed no later than')", "log time-stamped")
             d.shot(a.shots, "04-authorities")
+        if a.dav_url:
+            add_remote(d, a)
 
         # Export the bundle; the wizard shows its hash and where VERIFY.txt is.
         d.click("nav button[data-page=export]")
@@ -387,6 +476,8 @@ def main():
         if a.tsa_url:
             assert "Seal time-stamped by e2e" in d.text("#export-result"), d.text("#export-result")
         d.shot(a.shots, "04-export")
+        if a.dav_url:
+            send_case(d, a)
 
         # Verify it in the app: every check passes.
         d.click("nav button[data-page=verify]")
@@ -458,7 +549,7 @@ def main():
 
         # Text at 200%: every page reflows, nothing scrolls sideways.
         d.js("document.documentElement.style.fontSize = '200%'")
-        for page, ready in [("evidence", "#items"), ("cases", "#case-list"), ("export", "#export-out"), ("verify", "#verify-path"), ("settings", "#check-quick")]:
+        for page, ready in [("evidence", "#items"), ("cases", "#case-list"), ("export", "#export-out"), ("verify", "#verify-path"), ("inbox", "#main h1"), ("settings", "#check-quick")]:
             d.click(f"nav button[data-page={page}]")
             d.find(ready)
             time.sleep(0.3)

@@ -16,10 +16,11 @@ import { evidencePage, itemPage } from './pages/evidence.js';
 import { casesPage, casePage } from './pages/cases.js';
 import { exportPage, verifyPage } from './pages/bundles.js';
 import { settingsPage } from './pages/settings.js';
+import { inboxPage } from './pages/remotes.js';
 
 for (const [name, render] of Object.entries({
   evidence: evidencePage, evidence_item: itemPage, cases: casesPage, case: casePage,
-  export: exportPage, verify: verifyPage, settings: settingsPage,
+  export: exportPage, verify: verifyPage, inbox: inboxPage, settings: settingsPage,
 })) register(name, render);
 
 const main = document.getElementById('main');

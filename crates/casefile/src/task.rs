@@ -49,6 +49,12 @@ impl<'a> Task<'a> {
         }
     }
 
+    /// The flag that cancels the operation, for work on another thread
+    /// that cannot hold the task itself (it is not `Sync`).
+    pub fn cancel_flag(&self) -> Option<&'a AtomicBool> {
+        self.cancel
+    }
+
     /// True once cancellation was asked for.
     pub fn cancelled(&self) -> bool {
         self.cancel.is_some_and(|c| c.load(Ordering::Relaxed))

@@ -25,22 +25,10 @@ pub async fn export_bundle<R: tauri::Runtime>(
 ) -> ApiResult<Exported> {
     let out = crate::paths::output(&app.state::<crate::state::AppState>(), &out)?;
     let recipients = casefile::bundle::parse_recipients(&recipients)?;
-    let prepared_for = match prepared_for.filter(|p| !p.is_empty()) {
-        Some(p) => Some(
-            p.parse::<Regime>()
-                .map_err(|e| ApiError::new(ErrorCode::Invalid, e))?,
-        ),
-        None => None,
-    };
+    let prepared_for = regime(prepared_for)?;
     let format = Format::chosen(&recipients, zip);
     let items = (!items.is_empty()).then_some(items);
-    let language = match language.filter(|l| !l.is_empty()) {
-        Some(l) => Some(
-            l.parse::<casefile::bundle::Language>()
-                .map_err(|e| ApiError::new(ErrorCode::Invalid, e))?,
-        ),
-        None => None,
-    };
+    let language = self::language(language)?;
     let opts = ExportOptions {
         case,
         out,
@@ -55,6 +43,29 @@ pub async fn export_bundle<R: tauri::Runtime>(
         state.with(|v| Ok(bundle::export(v, &opts, task)?))
     })
     .await
+}
+
+/// The regime a bundle is prepared for, as the wizard gives it (empty: the
+/// case's first).
+pub(super) fn regime(given: Option<String>) -> ApiResult<Option<Regime>> {
+    given
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            p.parse::<Regime>()
+                .map_err(|e| ApiError::new(ErrorCode::Invalid, e))
+        })
+        .transpose()
+}
+
+/// The further language of the verification instructions (empty: English only).
+pub(super) fn language(given: Option<String>) -> ApiResult<Option<casefile::bundle::Language>> {
+    given
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            l.parse::<casefile::bundle::Language>()
+                .map_err(|e| ApiError::new(ErrorCode::Invalid, e))
+        })
+        .transpose()
 }
 
 /// What the unlocked vault trusts: its known senders and its own key

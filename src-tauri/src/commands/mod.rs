@@ -3,6 +3,7 @@
 
 pub mod bundles;
 pub mod cases;
+pub mod delivery;
 pub mod dialogs;
 pub mod trust;
 pub mod vault;

@@ -3,7 +3,7 @@
 // Ids and names read from a vault or a bundle are data: they go into the
 // page only as text and as keys of maps, never into a selector or markup.
 import { call, pickFile, pickFiles, pickSave } from '../api.js';
-import { h, field, select } from '../dom.js';
+import { h, field, select, size } from '../dom.js';
 import { t } from '../i18n.js';
 import { fail, toast, withProgress } from '../feedback.js';
 import { vocab } from '../vocabulary.js';
@@ -47,15 +47,49 @@ export async function exportPage() {
   const [oF, out] = field(t('destination'), h('input', { type: 'text', id: 'export-out', dir: 'ltr' }), t('destination_hint'));
   const choose = h('button', { type: 'button', id: 'export-choose', 'data-i18n': 'choose_destination' });
   choose.addEventListener('click', async () => { const p = await pickSave('bundle'); if (p) out.value = p; });
+  // Where it goes: a file or folder here, or one of the organisation's
+  // remotes (always encrypted to the recipients).
+  const remotes = await call('list_remotes');
+  const dest = select([['', t('dest_here')], ...remotes.map((r) => [r.name, t('dest_remote', { name: r.name })])], '');
+  dest.id = 'export-dest';
+  const [dF] = field(t('export_dest'), dest, remotes.length ? t('export_dest_hint') : t('export_dest_no_remotes'));
+  const here = [foF, oF, choose];
   const result = h('div', { id: 'export-result', 'aria-live': 'polite' });
-  const form = h('form', { class: 'card', id: 'export-form', 'aria-labelledby': 'export-h' }, cF, itemsBox, redactedField, fF, foF, lF, rF, oF, choose,
-    h('button', { type: 'submit', class: 'primary', 'data-i18n': 'export' }));
+  const submit = h('button', { type: 'submit', class: 'primary', id: 'export-go', text: t('export') });
+  const destShown = () => {
+    for (const el of here) el.hidden = dest.value !== '';
+    submit.textContent = dest.value ? t('send') : t('export');
+  };
+  dest.addEventListener('change', destShown);
+  const form = h('form', { class: 'card', id: 'export-form', 'aria-labelledby': 'export-h' }, cF, itemsBox, redactedField, fF, lF, rF, dF, foF, oF, choose, submit);
+  const sendTo = async (items) => {
+    const to = recipients.value.split(/\s+/).filter(Boolean);
+    if (!to.length) { toast(t('send_needs_recipients')); recipients.focus(); return; }
+    const sent = await withProgress(call('send_bundle', { case: caseSel.value, remote: dest.value, items, recipients: to,
+      preparedFor: forSel.value || null, preferRedacted: redacted.checked, language: lang.value || null }));
+    result.replaceChildren(h('div', { class: 'card ok', role: 'region', 'aria-labelledby': 'export-done-h' },
+      h('h2', { id: 'export-done-h', text: t('send_done') }),
+      h('p', { id: 'send-summary', text: t('sent_n', { n: sent.export.items, size: size(sent.size), remote: sent.remote, parts: sent.objects.length }) }),
+      h('p', {}, h('span', { text: `${t('delivery_id')}: ` }), h('code', { id: 'send-delivery', dir: 'ltr', text: sent.delivery })),
+      h('p', {}, h('span', { text: `${t('bundle_sha256')}: ` }), h('code', { id: 'export-sha256', dir: 'ltr', text: sent.sha256 })),
+      h('p', {}, h('span', { text: `${t('sealed_by_fingerprint')}: ` }), h('code', { dir: 'ltr', text: sent.export.fingerprint })),
+      h('p', { class: 'muted', text: t('send_receipt_hint') }),
+      sent.export.withheld_persons.length ? h('p', { class: 'warn', text: t('withheld', { ids: sent.export.withheld_persons.join(', ') }) }) : null));
+    // The outcome is below the form: bring it into view and to the reader.
+    const heading = result.querySelector('h2');
+    heading.tabIndex = -1;
+    heading.focus();
+  };
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     result.replaceChildren();
+    const items = [...boxes].filter(([, box]) => box.checked).map(([id]) => id);
+    if (dest.value) {
+      try { await sendTo(items); } catch (err) { if (err.code !== 'cancelled') fail(err); else toast(t('send_cancelled')); }
+      return;
+    }
     if (!out.value) { toast(t('choose_destination_first')); choose.focus(); return; }
     try {
-      const items = [...boxes].filter(([, box]) => box.checked).map(([id]) => id);
       const done = await withProgress(call('export_bundle', { case: caseSel.value, out: out.value, zip: format.value === 'zip', items,
         recipients: recipients.value.split(/\s+/).filter(Boolean), preparedFor: forSel.value || null,
         preferRedacted: redacted.checked, language: lang.value || null }));

@@ -1,5 +1,6 @@
 // Settings: auto-lock, checking the vault (the log; every item, or every
 // item decrypted and hashed), known senders, time-stamping authorities,
+// remotes,
 // importing a bundle, the wrong-passphrase limit, the panic wipe, the demo case.
 import { call, pickFile } from '../api.js';
 import { h, field } from '../dom.js';
@@ -7,6 +8,7 @@ import { t } from '../i18n.js';
 import { fail, toast, withProgress } from '../feedback.js';
 import { show } from '../router.js';
 import { getIdleMinutes, setIdleMinutes } from '../idle.js';
+import { remotesCard } from './remotes.js';
 
 function checkReport(r) {
   const bad = r.damaged.length + r.quarantined.length + r.log.problems.length;
@@ -118,6 +120,7 @@ export async function settingsPage() {
   demo.addEventListener('click', async () => {
     try { const s = await call('demo'); toast(t('demo_loaded'), 'ok'); show('case', s.id); } catch (e) { fail(e); }
   });
+  const remotes = await remotesCard();
   const card = (id, ...children) => h('div', { class: 'card', role: 'region', 'aria-labelledby': id }, ...children);
   return h('section', { 'aria-labelledby': 'settings-h' },
     h('h1', { id: 'settings-h', 'data-i18n': 'nav_settings' }),
@@ -128,6 +131,7 @@ export async function settingsPage() {
     card('senders-h', h('h2', { id: 'senders-h', 'data-i18n': 'known_senders' }), h('p', { class: 'muted', 'data-i18n': 'known_senders_intro' }), senderList),
     card('authorities-h', h('h2', { id: 'authorities-h', 'data-i18n': 'authorities' }), h('p', { class: 'muted', 'data-i18n': 'authorities_intro' }), authList,
       aNameF, aUrlF, aCaF, pickCa, h('div', { class: 'row' }, addAuth, stampNow), stampOut),
+    remotes,
     card('import-card-h', h('h2', { id: 'import-card-h', 'data-i18n': 'import_bundle' }), impF, pick, trustF, unsignedF, imp),
     card('security-h', h('h2', { id: 'security-h', 'data-i18n': 'security' }), limitF,
       h('h3', { 'data-i18n': 'panic_wipe' }), h('p', { class: 'muted', 'data-i18n': 'wipe_intro' }), wipe),

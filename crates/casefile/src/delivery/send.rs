@@ -1,6 +1,7 @@
 //! `send`: an encrypted export streamed to a remote in parts, index last.
 
 use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -53,7 +54,11 @@ pub fn send(
     // The bundle's own name (its top folder inside the tar) reveals nothing either.
     opts.out = format!("{delivery}.tar.age").into();
     let report = Arc::new(Mutex::new(Vec::<String>::new()));
+    // The upload is owned by the export and cannot borrow the task; it
+    // learns of a cancel from this flag, which a watcher sets.
+    let stop = Arc::new(AtomicBool::new(false));
     let upload = Upload {
+        stop: Arc::clone(&stop),
         storage: Arc::clone(&storage),
         folder: format!("{}{delivery}/", index::TOP),
         buffer: Vec::with_capacity(index::PART),
@@ -62,7 +67,24 @@ pub fn send(
         done: false,
         report: Arc::clone(&report),
     };
-    let export = bundle::export_to(vault, &opts, Box::new(upload), task)?;
+    let ended = AtomicBool::new(false);
+    let export = std::thread::scope(|s| {
+        if let Some(cancel) = task.cancel_flag() {
+            let (ended, stop) = (&ended, &stop);
+            s.spawn(move || {
+                while !ended.load(Ordering::Relaxed) {
+                    if cancel.load(Ordering::Relaxed) {
+                        stop.store(true, Ordering::Relaxed);
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            });
+        }
+        let r = bundle::export_to(vault, &opts, Box::new(upload), task);
+        ended.store(true, Ordering::Relaxed);
+        r
+    })?;
     let objects = report.lock().map(|r| r.clone()).unwrap_or_default();
     let size = objects.len();
     let actor = vault.actor().to_string();
@@ -88,6 +110,9 @@ pub fn send(
 /// The parts of one delivery, written as the encrypted stream comes.
 struct Upload {
     storage: Arc<Storage>,
+    /// Set when the send is cancelled: no further part is written and a
+    /// retry stops waiting.
+    stop: Arc<AtomicBool>,
     folder: String,
     buffer: Vec<u8>,
     parts: Vec<Part>,
@@ -105,7 +130,7 @@ impl Upload {
         let name = index::part_name(self.parts.len() + 1);
         let path = format!("{}{name}", self.folder);
         let sha256 = hex::encode(Sha256::digest(&self.buffer));
-        put_retrying(&self.storage, &path, &self.buffer)?;
+        put_retrying(&self.storage, &path, &self.buffer, &self.stop)?;
         self.size += self.buffer.len() as u64;
         self.parts.push(Part {
             name,
@@ -146,7 +171,7 @@ impl Delivery for Upload {
         };
         let bytes = serde_json::to_vec_pretty(&idx).map_err(io::Error::other)?;
         let path = format!("{}{}", self.folder, index::INDEX);
-        put_retrying(&self.storage, &path, &bytes)?;
+        put_retrying(&self.storage, &path, &bytes, &self.stop)?;
         if let Ok(mut r) = self.report.lock() {
             r.push(path);
         }
@@ -169,18 +194,30 @@ impl Drop for Upload {
 }
 
 /// Writes one object, retrying with backoff while the server is unreachable
-/// or failing; a refusal (credentials, no room) stops at once.
-fn put_retrying(storage: &Storage, path: &str, bytes: &[u8]) -> io::Result<()> {
+/// or failing; a refusal (credentials, no room) stops at once, and so does
+/// a cancel (between tries, and while waiting for the next).
+fn put_retrying(storage: &Storage, path: &str, bytes: &[u8], stop: &AtomicBool) -> io::Result<()> {
     let start = Instant::now();
     let mut wait = Duration::from_secs(1);
+    // Not ErrorKind::Interrupted: writers retry on that.
+    let cancelled = || io::Error::other(bundle::BundleError::Cancelled);
     loop {
+        if stop.load(Ordering::Relaxed) {
+            return Err(cancelled());
+        }
         match storage.put(path, bytes.to_vec()) {
             Ok(()) => return Ok(()),
             Err(e @ (RemoteError::Unreachable { .. } | RemoteError::Server { .. }))
                 if start.elapsed() + wait < RETRY_FOR =>
             {
                 drop(e);
-                std::thread::sleep(wait);
+                let until = Instant::now() + wait;
+                while Instant::now() < until {
+                    if stop.load(Ordering::Relaxed) {
+                        return Err(cancelled());
+                    }
+                    std::thread::sleep(Duration::from_millis(100));
+                }
                 wait = (wait * 2).min(Duration::from_secs(15));
             }
             Err(e) => return Err(io::Error::other(e)),
