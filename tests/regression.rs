@@ -2464,3 +2464,41 @@ fn i17_12_ctrl_c_while_the_server_is_down_stops_the_send_at_once() {
     // them for a delivery.
     assert!(!held_by(&dav).iter().any(|f| f.ends_with("index.json")));
 }
+
+#[test]
+fn i17_13_a_listing_that_does_not_parse_never_quotes_the_server() {
+    // A malformed PROPFIND answer whose closing tag was the request's
+    // Authorization header reached the message word for word, through the
+    // XML parser's error ("expected </D:response>, but </Basic_…> was
+    // found"), and was taken for a network failure (exit 4, retried).
+    let env = Env::init();
+    let url = hostile_http(|head| {
+        let auth = head
+            .lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("authorization:"))
+            .map(|l| l["authorization:".len()..].trim().replace(' ', "_"))
+            .unwrap_or_default();
+        let body = format!(
+            "<?xml version=\"1.0\"?><D:multistatus xmlns:D=\"DAV:\"><D:response>\
+             <D:href>/dav/casefile/</D:href></{auth}></D:multistatus>"
+        );
+        Some(
+            format!(
+                "HTTP/1.1 207 Multi-Status\r\nContent-Type: application/xml\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            )
+            .into_bytes(),
+        )
+    });
+    let out = add_remote(
+        &env,
+        &["h", "--webdav", &url, "--user", "alice"],
+        "S3cr3tPW-xyz",
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let err = env.fails(&["inbox", "--remote", "h"], 2);
+    // base64 of alice:S3cr3tPW-xyz
+    assert!(!err.contains("YWxpY2U6UzNjcjN0UFcteHl6"), "{err}");
+    assert!(!err.contains("Basic"), "{err}");
+    assert!(err.contains("could not be understood"), "{err}");
+}

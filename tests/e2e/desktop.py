@@ -263,6 +263,10 @@ def inbox_phase(d, a, passphrase, check_page):
     d.click("nav button[data-page=inbox]")
     d.find("#inbox-look")
     check_page("inbox", "document.querySelector('#inbox-look')")
+    # A value from a server is never read as a pattern or a placeholder (it
+    # once could rewrite the message around it).
+    spoof = d.js("return import('./js/i18n.js').then(m => m.t('inbox_refused', { d: 'X{why}', why: '$& $` {d}' }))")
+    assert spoof == "Delivery X{why} is refused and left in place: $& $` {d}", spoof
     d.click("#inbox-look")
     d.wait("return document.querySelector('#inbox-count')", "the inbox listed")
     assert d.text("#inbox-count") == "1 deliveries waiting.", d.text("#inbox-count")

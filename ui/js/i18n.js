@@ -17,10 +17,12 @@ export async function setLanguage(lang) {
   translate(document);
 }
 
+// Fills {name} placeholders in one pass, with a function so that a value is
+// never read as a pattern: a value from a bundle or a server holding "{why}"
+// or "$&" stays exactly what it is.
 export function t(key, vars = {}) {
-  let s = strings[key] ?? fallback[key] ?? key;
-  for (const [k, v] of Object.entries(vars)) s = s.replaceAll(`{${k}}`, String(v));
-  return s;
+  const s = strings[key] ?? fallback[key] ?? key;
+  return s.replace(/\{([a-z_]+)\}/g, (whole, name) => (Object.prototype.hasOwnProperty.call(vars, name) ? String(vars[name]) : whole));
 }
 
 export function translate(root) {

@@ -186,8 +186,17 @@ impl Drop for Upload {
     /// them, but without an index nobody takes them for a delivery).
     fn drop(&mut self) {
         if !self.done {
-            for p in &self.parts {
-                let _ = self.storage.delete(&format!("{}{}", self.folder, p.name));
+            // The index first: its write may have reached the server although
+            // the answer did not, and without the parts it would list a
+            // delivery that cannot be taken in. Then the parts, with the one
+            // whose write was under way.
+            let _ = self
+                .storage
+                .delete(&format!("{}{}", self.folder, index::INDEX));
+            for n in 1..=self.parts.len() + 1 {
+                let _ = self
+                    .storage
+                    .delete(&format!("{}{}", self.folder, index::part_name(n)));
             }
         }
     }

@@ -340,12 +340,23 @@ fn reason(code: u16) -> &'static str {
 }
 
 /// What the connection itself said (refused, timed out, a certificate
-/// refused), from the innermost error below OpenDAL's own: those come from
-/// the HTTP client and the system and never carry the server's answer.
+/// refused), from the innermost error below OpenDAL's own, and only when the
+/// HTTP client or the system raised it: those never carry the server's
+/// answer. OpenDAL's own errors below it can (a parse error of a listing
+/// quotes the server's tag names, which a hostile server fills with the
+/// request's Authorization header), so they get a fixed sentence instead.
 fn transport_cause(e: &opendal::Error) -> Option<String> {
     let mut cause: &dyn std::error::Error = std::error::Error::source(e)?;
-    while let Some(next) = cause.source() {
-        cause = next;
+    let mut from_client = false;
+    loop {
+        from_client |= cause.is::<reqwest::Error>() || cause.is::<std::io::Error>();
+        match cause.source() {
+            Some(next) => cause = next,
+            None => break,
+        }
+    }
+    if !from_client {
+        return None;
     }
     let text = cause.to_string();
     let line: String = text
