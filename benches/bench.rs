@@ -15,7 +15,6 @@ use casefile::Vault;
 use casefile::vault::{NewItem, Secret};
 
 // The servers the tests start (Apache mod_dav here), for the send row.
-#[allow(dead_code, unused_imports)]
 #[path = "../tests/common/mod.rs"]
 mod common;
 
