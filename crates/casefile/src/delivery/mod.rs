@@ -6,6 +6,7 @@
 pub mod inbox;
 pub mod index;
 pub mod send;
+mod upload;
 
 pub use inbox::{Outgoing, Received, Strange, Waiting, outbox, receive, waiting};
 pub use send::{Sent, send};
