@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use casefile::bundle::{self, ExportOptions, Format, Language};
 use casefile::case::sheet::Regime;
 use casefile::delivery;
+use casefile::vault::PendingSend;
 use casefile::{Task, Vault};
 use clap::Args;
 
@@ -16,13 +17,14 @@ use crate::output;
 #[derive(Args)]
 pub struct SendArgs {
     /// Case id or unique prefix.
-    #[arg(long)]
-    case: String,
-    /// The remote to deliver to (`casefile remote list`).
-    #[arg(long, value_name = "NAME")]
-    remote: String,
+    #[arg(long, required_unless_present_any = ["resume", "abandon"])]
+    case: Option<String>,
+    /// The remote to deliver to (`casefile remote list`); with --resume or
+    /// --abandon, only the sends to it.
+    #[arg(long, value_name = "NAME", required_unless_present_any = ["resume", "abandon"])]
+    remote: Option<String>,
     /// Encrypt to this age recipient (age1...); repeatable, at least one.
-    #[arg(long = "to", value_name = "AGE_RECIPIENT", required = true)]
+    #[arg(long = "to", value_name = "AGE_RECIPIENT", required_unless_present_any = ["resume", "abandon"])]
     to: Vec<String>,
     /// Only these items (comma-separated ids), originals or derivatives.
     #[arg(long, value_delimiter = ',')]
@@ -36,16 +38,43 @@ pub struct SendArgs {
     /// Also write the verification instructions in this language.
     #[arg(long = "lang", value_name = "LANG")]
     language: Option<Language>,
+    /// Finish the sends that were interrupted (a network gone, a full disk,
+    /// the machine switched off), sending only the parts the remote lacks.
+    #[arg(long, conflicts_with_all = ["case", "to", "items", "redacted", "prepared_for", "language", "abandon"])]
+    resume: bool,
+    /// Abandon the interrupted sends: delete what they wrote on the remote.
+    #[arg(long, conflicts_with_all = ["case", "to", "items", "redacted", "prepared_for", "language"])]
+    abandon: bool,
+    /// With --resume or --abandon, only this interrupted send (its delivery id).
+    #[arg(long, value_name = "ID")]
+    delivery: Option<String>,
 }
 
 /// `send`.
 pub fn send(vault: &mut Vault, a: SendArgs, json: bool) -> anyhow::Result<ExitCode> {
+    let waiting: Vec<_> = delivery::pending(vault)?
+        .into_iter()
+        .filter(|p| a.remote.as_deref().is_none_or(|r| r == p.remote))
+        .filter(|p| a.delivery.as_deref().is_none_or(|d| d == p.delivery))
+        .collect();
+    if a.resume || a.abandon {
+        return again(vault, &waiting, a.abandon, json);
+    }
+    if a.delivery.is_some() {
+        anyhow::bail!("--delivery picks an interrupted send for --resume or --abandon");
+    }
+    for p in &waiting {
+        warn!(
+            "note: an interrupted send to {} (delivery {}, begun {}) waits: `casefile send --resume` finishes it, `casefile send --abandon` deletes it",
+            p.remote, p.delivery, p.started_at
+        );
+    }
+    let (Some(case), Some(remote)) = (a.case, a.remote) else {
+        anyhow::bail!("give --case ID --remote NAME --to AGE_RECIPIENT, or --resume");
+    };
     let recipients = bundle::parse_recipients(&a.to)?;
-    let bar = output::progress(0, "sending");
-    let advance = |n: u64| bar.inc(n);
-    let total = |n: u64| bar.set_length(n);
     let opts = ExportOptions {
-        case: a.case,
+        case,
         out: PathBuf::new(),
         format: Format::Encrypted,
         items: a.items,
@@ -54,40 +83,169 @@ pub fn send(vault: &mut Vault, a: SendArgs, json: bool) -> anyhow::Result<ExitCo
         prefer_redacted: a.redacted,
         language: a.language,
     };
-    let sent = delivery::send(
-        vault,
-        &a.remote,
-        &opts,
-        &Task::none()
-            .with_progress(&advance)
-            .with_total(&total)
-            .with_cancel(crate::interrupt::catch()),
-    )?;
+    let before: Vec<String> = waiting.iter().map(|p| p.delivery.clone()).collect();
+    let result = with_bar(|task| delivery::send(vault, &remote, &opts, task));
+    let sent = match result {
+        Ok(s) => s,
+        Err(e) => {
+            kept_note(vault, &e, |d| !before.iter().any(|b| b == d));
+            return Err(e.into());
+        }
+    };
+    said(&sent, json)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `f` with a progress bar that Ctrl-C cancels.
+fn with_bar<T>(f: impl FnOnce(&Task<'_>) -> T) -> T {
+    let bar = output::progress(0, "sending");
+    let advance = |n: u64| bar.inc(n);
+    let total = |n: u64| bar.set_length(n);
+    let r = f(&Task::none()
+        .with_progress(&advance)
+        .with_total(&total)
+        .with_cancel(crate::interrupt::catch()));
     bar.finish_and_clear();
-    if json {
-        output::json(&sent)?;
-    } else {
-        say!(
-            "delivered {} items ({}) to {} as delivery {} ({} objects, index last)",
-            sent.export.items,
-            output::size(sent.size),
-            sent.remote,
-            sent.delivery,
-            sent.objects.len()
-        );
-        say!(
-            "sealed by the key with fingerprint {}",
-            sent.export.fingerprint
-        );
-        say!("sha256 of the encrypted bundle: {}", sent.sha256);
-        if !sent.export.withheld_persons.is_empty() {
-            say!(
-                "left out for lack of consent: {}",
-                sent.export.withheld_persons.join(", ")
+    r
+}
+
+/// After a failed send, says what was kept for a resume of the sends
+/// `this` picks (the one that failed).
+fn kept_note(vault: &Vault, e: &delivery::DeliveryError, this: impl Fn(&str) -> bool) {
+    if let delivery::DeliveryError::Stale { delivery, .. } = e {
+        warn!("`casefile send --abandon --delivery {delivery}` abandons it");
+        return;
+    }
+    if matches!(
+        e,
+        delivery::DeliveryError::Bundle(bundle::BundleError::Cancelled)
+            | delivery::DeliveryError::Stale { .. }
+    ) {
+        return;
+    }
+    if let Ok(p) = delivery::pending(vault) {
+        for p in p.iter().filter(|p| p.parts > 0 && this(&p.delivery)) {
+            warn!(
+                "the {} parts of delivery {} the remote confirmed are kept (without an index, so nobody takes them for a delivery): `casefile send --resume` sends the rest, `casefile send --abandon` deletes them",
+                p.parts, p.delivery
             );
         }
     }
-    Ok(ExitCode::SUCCESS)
+}
+
+/// `send --resume` and `send --abandon`.
+fn again(
+    vault: &mut Vault,
+    waiting: &[PendingSend],
+    abandon: bool,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    if waiting.is_empty() {
+        if json {
+            output::json(&Vec::<()>::new())?;
+        } else {
+            say!(
+                "no interrupted send to {}",
+                if abandon { "abandon" } else { "resume" }
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut done = Vec::new();
+    // One send that cannot be resumed does not hold up the others.
+    let mut failed: Option<anyhow::Error> = None;
+    for p in waiting {
+        if abandon {
+            let a = delivery::abandon(vault, &p.delivery)?;
+            match &a.problem {
+                _ if json => {}
+                None => say!(
+                    "abandoned delivery {} to {}: {} parts deleted",
+                    a.delivery,
+                    p.remote,
+                    a.deleted
+                ),
+                Some(why) => warn!(
+                    "abandoned delivery {} to {}; its parts could not all be deleted ({why}); without an index nobody takes them for a delivery",
+                    a.delivery, p.remote
+                ),
+            }
+            done.push(serde_json::to_value(&a)?);
+            continue;
+        }
+        if !json {
+            say!(
+                "resuming delivery {} to {} ({} parts confirmed before)",
+                p.delivery,
+                p.remote,
+                p.parts
+            );
+        }
+        let sent = match with_bar(|task| delivery::resume(vault, &p.delivery, task)) {
+            Ok(s) => s,
+            Err(e) => {
+                kept_note(vault, &e, |d| d == p.delivery);
+                let cancelled = matches!(
+                    e,
+                    delivery::DeliveryError::Bundle(bundle::BundleError::Cancelled)
+                );
+                if let Some(earlier) = failed.replace(e.into()) {
+                    warn!("error: {earlier:#}");
+                }
+                if cancelled {
+                    break;
+                }
+                continue;
+            }
+        };
+        if json {
+            done.push(serde_json::to_value(&sent)?);
+        } else {
+            said(&sent, false)?;
+        }
+    }
+    if json && failed.is_none() {
+        output::json(&done)?;
+    }
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(ExitCode::SUCCESS),
+    }
+}
+
+fn said(sent: &delivery::Sent, json: bool) -> anyhow::Result<()> {
+    if json {
+        output::json(sent)?;
+        return Ok(());
+    }
+    let kept = if sent.kept > 0 {
+        format!(", {} parts already there", sent.kept)
+    } else {
+        String::new()
+    };
+    say!(
+        "delivered {} items ({}) to {} as delivery {} ({} objects written{kept}, index last)",
+        sent.export.items,
+        output::size(sent.size),
+        sent.remote,
+        sent.delivery,
+        sent.objects.len()
+    );
+    say!(
+        "sealed by the key with fingerprint {}",
+        sent.export.fingerprint
+    );
+    say!(
+        "sha256 of the delivery (over its parts' hashes): {}",
+        sent.sha256
+    );
+    if !sent.export.withheld_persons.is_empty() {
+        say!(
+            "left out for lack of consent: {}",
+            sent.export.withheld_persons.join(", ")
+        );
+    }
+    Ok(())
 }
 
 /// Arguments of `inbox`.

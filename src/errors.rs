@@ -59,6 +59,7 @@ fn code_of(e: &(dyn std::error::Error + 'static)) -> Option<u8> {
     if let Some(d) = e.downcast_ref::<DeliveryError>() {
         return match d {
             DeliveryError::Refused { .. } => Some(INTEGRITY),
+            DeliveryError::Stale { .. } => None,
             DeliveryError::Remote(r) => code_of(r),
             DeliveryError::Bundle(b) => code_of(b),
             DeliveryError::Vault(v) => code_of(v),

@@ -1,6 +1,7 @@
 //! Delivering sealed bundles through real servers on 127.0.0.1 (Apache
 //! httpd with mod_dav, s3s-fs): send, inbox, outbox, and what the server
-//! can see, a server that stops mid-upload, a full disk, tampered objects.
+//! can see, a server that stops mid-upload, a full disk, tampered objects,
+//! sends killed and resumed, and deliveries of the first format.
 
 mod common;
 
@@ -157,6 +158,8 @@ fn round_trip(p: &Pair, root: &Path) {
         .expect("a delivered event");
     assert_eq!(ev["details"]["sha256"], sent["sha256"]);
 
+    opened_by_hand(p, root, &delivery);
+
     let waiting = p.recipient.json(&["inbox", "--remote", "office"]);
     assert_eq!(waiting.as_array().unwrap().len(), 1, "{waiting}");
     assert_eq!(waiting[0]["delivery"], delivery.as_str());
@@ -210,6 +213,47 @@ fn round_trip(p: &Pair, root: &Path) {
     );
     p.sender.ok(&["log", "verify"]);
     p.recipient.ok(&["log", "verify"]);
+}
+
+/// A recipient without Casefile opens a delivery with age and tar, as its
+/// index's format says: each part an age file, in order, one tar stream;
+/// then checks the bag's payload with sha256sum.
+fn opened_by_hand(p: &Pair, root: &Path, delivery: &str) {
+    common::require_tool("age");
+    let dir = on_server(root)
+        .iter()
+        .find(|n| n.ends_with(&format!("{delivery}/index.json")))
+        .map(|n| root.join(n).parent().unwrap().to_path_buf())
+        .expect("the index");
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("index.json")).unwrap()).unwrap();
+    assert_eq!(index["format"], "casefile-delivery/2");
+    let out = p.recipient.path(&format!("by-hand-{delivery}"));
+    std::fs::create_dir_all(&out).unwrap();
+    let script = format!(
+        "set -e; for f in {}/part-*; do age -d -i {} \"$f\"; done | tar -x -C {}",
+        dir.display(),
+        p.identity.display(),
+        out.display()
+    );
+    let ok = Command::new("sh").args(["-c", &script]).status().unwrap();
+    assert!(ok.success(), "age and tar could not open the delivery");
+    let bag = out.join(format!("{delivery}.tar"));
+    let bag = if bag.exists() {
+        bag
+    } else {
+        out.join(delivery)
+    };
+    let check = Command::new("sha256sum")
+        .args(["--quiet", "-c", "manifest-sha256.txt"])
+        .current_dir(&bag)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
 }
 
 #[test]
@@ -338,33 +382,8 @@ fn a_server_stopped_mid_upload_and_restarted_gets_the_whole_bundle() {
     add_dav(&p.sender, &dav);
     add_dav(&p.recipient, &dav);
     let hash = with_big_item(&p, 256);
-    let child = p
-        .sender
-        .cmd(&[
-            "--json",
-            "send",
-            "--case",
-            &p.case,
-            "--remote",
-            "office",
-            "--to",
-            &p.age_recipient,
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Wait for some parts, then stop the server under the upload.
-    let start = std::time::Instant::now();
-    while on_server(&dav.root)
-        .iter()
-        .filter(|n| n.contains("part-"))
-        .count()
-        < 3
-    {
-        assert!(start.elapsed().as_secs() < 120, "no parts arrived");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    // Some parts, then the server stopped under the upload.
+    let child = sending(&p, &dav, 3);
     dav.stop();
     let parts_when_stopped = on_server(&dav.root).len();
     std::thread::sleep(std::time::Duration::from_secs(4));
@@ -418,7 +437,7 @@ fn a_send_keeps_memory_flat() {
 }
 
 #[test]
-fn a_full_disk_on_the_server_is_named_and_leaves_no_delivery() {
+fn a_full_disk_on_the_server_is_named_and_the_send_resumes_once_there_is_room() {
     let p = pair();
     let is_root = Command::new("id")
         .arg("-u")
@@ -453,7 +472,7 @@ fn a_full_disk_on_the_server_is_named_and_leaves_no_delivery() {
         Some(&disk),
     );
     add_dav(&p.sender, &dav);
-    with_big_item(&p, 64);
+    let hash = with_big_item(&p, 64);
     let err = p.sender.fails(
         &[
             "send",
@@ -467,10 +486,228 @@ fn a_full_disk_on_the_server_is_named_and_leaves_no_delivery() {
         2,
     );
     assert!(err.contains("no room left"), "{err}");
+    assert!(err.contains("send --resume"), "{err}");
     let left = on_server(&dav.root);
     assert!(left.iter().all(|n| !n.ends_with("index.json")), "{left:?}");
+    let kept = left.iter().filter(|n| n.contains("part-")).count();
+    assert!(kept > 0, "the parts the server took are kept: {left:?}");
+    // Room is made on the server; the send resumes where it stopped.
+    let ok = Command::new("mount")
+        .args(["-o", "remount,size=256m"])
+        .arg(&disk)
+        .status()
+        .unwrap();
+    assert!(ok.success(), "remount");
+    let resumed = p.sender.json(&["send", "--resume"]);
+    assert_eq!(resumed.as_array().unwrap().len(), 1, "{resumed}");
+    assert_eq!(resumed[0]["kept"], kept, "{resumed}");
+    p.recipient_imports(&dav, &hash);
+    assert_eq!(p.sender.json(&["send", "--resume"]), serde_json::json!([]));
+}
+
+impl Pair {
+    /// The recipient takes the deliveries waiting on `dav` and holds the
+    /// item whose SHA-256 is `hash`, whole.
+    fn recipient_imports(&self, dav: &Dav, hash: &str) {
+        add_dav(&self.recipient, dav);
+        self.recipient.ok(&[
+            "inbox",
+            "--remote",
+            "office",
+            "--import",
+            "--identity",
+            self.identity.to_str().unwrap(),
+        ]);
+        let got = self.recipient.json(&["list"]);
+        assert!(
+            got.as_array().unwrap().iter().any(|i| i["sha256"] == hash),
+            "the large item did not arrive whole"
+        );
+    }
+}
+
+/// A send of the pair's case, running; returned once the
+/// server holds at least `parts` parts.
+fn sending(p: &Pair, dav: &Dav, parts: usize) -> std::process::Child {
+    let child = p
+        .sender
+        .cmd(&[
+            "send",
+            "--case",
+            &p.case,
+            "--remote",
+            "office",
+            "--to",
+            &p.age_recipient,
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while on_server(&dav.root)
+        .iter()
+        .filter(|n| n.contains("part-"))
+        .count()
+        < parts
+    {
+        assert!(start.elapsed().as_secs() < 300, "no parts arrived");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child
+}
+
+#[test]
+fn a_send_killed_outright_resumes_sending_only_the_missing_parts() {
+    let p = pair();
+    let dav = Dav::start(p.sender.tmp.path(), "alice", DAV_PASS);
+    add_dav(&p.sender, &dav);
+    let hash = with_big_item(&p, 1024);
+    let mut child = sending(&p, &dav, 20);
+    // As a power cut would: no chance to clean up or note anything more.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let before: Vec<(String, std::time::SystemTime)> = on_server(&dav.root)
+        .into_iter()
+        .filter(|n| n.contains("part-"))
+        .map(|n| {
+            let t = std::fs::metadata(dav.root.join(&n))
+                .unwrap()
+                .modified()
+                .unwrap();
+            (n, t)
+        })
+        .collect();
     assert!(
-        left.iter().all(|n| !n.contains("part-")),
-        "parts left: {left:?}"
+        on_server(&dav.root)
+            .iter()
+            .all(|n| !n.ends_with("index.json"))
+    );
+    // One part damaged on the server meanwhile: it is sent again.
+    let (damaged, _) = &before[2];
+    let mut bytes = std::fs::read(dav.root.join(damaged)).unwrap();
+    bytes[100] ^= 1;
+    std::fs::write(dav.root.join(damaged), &bytes).unwrap();
+    let resumed = p.sender.json(&["send", "--resume"]);
+    let kept = resumed[0]["kept"].as_u64().unwrap() as usize;
+    assert!(kept >= 10, "only {kept} parts kept of {}", before.len());
+    for (name, t) in &before {
+        let now = std::fs::metadata(dav.root.join(name))
+            .unwrap()
+            .modified()
+            .unwrap();
+        if name == damaged {
+            assert_ne!(now, *t, "the damaged {name} was not sent again");
+        }
+    }
+    let unchanged = before
+        .iter()
+        .filter(|(n, t)| {
+            std::fs::metadata(dav.root.join(n))
+                .unwrap()
+                .modified()
+                .unwrap()
+                == *t
+        })
+        .count();
+    assert_eq!(unchanged, kept, "parts kept are not sent again");
+    p.recipient_imports(&dav, &hash);
+}
+
+#[test]
+fn a_send_is_not_resumed_once_consent_was_withdrawn() {
+    let p = pair();
+    let dav = Dav::start(p.sender.tmp.path(), "alice", DAV_PASS);
+    add_dav(&p.sender, &dav);
+    with_big_item(&p, 128);
+    let mut child = sending(&p, &dav, 2);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // Every person of the demo case withdraws every use.
+    let sheet = p.sender.json(&["case", "show", &p.case]);
+    let mut sheet = sheet.clone();
+    for person in sheet["persons"].as_array_mut().unwrap() {
+        person["consent"]["given"] = false.into();
+        person["consent"]["uses"] = serde_json::json!([]);
+        person["consent"]["recipients"] = serde_json::json!([]);
+    }
+    let file = p.sender.path("withdrawn.json");
+    std::fs::write(&file, sheet.to_string()).unwrap();
+    p.sender
+        .ok(&["case", "edit", &p.case, "--file", file.to_str().unwrap()]);
+    let err = p.sender.fails(&["send", "--resume"], 2);
+    assert!(!err.contains("sends the rest"), "{err}");
+    assert!(err.contains("cannot be resumed"), "{err}");
+    assert!(err.contains("--abandon"), "{err}");
+    assert!(
+        on_server(&dav.root)
+            .iter()
+            .all(|n| !n.ends_with("index.json"))
+    );
+    let out = p.sender.ok(&["send", "--abandon"]);
+    assert!(out.contains("abandoned"), "{out}");
+    assert!(
+        on_server(&dav.root).iter().all(|n| !n.contains("part-")),
+        "{:?}",
+        on_server(&dav.root)
+    );
+    assert_eq!(p.sender.json(&["send", "--resume"]), serde_json::json!([]));
+}
+
+#[test]
+fn a_delivery_of_the_first_format_is_still_received() {
+    // Sent by release 50ea6da (tests/fixtures/make-delivery.sh): its parts
+    // are slices of one age stream.
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/r5-50ea6da-delivery");
+    let recipient = Env::init();
+    recipient.ok(&[
+        "senders",
+        "add",
+        "alice",
+        fixture.join("sender.pub").to_str().unwrap(),
+    ]);
+    let dav = Dav::start(recipient.tmp.path(), "alice", DAV_PASS);
+    let ok = Command::new("cp")
+        .arg("-r")
+        .arg(fixture.join("server/casefile"))
+        .arg(&dav.root)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let _ = Command::new("chown")
+        .args(["-R", "--reference"])
+        .arg(&dav.root)
+        .arg(dav.root.join("casefile"))
+        .status();
+    add_dav(&recipient, &dav);
+    let waiting = recipient.json(&["inbox", "--remote", "office"]);
+    assert_eq!(waiting.as_array().unwrap().len(), 1, "{waiting}");
+    recipient.ok(&[
+        "inbox",
+        "--remote",
+        "office",
+        "--import",
+        "--identity",
+        fixture.join("identity.txt").to_str().unwrap(),
+    ]);
+    let sent: Vec<String> = std::fs::read_to_string(fixture.join("items.sha256"))
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    let got = recipient.json(&["list"]);
+    let got: Vec<&str> = got
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["sha256"].as_str().unwrap())
+        .collect();
+    assert!(!got.is_empty());
+    for h in &got {
+        assert!(sent.iter().any(|s| s == h), "{h} was not sent");
+    }
+    assert_eq!(
+        recipient.json(&["inbox", "--remote", "office"]),
+        serde_json::json!([])
     );
 }

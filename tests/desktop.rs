@@ -353,6 +353,43 @@ fn desktop_app_end_to_end() {
     let partner_key = env.path("partner.pub");
     std::fs::write(&partner_key, partner.ok(&["key", "show"])).unwrap();
     run(&["senders", "add", "partner", partner_key.to_str().unwrap()]);
+    // A send from the desktop's vault dies with the machine (killed outright)
+    // after its first parts: the desktop's Inbox page offers to resume it.
+    let parts_now = || {
+        common::all_files(&dav.root)
+            .iter()
+            .filter(|f| f.to_string_lossy().contains("part-"))
+            .count()
+    };
+    let big = env.path("interrupted.bin");
+    common::write_data(&big, 40 << 20, 11);
+    // A case of its own: the hostile phase left the first one unexportable.
+    let desk_case: serde_json::Value = serde_json::from_str(&run(&["--json", "demo"])).unwrap();
+    let desk_case = desk_case["id"].as_str().unwrap().to_string();
+    run(&["add", big.to_str().unwrap(), "--case", &desk_case]);
+    let before_parts = parts_now();
+    let mut dying = env
+        .cmd(&[
+            "send",
+            "--case",
+            &desk_case,
+            "--remote",
+            "office",
+            "--to",
+            &partner_age,
+        ])
+        .env("CASEFILE_PASSPHRASE", "e2e passphrase for the desktop")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while parts_now() < before_parts + 2 {
+        assert!(start.elapsed().as_secs() < 120, "the send wrote no parts");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    dying.kill().unwrap();
+    dying.wait().unwrap();
     assert!(
         script(
             "inbox",
@@ -369,6 +406,19 @@ fn desktop_app_end_to_end() {
         ),
         "the desktop's inbox failed; screenshots in {}",
         shots.display()
+    );
+    // The resumed send arrived whole: the partner takes it in.
+    let resumed = partner.ok(&[
+        "inbox",
+        "--remote",
+        "office",
+        "--import",
+        "--identity",
+        partner_identity.to_str().unwrap(),
+    ]);
+    assert!(
+        resumed.contains("sealed by known sender \"desk\""),
+        "the partner took in the resumed delivery: {resumed}"
     );
     let outbox = partner.ok(&["outbox", "--remote", "office"]);
     assert!(

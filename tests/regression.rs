@@ -2502,3 +2502,221 @@ fn i17_13_a_listing_that_does_not_parse_never_quotes_the_server() {
     assert!(!err.contains("Basic"), "{err}");
     assert!(err.contains("could not be understood"), "{err}");
 }
+
+/// A send of 256 MiB killed outright (as a power cut would) once the server
+/// holds `parts` parts: it waits, interrupted, in the vault.
+fn killed_send(parts: usize) -> (Env, common::servers::Dav) {
+    let (env, dav, mut child) = sending_big();
+    wait_for_parts(&dav, parts);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    (env, dav)
+}
+
+#[test]
+fn i17_14_a_send_under_way_is_never_taken_for_an_interrupted_one() {
+    // A second process saw a send still running as interrupted: its
+    // `send --resume` deleted the index the running send had just written
+    // (the running one said "delivered", and nothing was ever received).
+    let (env, dav, child) = sending_big();
+    wait_for_parts(&dav, 2);
+    let err = env.fails(&["send", "--resume"], 2);
+    assert!(
+        err.contains("another send from this vault is under way"),
+        "{err}"
+    );
+    let err = env.fails(&["send", "--abandon"], 2);
+    assert!(
+        err.contains("another send from this vault is under way"),
+        "{err}"
+    );
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        held_by(&dav).iter().any(|f| f.ends_with("index.json")),
+        "the delivery lost its index: {:?}",
+        held_by(&dav)
+    );
+}
+
+#[test]
+fn i17_15_ctrl_c_during_a_resume_deletes_every_part_of_the_send() {
+    // Ctrl-C during a resume deleted only the parts the resume had made,
+    // not those kept from before, and the vault forgot the rest.
+    let (env, dav) = killed_send(6);
+    let child = env
+        .cmd(&["send", "--resume"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let before = held_by(&dav).len();
+    wait_for_parts(&dav, before + 2);
+    interrupt(&child);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out));
+    let left: Vec<String> = held_by(&dav)
+        .into_iter()
+        .filter(|f| f.contains("part-"))
+        .collect();
+    assert!(left.is_empty(), "left on the server: {left:?}");
+    assert!(
+        env.ok(&["send", "--resume"])
+            .contains("no interrupted send")
+    );
+}
+
+#[test]
+fn i17_16_abandoning_while_the_server_is_down_keeps_the_send() {
+    // `send --abandon` against a server that was down said it abandoned the
+    // send (exit 0) and forgot it: its parts stayed for good.
+    let (env, dav) = killed_send(2);
+    dav.stop();
+    let err = env.fails(&["send", "--abandon"], 4);
+    assert!(err.contains("office"), "{err}");
+    dav.restart();
+    let out = env.ok(&["send", "--abandon"]);
+    assert!(out.contains("abandoned delivery"), "{out}");
+    assert!(
+        held_by(&dav).iter().all(|f| !f.contains("part-")),
+        "{:?}",
+        held_by(&dav)
+    );
+}
+
+#[test]
+fn i17_17_a_remote_with_an_interrupted_send_is_not_removed() {
+    // Removing the remote and adding another of the same name sent the
+    // rest of the bundle to the new server; the parts on the old one could
+    // no longer be deleted.
+    let (env, dav) = killed_send(2);
+    let err = env.fails(&["remote", "remove", "office"], 2);
+    assert!(err.contains("interrupted send"), "{err}");
+    env.ok(&["send", "--abandon"]);
+    env.ok(&["remote", "remove", "office"]);
+    drop(dav);
+}
+
+#[test]
+fn i17_18_parts_added_after_the_end_of_a_delivery_are_refused() {
+    // A server could add a part of its own (anyone with the recipient's
+    // public key can make an age file) and rewrite the index: the import
+    // ignored what followed the archive's end, so the receipt named other
+    // bytes than were sent.
+    let (_sender, recipient, dav, identity, delivery) = delivered_once();
+    let dir = dav.root.join(format!("casefile/{delivery}"));
+    let recipient_key = {
+        let out = Command::new("age-keygen")
+            .arg("-y")
+            .arg(&identity)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    let extra = dir.join("part-999999");
+    let made = Command::new("sh")
+        .args([
+            "-c",
+            &format!(
+                "head -c 4096 /dev/urandom | age -r {recipient_key} > {}",
+                extra.display()
+            ),
+        ])
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let index_path = dir.join("index.json");
+    let mut index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&index_path).unwrap()).unwrap();
+    let parts = index["parts"].as_array().unwrap().len();
+    let name = format!("part-{:06}", parts + 1);
+    std::fs::rename(&extra, dir.join(&name)).unwrap();
+    let bytes = std::fs::read(dir.join(&name)).unwrap();
+    let sha = common::sha256_hex(&bytes);
+    index["parts"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({ "name": name, "size": bytes.len(), "sha256": sha }));
+    let mut lines = String::new();
+    let mut size = 0u64;
+    for p in index["parts"].as_array().unwrap() {
+        lines.push_str(&format!(
+            "{} {} {}\n",
+            p["name"].as_str().unwrap(),
+            p["size"],
+            p["sha256"].as_str().unwrap()
+        ));
+        size += p["size"].as_u64().unwrap();
+    }
+    index["size"] = size.into();
+    index["sha256"] = common::sha256_hex(lines.as_bytes()).into();
+    std::fs::write(&index_path, serde_json::to_vec(&index).unwrap()).unwrap();
+    let _ = Command::new("chown")
+        .args(["-R", "--reference"])
+        .arg(&dav.root)
+        .arg(&dir)
+        .status();
+    let before = recipient.json(&["list"]).as_array().unwrap().len();
+    let err = recipient.fails(
+        &[
+            "inbox",
+            "--remote",
+            "office",
+            "--import",
+            "--identity",
+            identity.to_str().unwrap(),
+        ],
+        1,
+    );
+    assert!(err.contains("more after the end"), "{err}");
+    assert_eq!(recipient.json(&["list"]).as_array().unwrap().len(), before);
+    assert!(!dir.join("receipt.json").exists());
+}
+
+#[test]
+fn i17_19_one_interrupted_send_is_abandoned_without_the_others() {
+    // `send --abandon` could not name a send: the advice given for one that
+    // could not be resumed abandoned every other interrupted send too.
+    let (env, dav) = killed_send(2);
+    let first: Vec<String> = held_by(&dav);
+    let case = env.json(&["case", "list"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let second = env.path("second-identity.txt");
+    assert!(
+        Command::new("age-keygen")
+            .arg("-o")
+            .arg(&second)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    let out = Command::new("age-keygen")
+        .arg("-y")
+        .arg(&second)
+        .output()
+        .unwrap();
+    let age = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let mut child = env
+        .cmd(&["send", "--case", &case, "--remote", "office", "--to", &age])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_parts(&dav, first.len() + 2);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let folder = |f: &String| f.split('/').nth(1).unwrap_or_default().to_string();
+    let old = folder(&first[0]);
+    let pending = env.json(&["send", "--abandon", "--delivery", &old]);
+    assert_eq!(pending.as_array().unwrap().len(), 1, "{pending}");
+    assert_eq!(pending[0]["delivery"], old.as_str());
+    let left = held_by(&dav);
+    assert!(left.iter().all(|f| folder(f) != old), "{left:?}");
+    assert!(!left.is_empty(), "the other send lost its parts");
+    let resumed = env.json(&["send", "--resume"]);
+    assert_eq!(resumed.as_array().unwrap().len(), 1, "{resumed}");
+    assert!(held_by(&dav).iter().any(|f| f.ends_with("index.json")));
+}

@@ -167,6 +167,9 @@ impl From<DeliveryError> for ApiError {
             refused @ DeliveryError::Refused { .. } => {
                 ApiError::new(ErrorCode::Refused, refused.to_string())
             }
+            stale @ DeliveryError::Stale { .. } => {
+                ApiError::new(ErrorCode::Invalid, stale.to_string())
+            }
         }
     }
 }

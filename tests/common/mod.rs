@@ -113,6 +113,11 @@ impl Env {
     }
 }
 
+/// SHA-256 of bytes, hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
 /// SHA-256 of a file, hex.
 pub fn sha256_file(path: &Path) -> String {
     let mut f = std::fs::File::open(path).expect("open");

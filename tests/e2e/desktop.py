@@ -282,9 +282,21 @@ def inbox_phase(d, a, passphrase, check_page):
     sent = d.text("#outbox")
     assert "received and verified by partner" in sent, sent
     d.shot(a.shots, "15-outbox")
+    # A send killed after its first parts waits; resumed, it completes with
+    # only the missing parts sent.
+    d.wait("return document.querySelectorAll('#interrupted button.resume').length === 1", "the interrupted send listed")
+    d.js("document.querySelector('#interrupted-h').scrollIntoView()")
+    d.shot(a.shots, "16-interrupted-send")
+    d.click("#interrupted button.resume")
+    d.wait("return document.querySelector('#interrupted-result').textContent.includes('completed')", "the send resumed", timeout=180)
+    said = d.text("#interrupted-result")
+    assert "parts were already there" in said and " 0 parts were" not in said, said
+    d.wait("return document.querySelectorAll('#interrupted button.resume').length === 0", "nothing left interrupted")
+    d.js("document.querySelector('#interrupted-h').scrollIntoView()")
+    d.shot(a.shots, "17-send-resumed")
     d.click("nav button[data-page=evidence]")
     d.wait("return document.querySelectorAll('#items tbody tr button.link').length > arguments[0]", "the partner's items listed", 30, before)
-    print("inbox: one delivery taken in from a pinned partner; the sent one has the partner's receipt")
+    print("inbox: one delivery taken in from a pinned partner; the sent one has the partner's receipt; an interrupted send resumed")
 
 
 def hostile_phase(d, a, passphrase):

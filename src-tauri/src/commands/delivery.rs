@@ -4,8 +4,9 @@
 //! vault once made), so locking waits only on work that reads the vault.
 
 use casefile::bundle::{ExportOptions, Format};
-use casefile::delivery::{self, Outgoing, Received, Sent, Strange, Waiting};
+use casefile::delivery::{self, Abandoned, Outgoing, Received, Sent, Strange, Waiting};
 use casefile::remote::{Endpoint, Probe, Remote, RemoteName};
+use casefile::vault::PendingSend;
 use serde::Serialize;
 use tauri::{AppHandle, Manager};
 use zeroize::Zeroizing;
@@ -87,7 +88,8 @@ pub async fn test_remote<R: tauri::Runtime>(app: AppHandle<R>, name: String) -> 
 }
 
 /// Exports a case encrypted to its recipients and delivers it to a remote,
-/// with progress; cancelling (or locking) deletes the parts it wrote.
+/// with progress; cancelling (or locking) deletes the parts it wrote, a
+/// failure keeps them for `resume_send`.
 #[tauri::command]
 #[allow(clippy::too_many_arguments)] // one per field of the export wizard
 pub async fn send_bundle<R: tauri::Runtime>(
@@ -113,6 +115,40 @@ pub async fn send_bundle<R: tauri::Runtime>(
     };
     long_work(app, "send", 0, move |state, task| {
         state.with(|v| Ok(delivery::send(v, &remote, &opts, task)?))
+    })
+    .await
+}
+
+/// The sends that were interrupted (a network gone, a full disk, the app
+/// closed) and wait to be resumed or abandoned.
+#[tauri::command]
+pub async fn pending_sends(
+    state: tauri::State<'_, crate::state::AppState>,
+) -> ApiResult<Vec<PendingSend>> {
+    state.with(|v| Ok(delivery::pending(v)?))
+}
+
+/// Resumes an interrupted send, with progress: only the parts the remote
+/// lacks are sent.
+#[tauri::command]
+pub async fn resume_send<R: tauri::Runtime>(
+    app: AppHandle<R>,
+    delivery: String,
+) -> ApiResult<Sent> {
+    long_work(app, "send", 0, move |state, task| {
+        state.with(|v| Ok(delivery::resume(v, &delivery, task)?))
+    })
+    .await
+}
+
+/// Abandons an interrupted send: what it wrote on the remote is deleted.
+#[tauri::command]
+pub async fn abandon_send<R: tauri::Runtime>(
+    app: AppHandle<R>,
+    delivery: String,
+) -> ApiResult<Abandoned> {
+    long_work(app, "abandon", 0, move |state, _task| {
+        state.with(|v| Ok(delivery::abandon(v, &delivery)?))
     })
     .await
 }

@@ -7,6 +7,7 @@ import { h, field, select, size } from '../dom.js';
 import { t } from '../i18n.js';
 import { fail, toast, withProgress } from '../feedback.js';
 import { vocab } from '../vocabulary.js';
+import { interruptedCard } from './remotes.js';
 
 const LANGUAGES = ['zh', 'ar', 'es', 'ru'];
 
@@ -85,7 +86,14 @@ export async function exportPage() {
     result.replaceChildren();
     const items = [...boxes].filter(([, box]) => box.checked).map(([id]) => id);
     if (dest.value) {
-      try { await sendTo(items); } catch (err) { if (err.code !== 'cancelled') fail(err); else toast(t('send_cancelled')); }
+      try { await sendTo(items); } catch (err) {
+        if (err.code === 'cancelled') { toast(t('send_cancelled')); return; }
+        fail(err);
+        // A send that stopped keeps what the server confirmed: offer to resume it here.
+        if ((await call('pending_sends')).length) {
+          result.replaceChildren(h('p', { class: 'warn', id: 'send-kept', text: t('send_kept') }), await interruptedCard());
+        }
+      }
       return;
     }
     if (!out.value) { toast(t('choose_destination_first')); choose.focus(); return; }

@@ -4,8 +4,43 @@
 import { call, pickFile } from '../api.js';
 import { h, field, select, size } from '../dom.js';
 import { t } from '../i18n.js';
-import { fail, toast, withProgress } from '../feedback.js';
+import { confirmDialog, fail, toast, withProgress } from '../feedback.js';
 import { show } from '../router.js';
+
+// Sends that were interrupted, each resumed (only the parts the server lacks
+// are sent) or abandoned (what it sent is deleted).
+export async function interruptedCard() {
+  const list = h('ul', { id: 'interrupted' });
+  const out = h('p', { id: 'interrupted-result', 'aria-live': 'polite' });
+  const render = async () => {
+    const all = await call('pending_sends');
+    list.replaceChildren(...all.map((p) => {
+      const resume = h('button', { type: 'button', class: 'resume', text: t('resume_send') });
+      resume.addEventListener('click', async () => {
+        try {
+          const sent = await withProgress(call('resume_send', { delivery: p.delivery }));
+          out.textContent = t('resumed', { d: sent.delivery, remote: sent.remote, parts: sent.objects.length, kept: sent.kept });
+        } catch (e) { if (e.code !== 'cancelled') fail(e); }
+        await render();
+      });
+      const abandon = h('button', { type: 'button', class: 'link abandon', text: t('abandon_send') });
+      abandon.addEventListener('click', async () => {
+        if (!await confirmDialog(t('abandon_confirm', { d: p.delivery }), t('abandon_send'))) return;
+        try {
+          const a = await withProgress(call('abandon_send', { delivery: p.delivery }));
+          out.textContent = t('abandoned', { d: a.delivery, n: a.deleted });
+        } catch (e) { fail(e); }
+        await render();
+      });
+      return h('li', {}, h('code', { dir: 'ltr', text: p.delivery }), ' ',
+        h('span', { text: t('interrupted_item', { remote: p.remote, time: p.started_at, n: p.parts }) }), ' ', resume, ' ', abandon);
+    }));
+    if (!all.length) list.append(h('li', { class: 'muted', text: t('interrupted_none') }));
+  };
+  await render();
+  return h('div', { class: 'card', role: 'region', 'aria-labelledby': 'interrupted-h' },
+    h('h2', { id: 'interrupted-h', text: t('interrupted_title') }), h('p', { class: 'muted', text: t('interrupted_intro') }), list, out);
+}
 
 // The Settings card: the remotes, each with a test and a remove button, and
 // the form that adds one. The secret goes to the vault and nowhere else.
@@ -148,5 +183,6 @@ export async function inboxPage() {
     h('div', { class: 'card', role: 'region', 'aria-labelledby': 'inbox-in-h' }, h('h2', { id: 'inbox-in-h', text: t('inbox_title') }),
       h('p', { class: 'muted', text: t('inbox_intro') }), rF, lookBtn, waitingOut, iF, chooseId, take, takenOut),
     h('div', { class: 'card', role: 'region', 'aria-labelledby': 'outbox-h' }, h('h2', { id: 'outbox-h', text: t('outbox_title') }),
-      h('p', { class: 'muted', text: t('outbox_intro') }), sentBtn, sentOut));
+      h('p', { class: 'muted', text: t('outbox_intro') }), sentBtn, sentOut),
+    await interruptedCard());
 }

@@ -12,8 +12,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::bagit::{PayloadFile, TagFiles};
@@ -23,7 +24,8 @@ use super::format::{
     self, CaseFile, DisclosureLine, EvidencePath, PreparedFor, Proof, ProofHead, ProofsFile,
     SealKey, Sha256Hex, Sha512Hex, WireItem, WithheldEvent, WithheldLine,
 };
-use super::sink::{BagSink, Delivery, FolderSink, Hashed, TarSink, ZipSink};
+use super::recipe::{Carried, Generated, Recipe};
+use super::sink::{BagSink, Delivery, FolderSink, TarSink, ZipSink};
 use super::{BundleError, seal};
 use crate::case::consent::Withholding;
 use crate::case::sheet::{ConsentUse, Regime};
@@ -32,7 +34,6 @@ use crate::custody::log::{self, Signing};
 use crate::custody::merkle::inclusion_proof;
 use crate::custody::{Action, NewEvent};
 use crate::names::{FileName, Id, Line, Text};
-use crate::pipeline::Prefetch;
 use crate::vault::CheckedReader;
 use crate::{Item, Task, Vault};
 
@@ -104,7 +105,7 @@ pub struct ExportOptions {
 }
 
 /// What an export produced.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Exported {
     /// The bundle written.
     pub path: PathBuf,
@@ -112,6 +113,7 @@ pub struct Exported {
     /// its signed tag manifest (a folder has no single file to hash).
     pub sha256: String,
     /// What `sha256` is the hash of: `bundle file` or `tagmanifest-sha256.txt`.
+    #[serde(skip_deserializing)]
     pub sha256_of: &'static str,
     /// Items included.
     pub items: usize,
@@ -132,9 +134,9 @@ pub struct Exported {
 }
 
 /// Reports progress and honours cancellation while a file is copied.
-struct Watched<'a, R> {
-    inner: R,
-    task: &'a Task<'a>,
+pub(super) struct Watched<'a, R> {
+    pub(super) inner: R,
+    pub(super) task: &'a Task<'a>,
 }
 
 impl<R: Read> Read for Watched<'_, R> {
@@ -719,34 +721,20 @@ fn top_folder(bundle_name: &str) -> FileName {
     FileName::sanitize(stem, 120)
 }
 
-/// Everything a bundle holds, ready to be written.
-struct Sealed {
-    tags: TagFiles,
-    signature: String,
-    /// Tokens over the seal, by root file name.
-    seal_tokens: Vec<(String, Vec<u8>)>,
-    docs: Documents,
-    items: Vec<(Item, WireItem)>,
-    top: FileName,
-}
+/// A delivery, and where the hash it gives on completion is set.
+type Delivering<'a> = (Box<dyn Delivery + 'a>, Arc<OnceLock<String>>);
 
-/// Step 6: tag files, documents, then evidence, into a partial destination
-/// renamed into place once complete.
+/// Step 6: the recipe into a partial destination renamed into place once
+/// complete, or into a delivery.
 fn write(
     vault: &Vault,
     opts: &ExportOptions,
-    bag: Sealed,
-    delivery: Option<Hashed>,
+    recipe: &Recipe,
+    delivery: Option<Delivering<'_>>,
     task: &Task<'_>,
 ) -> Result<(), BundleError> {
-    let Sealed {
-        tags,
-        signature,
-        seal_tokens,
-        docs,
-        items,
-        top,
-    } = bag;
+    // Progress counts the bytes of the items written, each read once.
+    task.total(recipe.summary.bytes);
     let partial = partial_path(&opts.out);
     let delivered = delivery.is_some();
     if !delivered && partial.exists() {
@@ -760,10 +748,11 @@ fn write(
             Err(e) => BundleError::io(&opts.out, e),
         },
     };
+    let top = FileName::sanitize(&recipe.top, 120);
     let result = (|| -> Result<(), BundleError> {
-        let mut sink: Box<dyn BagSink> = match (opts.format, delivery) {
-            (Format::Encrypted, Some(d)) => {
-                Box::new(TarSink::deliver(d, top, &opts.recipients).map_err(io_err)?)
+        let mut sink: Box<dyn BagSink + '_> = match (opts.format, delivery) {
+            (Format::Encrypted, Some((d, digest))) => {
+                Box::new(TarSink::deliver(d, top, recipe.mtime, digest))
             }
             (_, Some(_)) => {
                 return Err(BundleError::Input(
@@ -772,37 +761,11 @@ fn write(
             }
             (Format::Folder, None) => Box::new(FolderSink::create(&partial).map_err(io_err)?),
             (Format::Zip, None) => Box::new(ZipSink::create(&partial, top).map_err(io_err)?),
-            (Format::Encrypted, None) => {
-                Box::new(TarSink::create(&partial, top, &opts.recipients).map_err(io_err)?)
-            }
+            (Format::Encrypted, None) => Box::new(
+                TarSink::create(&partial, top, recipe.mtime, &opts.recipients).map_err(io_err)?,
+            ),
         };
-        let signed = [(format::SIGNATURE, signature.as_str())];
-        let texts = tags
-            .files()
-            .into_iter()
-            .chain(signed)
-            .map(|(n, t)| (n.to_string(), t))
-            .chain(docs.files.iter().map(|(n, t)| (n.clone(), t.as_str())));
-        for (name, text) in texts {
-            sink.put(&name, text.len() as u64, &mut text.as_bytes())
-                .map_err(io_err)?;
-        }
-        for (name, bytes) in docs.binary.iter().chain(&seal_tokens) {
-            sink.put(name, bytes.len() as u64, &mut bytes.as_slice())
-                .map_err(io_err)?;
-        }
-        for (it, w) in &items {
-            // Decryption runs ahead on its own thread; here the check of
-            // every byte against the hashes fixed at ingest, and the write.
-            let (_, reader) = vault.open_item(&it.id)?;
-            let reader = Prefetch::new(reader, 256 * 1024, 8);
-            let mut watched = Watched {
-                inner: CheckedReader::new(it, reader),
-                task,
-            };
-            sink.put(w.path.as_str(), it.size, &mut watched)
-                .map_err(io_err)?;
-        }
+        recipe.write_into(vault, sink.as_mut(), task, &io_err)?;
         sink.finish().map_err(io_err)?;
         if delivered {
             return Ok(());
@@ -821,40 +784,104 @@ pub fn export(
     opts: &ExportOptions,
     task: &Task<'_>,
 ) -> Result<Exported, BundleError> {
-    export_into(vault, opts, None, task)
+    let recipe = seal(vault, opts)?;
+    write(vault, opts, &recipe, None, task)?;
+    let mut done = recipe.summary;
+    if opts.format == Format::Folder {
+        let tag256 = recipe
+            .files
+            .iter()
+            .find(|g| g.path == "tagmanifest-sha256.txt")
+            .and_then(|g| hex::decode(&g.hex).ok())
+            .unwrap_or_default();
+        done.sha256 = hex_digest(Alg::Sha256, &tag256);
+        done.sha256_of = "tagmanifest-sha256.txt";
+    } else {
+        let mut f = File::open(&opts.out).map_err(|e| BundleError::io(&opts.out, e))?;
+        let mut h = Sha256::new();
+        io::copy(&mut f, &mut h).map_err(|e| BundleError::io(&opts.out, e))?;
+        done.sha256 = hex::encode(h.finalize());
+        done.sha256_of = "bundle file";
+    }
+    Ok(done)
 }
 
-/// Exports a case as a sealed bag encrypted to `opts.recipients`, streamed
-/// into `delivery` (nothing is written to disk); `opts.out` only names the
-/// bundle. The returned hash is of the encrypted stream.
-pub fn export_to(
-    vault: &mut Vault,
-    opts: &ExportOptions,
-    delivery: Box<dyn Delivery>,
-    task: &Task<'_>,
-) -> Result<Exported, BundleError> {
+/// Seals a case for delivery: everything an export does before the first
+/// byte is written (the custody record of the export, the documents, the
+/// seal and its time-stamp tokens), kept in a [`Recipe`] that
+/// [`write_to`] can write any number of times with the same bytes.
+pub fn seal_for_delivery(vault: &mut Vault, opts: &ExportOptions) -> Result<Recipe, BundleError> {
     if opts.format != Format::Encrypted || opts.recipients.is_empty() {
         return Err(BundleError::Input(
             "a delivered bundle is encrypted: give at least one recipient".into(),
         ));
     }
-    let hashed = Hashed::new(delivery);
-    let digest = hashed.digest();
-    let mut done = export_into(vault, opts, Some(hashed), task)?;
-    done.sha256 = digest.get().cloned().unwrap_or_default();
-    done.sha256_of = "encrypted bundle";
-    Ok(done)
+    seal(vault, opts)
 }
 
-fn export_into(
-    vault: &mut Vault,
+/// Writes a sealed bag's tar stream into `delivery`, which encrypts it;
+/// returns the hash the delivery gives of what it stored.
+pub fn write_to(
+    vault: &Vault,
     opts: &ExportOptions,
-    delivery: Option<Hashed>,
+    recipe: &Recipe,
+    delivery: Box<dyn Delivery + '_>,
     task: &Task<'_>,
-) -> Result<Exported, BundleError> {
+) -> Result<String, BundleError> {
+    let digest = Arc::new(OnceLock::new());
+    write(
+        vault,
+        opts,
+        recipe,
+        Some((delivery, Arc::clone(&digest))),
+        task,
+    )?;
+    Ok(digest.get().cloned().unwrap_or_default())
+}
+
+/// Checks, before a kept recipe is written again, that it is still what an
+/// export of `opts` would send now: the same items under the same names,
+/// and no file naming a person whose consent no longer covers it. Fails
+/// closed: a case changed since it was sealed is sealed anew.
+pub fn recheck(vault: &Vault, opts: &ExportOptions, recipe: &Recipe) -> Result<(), BundleError> {
     let plan = plan(vault, opts)?;
-    // Progress counts the bytes of the items sent, each read once.
-    task.total(plan.items.iter().map(|i| i.size).sum());
+    let mut wire: Vec<WireItem> = plan
+        .items
+        .iter()
+        .map(|it| wire_item(it, &plan.withholding))
+        .collect::<Result<_, _>>()?;
+    drop_outside_parents(&mut wire);
+    if carried(&plan, &wire) != recipe.items {
+        return Err(BundleError::Input(
+            "the case's items, or what consent allows of them, changed since this bundle was sealed"
+                .into(),
+        ));
+    }
+    for (what, text) in recipe.texts() {
+        plan.withholding
+            .matcher
+            .check(&format!("the bundle's {what}"), &text)?;
+    }
+    Ok(())
+}
+
+/// The items a bag carries, by id, path and size.
+fn carried(plan: &Plan, wire: &[WireItem]) -> Vec<Carried> {
+    plan.items
+        .iter()
+        .zip(wire)
+        .map(|(it, w)| Carried {
+            id: it.id.to_string(),
+            path: w.path.as_str().to_string(),
+            size: it.size,
+        })
+        .collect()
+}
+
+/// Steps 1 to 5: what consent allows, the export's custody record, the
+/// documents, the tag files, the seal and its tokens.
+fn seal(vault: &mut Vault, opts: &ExportOptions) -> Result<Recipe, BundleError> {
+    let plan = plan(vault, opts)?;
     let bundle_name = opts
         .out
         .file_name()
@@ -903,7 +930,6 @@ fn export_into(
     for w in &wire {
         m.check("the name of an evidence file", w.path.as_str())?;
     }
-    let tag256 = tags.tag256.clone();
     // Trusted time for the seal itself, from every authority that answers.
     let (stamps, stamp_failures) = vault.stamp_seal(signature.as_bytes(), &bundle_name)?;
     let seal_tokens = stamps
@@ -914,43 +940,48 @@ fn export_into(
         })
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| BundleError::Input(format!("a time-stamp token: {e}")))?;
-    let bag = Sealed {
-        tags,
-        signature,
-        seal_tokens,
-        docs,
-        items: plan.items.iter().cloned().zip(wire).collect(),
-        top: top_folder(&bundle_name),
+    let generated = |path: &str, bytes: &[u8]| Generated {
+        path: path.to_string(),
+        hex: hex::encode(bytes),
     };
-    let delivered = delivery.is_some();
-    write(vault, opts, bag, delivery, task)?;
-    let (sha256, sha256_of) = if delivered {
-        (String::new(), "encrypted bundle")
-    } else if opts.format == Format::Folder {
-        (
-            hex_digest(Alg::Sha256, tag256.as_bytes()),
-            "tagmanifest-sha256.txt",
-        )
-    } else {
-        let mut f = File::open(&opts.out).map_err(|e| BundleError::io(&opts.out, e))?;
-        let mut h = Sha256::new();
-        io::copy(&mut f, &mut h).map_err(|e| BundleError::io(&opts.out, e))?;
-        (hex::encode(h.finalize()), "bundle file")
-    };
-    Ok(Exported {
-        path: opts.out.clone(),
-        sha256,
-        sha256_of,
-        items: plan.items.len(),
-        bytes: plan.items.iter().map(|i| i.size).sum(),
-        withheld_persons: plan.withholding.persons,
-        withheld_items: plan.withheld_items,
-        key_id: public.key_id_hex(),
-        fingerprint: public.fingerprint(),
-        sealed_no_later_than: stamps
-            .into_iter()
-            .map(|t| (t.authority.to_string(), t.time))
-            .collect(),
-        stamp_failures,
+    let mut files: Vec<Generated> = tags
+        .files()
+        .into_iter()
+        .chain([(format::SIGNATURE, signature.as_str())])
+        .map(|(n, t)| generated(n, t.as_bytes()))
+        .collect();
+    files.extend(docs.files.iter().map(|(n, t)| generated(n, t.as_bytes())));
+    files.extend(
+        docs.binary
+            .iter()
+            .chain(&seal_tokens)
+            .map(|(n, b)| generated(n, b)),
+    );
+    let items = carried(&plan, &wire);
+    let mtime =
+        time::OffsetDateTime::parse(&exported_at, &time::format_description::well_known::Rfc3339)
+            .map(|t| t.unix_timestamp().max(0) as u64)
+            .unwrap_or(0);
+    Ok(Recipe {
+        top: top_folder(&bundle_name).to_string(),
+        mtime,
+        files,
+        items,
+        summary: Exported {
+            path: opts.out.clone(),
+            sha256: String::new(),
+            sha256_of: "",
+            items: plan.items.len(),
+            bytes: plan.items.iter().map(|i| i.size).sum(),
+            withheld_persons: plan.withholding.persons,
+            withheld_items: plan.withheld_items,
+            key_id: public.key_id_hex(),
+            fingerprint: public.fingerprint(),
+            sealed_no_later_than: stamps
+                .into_iter()
+                .map(|t| (t.authority.to_string(), t.time))
+                .collect(),
+            stamp_failures,
+        },
     })
 }

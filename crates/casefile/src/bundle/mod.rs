@@ -13,6 +13,7 @@ pub mod export;
 pub mod format;
 pub mod import;
 pub mod org;
+mod recipe;
 pub mod scan;
 pub mod seal;
 mod sink;
@@ -23,8 +24,11 @@ pub mod verify;
 use std::path::PathBuf;
 
 pub use documents::Language;
-pub use export::{ExportOptions, Exported, Format, export, export_to, parse_recipients};
+pub use export::{
+    ExportOptions, Exported, Format, export, parse_recipients, recheck, seal_for_delivery, write_to,
+};
 pub use import::{ImportOptions, Imported, import};
+pub use recipe::Recipe;
 pub use sink::Delivery;
 pub use source::{Limits, Source};
 pub use verify::{Check, Pin, ReadBundle, Signer, Trust, Verdict, read, verify, verify_bag_only};

@@ -6,6 +6,7 @@
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Read};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use crate::names;
 use crate::pipeline::BackgroundFlush;
@@ -108,64 +109,23 @@ impl BagSink for ZipSink {
 }
 
 /// Where an encrypted export goes when it is not a file: a delivery to a
-/// remote, which takes the bytes as they come.
-pub trait Delivery: io::Write + Send {
-    /// Everything was written, whose SHA-256 is `sha256` (hex, computed
-    /// once by the export as the bytes passed): make the delivery whole (for
-    /// a remote, the last part, then the index that says the parts are
-    /// complete).
-    fn complete(self: Box<Self>, sha256: &str) -> io::Result<()>;
+/// remote. It is given the bag's plain tar stream as it is made and
+/// encrypts it itself (a delivery is encrypted part by part, so that an
+/// interrupted one can be resumed).
+pub trait Delivery: io::Write {
+    /// Everything was written: make the delivery whole (for a remote, the
+    /// last part, then the index that says the parts are complete), and
+    /// return the SHA-256 that names what was stored.
+    fn complete(self: Box<Self>) -> io::Result<String>;
 }
 
-/// A delivery and the SHA-256 of what passes into it, which the delivery
-/// gets on completion and the export reports.
-pub(crate) struct Hashed {
-    inner: Box<dyn Delivery>,
-    hash: sha2::Sha256,
-    digest: std::sync::Arc<std::sync::OnceLock<String>>,
+/// The tar stream's destination.
+enum Out<'a> {
+    File(age::stream::StreamWriter<BufWriter<File>>),
+    Delivery(Box<dyn Delivery + 'a>),
 }
 
-impl Hashed {
-    /// Hashes what `inner` is given.
-    pub(crate) fn new(inner: Box<dyn Delivery>) -> Self {
-        Hashed {
-            inner,
-            hash: sha2::Digest::new(),
-            digest: Default::default(),
-        }
-    }
-
-    /// Where the digest appears once the delivery completed.
-    pub(crate) fn digest(&self) -> std::sync::Arc<std::sync::OnceLock<String>> {
-        std::sync::Arc::clone(&self.digest)
-    }
-
-    fn complete(self) -> io::Result<()> {
-        let hex = hex::encode(sha2::Digest::finalize(self.hash));
-        self.inner.complete(&hex)?;
-        let _ = self.digest.set(hex);
-        Ok(())
-    }
-}
-
-impl io::Write for Hashed {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        sha2::Digest::update(&mut self.hash, &buf[..n]);
-        Ok(n)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
-}
-
-/// The encrypted stream's destination.
-enum Out {
-    File(BufWriter<File>),
-    Delivery(Hashed),
-}
-
-impl io::Write for Out {
+impl io::Write for Out<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
             Out::File(f) => f.write(buf),
@@ -180,52 +140,54 @@ impl io::Write for Out {
     }
 }
 
-/// A tar stream encrypted to age recipients (`.tar.age`): a zip cannot be
-/// streamed through encryption and read back without seeking.
-pub(crate) struct TarSink {
-    tar: tar::Builder<age::stream::StreamWriter<Out>>,
+/// A tar stream encrypted to age recipients (`.tar.age`), or given to a
+/// delivery that encrypts it: a zip cannot be streamed through encryption
+/// and read back without seeking.
+pub(crate) struct TarSink<'a> {
+    tar: tar::Builder<Out<'a>>,
     top: names::FileName,
     mtime: u64,
+    digest: Option<Arc<OnceLock<String>>>,
 }
 
-impl TarSink {
-    /// A new encrypted tar at `path`, for `recipients`.
+impl<'a> TarSink<'a> {
+    /// A new encrypted tar at `path`, for `recipients`, its entries dated `mtime`.
     pub(crate) fn create(
         path: &Path,
         top: names::FileName,
+        mtime: u64,
         recipients: &[age::x25519::Recipient],
     ) -> io::Result<Self> {
         let f = File::create_new(path)?;
-        Self::over(Out::File(BufWriter::new(f)), top, recipients)
-    }
-
-    /// A new encrypted tar streamed into `delivery`.
-    pub(crate) fn deliver(
-        delivery: Hashed,
-        top: names::FileName,
-        recipients: &[age::x25519::Recipient],
-    ) -> io::Result<Self> {
-        Self::over(Out::Delivery(delivery), top, recipients)
-    }
-
-    fn over(
-        out: Out,
-        top: names::FileName,
-        recipients: &[age::x25519::Recipient],
-    ) -> io::Result<Self> {
         let recips = recipients.iter().map(|r| r as &dyn age::Recipient);
         let enc = age::Encryptor::with_recipients(recips).map_err(io::Error::other)?;
-        let w = enc.wrap_output(out)?;
-        let mtime = time::OffsetDateTime::now_utc().unix_timestamp().max(0) as u64;
+        let w = enc.wrap_output(BufWriter::new(f))?;
         Ok(TarSink {
-            tar: tar::Builder::new(w),
+            tar: tar::Builder::new(Out::File(w)),
             top,
             mtime,
+            digest: None,
         })
+    }
+
+    /// A tar stream given to `delivery`; the hash it returns on completion
+    /// is set in `digest`.
+    pub(crate) fn deliver(
+        delivery: Box<dyn Delivery + 'a>,
+        top: names::FileName,
+        mtime: u64,
+        digest: Arc<OnceLock<String>>,
+    ) -> Self {
+        TarSink {
+            tar: tar::Builder::new(Out::Delivery(delivery)),
+            top,
+            mtime,
+            digest: Some(digest),
+        }
     }
 }
 
-impl BagSink for TarSink {
+impl BagSink for TarSink<'_> {
     fn put(&mut self, path: &str, size: u64, content: &mut dyn Read) -> io::Result<()> {
         let mut header = tar::Header::new_gnu();
         header.set_size(size);
@@ -236,10 +198,20 @@ impl BagSink for TarSink {
             .append_data(&mut header, entry_name(&self.top, path)?, content)
     }
     fn finish(self: Box<Self>) -> io::Result<()> {
-        let age = self.tar.into_inner()?;
-        match age.finish()? {
-            Out::File(f) => f.into_inner().map_err(|e| e.into_error())?.sync_all(),
-            Out::Delivery(d) => d.complete(),
+        let TarSink { tar, digest, .. } = *self;
+        match tar.into_inner()? {
+            Out::File(age) => age
+                .finish()?
+                .into_inner()
+                .map_err(|e| e.into_error())?
+                .sync_all(),
+            Out::Delivery(d) => {
+                let hash = d.complete()?;
+                if let Some(digest) = digest {
+                    let _ = digest.set(hash);
+                }
+                Ok(())
+            }
         }
     }
 }

@@ -49,6 +49,16 @@ pub enum Source {
         /// Identities that may decrypt it.
         identities: Vec<age::x25519::Identity>,
     },
+    /// A tar stream in consecutive age files, as a delivery's parts are
+    /// downloaded into one file: each decrypts on its own.
+    Parts {
+        /// The file of parts.
+        path: PathBuf,
+        /// Each part's size, in order.
+        sizes: Vec<u64>,
+        /// Identities that may decrypt them.
+        identities: Vec<age::x25519::Identity>,
+    },
 }
 
 impl Source {
@@ -84,10 +94,23 @@ impl Source {
         Err(BundleError::NotABundle(path.to_path_buf()))
     }
 
+    /// Consecutive age files of `sizes` bytes in `path`, to decrypt with the
+    /// identities in the file `identity`.
+    pub fn parts(path: &Path, sizes: Vec<u64>, identity: &Path) -> Result<Source, BundleError> {
+        Ok(Source::Parts {
+            path: path.to_path_buf(),
+            sizes,
+            identities: read_identities(identity)?,
+        })
+    }
+
     /// A short name for the custody log (the file or folder name).
     pub fn name(&self) -> String {
         let p = match self {
-            Source::Folder(p) | Source::Zip(p) | Source::Encrypted { path: p, .. } => p,
+            Source::Folder(p)
+            | Source::Zip(p)
+            | Source::Encrypted { path: p, .. }
+            | Source::Parts { path: p, .. } => p,
         };
         p.file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -119,7 +142,7 @@ impl Source {
                         .collect()
                 })
                 .unwrap_or_default(),
-            Source::Encrypted { .. } => Vec::new(),
+            Source::Encrypted { .. } | Source::Parts { .. } => Vec::new(),
         }
     }
 
@@ -139,6 +162,83 @@ impl Source {
                     .map_err(|e| BundleError::Decrypt(e.to_string()))?;
                 walk_tar(reader, &mut guard, visit)
             }
+            Source::Parts {
+                path,
+                sizes,
+                identities,
+            } => {
+                let mut reader = PartsReader {
+                    path,
+                    next: sizes
+                        .iter()
+                        .scan(0u64, |offset, &size| {
+                            let at = *offset;
+                            *offset = offset.saturating_add(size);
+                            Some((at, size))
+                        })
+                        .collect(),
+                    identities,
+                    current: None,
+                };
+                walk_tar(&mut reader, &mut guard, visit)?;
+                // After the archive's end, only its zero blocks: parts added
+                // after the last (any holder of the recipient's public key
+                // can make an age file) are refused, not ignored.
+                let mut rest = [0u8; 64 << 10];
+                let mut after = 0usize;
+                loop {
+                    let n = reader
+                        .read(&mut rest)
+                        .map_err(|e| BundleError::Archive(e.to_string()))?;
+                    if n == 0 {
+                        break;
+                    }
+                    after += n;
+                    if after > 10240 || rest[..n].iter().any(|b| *b != 0) {
+                        return Err(BundleError::Unsafe(
+                            "the delivery holds more after the end of its bundle".into(),
+                        ));
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The plain stream of consecutive age files in one file.
+struct PartsReader<'a> {
+    path: &'a Path,
+    /// (offset, size) of the parts still to read.
+    next: std::collections::VecDeque<(u64, u64)>,
+    identities: &'a [age::x25519::Identity],
+    current: Option<age::stream::StreamReader<BufReader<io::Take<File>>>>,
+}
+
+impl Read for PartsReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if let Some(r) = &mut self.current {
+                let n = r.read(buf)?;
+                if n > 0 || buf.is_empty() {
+                    return Ok(n);
+                }
+                self.current = None;
+            }
+            let Some((offset, size)) = self.next.pop_front() else {
+                return Ok(0);
+            };
+            let mut f = File::open(self.path)?;
+            io::Seek::seek(&mut f, io::SeekFrom::Start(offset))?;
+            let part = BufReader::new(f.take(size));
+            let bad = |e: age::DecryptError| {
+                io::Error::new(io::ErrorKind::InvalidData, format!("a part: {e}"))
+            };
+            let decryptor = age::Decryptor::new_buffered(part).map_err(bad)?;
+            let reader = decryptor
+                .decrypt(self.identities.iter().map(|i| i as &dyn age::Identity))
+                .map_err(bad)?;
+            self.current = Some(reader);
         }
     }
 }

@@ -21,7 +21,7 @@ pub struct Waiting {
     pub delivery: String,
     /// The encrypted bundle's size.
     pub size: u64,
-    /// SHA-256 of the encrypted bundle, as its index says.
+    /// The hash that names the delivery, as its index says.
     pub sha256: String,
     /// Parts.
     pub parts: usize,
@@ -243,7 +243,7 @@ pub fn receive(
         file.write_all(&bytes).map_err(io)?;
         task.advance(bytes.len() as u64);
     }
-    if hex::encode(whole.finalize()) != idx.sha256 {
+    if !idx.each_part_encrypted() && hex::encode(whole.finalize()) != idx.sha256 {
         return Err(refused(
             storage,
             delivery,
@@ -252,7 +252,15 @@ pub fn receive(
     }
     file.sync_all().map_err(io)?;
     drop(file);
-    let source = Source::open(&download.0, Some(identity))?;
+    let source = if idx.each_part_encrypted() {
+        Source::parts(
+            &download.0,
+            idx.parts.iter().map(|p| p.size).collect(),
+            identity,
+        )?
+    } else {
+        Source::open(&download.0, Some(identity))?
+    };
     let imported = bundle::import(vault, &source, &limits, &ImportOptions::default(), task)?;
     let receipt = Receipt {
         format: index::RECEIPT_FORMAT.into(),

@@ -1,11 +1,20 @@
 //! A delivery on a remote: a folder of fixed-size parts of one encrypted
 //! bundle, and the index written last that says they are complete. Names
 //! reveal nothing: a random folder, numbered parts, `index.json`.
+//!
+//! Two formats. In `casefile-delivery/1` the parts are slices of one age
+//! stream. In `casefile-delivery/2` (written since) each part is an age file
+//! of its own, holding the next slice of the bag's tar stream, so that an
+//! interrupted send can make any part again and send only those missing; the
+//! index's hash is then over the parts' hashes.
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
-/// The index's format name.
-pub const FORMAT: &str = "casefile-delivery/1";
+/// The first format: the parts are slices of one age stream.
+pub const FORMAT_1: &str = "casefile-delivery/1";
+/// The format written: each part is an age file of its own.
+pub const FORMAT: &str = "casefile-delivery/2";
 /// The top folder on every remote.
 pub const TOP: &str = "casefile/";
 /// The index's name in a delivery's folder.
@@ -14,8 +23,9 @@ pub const INDEX: &str = "index.json";
 pub const RECEIPT: &str = "receipt.json";
 /// The receipt's minisign signature.
 pub const RECEIPT_SIG: &str = "receipt.json.minisig";
-/// Bytes per part: a failed part is re-sent whole, so small enough to retry
-/// cheaply, large enough that a big bundle is not thousands of requests.
+/// Bytes of the tar stream per part: a failed part is re-sent whole, so
+/// small enough to retry cheaply, large enough that a big bundle is not
+/// thousands of requests.
 pub const PART: usize = 8 << 20;
 /// The most an index may hold, and a part may be.
 pub const INDEX_BOUND: u64 = 4 << 20;
@@ -51,11 +61,12 @@ pub struct Part {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Index {
-    /// [`FORMAT`].
+    /// [`FORMAT`] or [`FORMAT_1`].
     pub format: String,
-    /// The whole encrypted bundle's size.
+    /// The parts' total size.
     pub size: u64,
-    /// SHA-256 of the whole encrypted bundle, parts in order.
+    /// What names the delivery: for [`FORMAT`], [`parts_digest`] of its
+    /// parts; for [`FORMAT_1`], SHA-256 of the parts in order.
     pub sha256: String,
     /// The parts, in order.
     pub parts: Vec<Part>,
@@ -66,9 +77,9 @@ impl Index {
     pub fn parse(bytes: &[u8]) -> Result<Index, String> {
         let index: Index =
             serde_json::from_slice(bytes).map_err(|e| format!("its index is not valid: {e}"))?;
-        if index.format != FORMAT {
+        if index.format != FORMAT && index.format != FORMAT_1 {
             return Err(format!(
-                "its index is of format {:?}, not {FORMAT}",
+                "its index is of format {:?}, not {FORMAT} or {FORMAT_1}",
                 index.format
             ));
         }
@@ -89,8 +100,27 @@ impl Index {
         if index.parts.is_empty() || total != index.size {
             return Err("its index's parts do not add up to the bundle's size".into());
         }
+        if index.each_part_encrypted() && index.sha256 != parts_digest(&index.parts) {
+            return Err("its index's hash is not that of its parts".into());
+        }
         Ok(index)
     }
+
+    /// Whether each part is an age file of its own ([`FORMAT`]).
+    pub fn each_part_encrypted(&self) -> bool {
+        self.format == FORMAT
+    }
+}
+
+/// The hash that names a [`FORMAT`] delivery: SHA-256 over one line per
+/// part, `NAME SIZE SHA256`, so it can be computed from the parts' hashes
+/// alone (a resumed send does not read back what it sent before).
+pub fn parts_digest(parts: &[Part]) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(format!("{} {} {}\n", p.name, p.size, p.sha256).as_bytes());
+    }
+    hex::encode(h.finalize())
 }
 
 /// A receipt, written back by the recipient's device and signed by it.
@@ -128,7 +158,7 @@ mod tests {
             sha256: "a".repeat(64),
         };
         let mut ok = Index {
-            format: FORMAT.into(),
+            format: FORMAT_1.into(),
             size: 10,
             sha256: "b".repeat(64),
             parts: vec![part(1, 6), part(2, 4)],
@@ -139,6 +169,15 @@ mod tests {
         ok.size = 10;
         ok.parts[1].name = "../x".into();
         assert!(Index::parse(&serde_json::to_vec(&ok).unwrap()).is_err());
+        let mut two = Index {
+            format: FORMAT.into(),
+            size: 10,
+            sha256: "b".repeat(64),
+            parts: vec![part(1, 6), part(2, 4)],
+        };
+        assert!(Index::parse(&serde_json::to_vec(&two).unwrap()).is_err());
+        two.sha256 = parts_digest(&two.parts);
+        assert!(Index::parse(&serde_json::to_vec(&two).unwrap()).is_ok());
         assert!(is_delivery_name(&"0f".repeat(16)));
         assert!(!is_delivery_name("../../etc"));
     }

@@ -9,7 +9,7 @@ pub mod send;
 mod upload;
 
 pub use inbox::{Outgoing, Received, Strange, Waiting, outbox, receive, waiting};
-pub use send::{Sent, send};
+pub use send::{Abandoned, Sent, abandon, pending, resume, send};
 
 use crate::bundle::BundleError;
 use crate::remote::RemoteError;
@@ -27,6 +27,16 @@ pub enum DeliveryError {
     /// The remote failed.
     #[error(transparent)]
     Remote(#[from] RemoteError),
+    /// An interrupted send that cannot be resumed as it was sealed.
+    #[error(
+        "the interrupted send {delivery} cannot be resumed: {why}; abandon it (deleting what it sent), then send the case again"
+    )]
+    Stale {
+        /// The delivery.
+        delivery: String,
+        /// Why.
+        why: String,
+    },
     /// A delivery on the remote is damaged or not what it claims; it is
     /// left in place.
     #[error("delivery {delivery} on {remote} is refused and left in place: {why}")]

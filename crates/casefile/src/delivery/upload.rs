@@ -1,9 +1,12 @@
-//! The parts of one delivery, written as the encrypted stream comes: each
-//! full part goes to a writer thread while the export makes the next, so the
-//! network and the export overlap (at most two parts wait, in constant
-//! memory), and a cancel never waits on a request under way.
+//! The parts of one delivery, made as the bag's tar stream comes: each
+//! full slice goes to a writer thread, which encrypts it as an age file of
+//! its own and writes it while the export makes the next (at most two
+//! wait, in constant memory); a cancel never waits on a request under way.
+//! Each part the remote confirms is noted in the vault, so an interrupted
+//! send resumes with only the parts missing.
 
-use std::io;
+use std::collections::BTreeMap;
+use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
@@ -12,6 +15,7 @@ use std::time::{Duration, Instant};
 use sha2::{Digest, Sha256};
 
 use super::index::{self, Index, Part};
+use crate::Vault;
 use crate::bundle::{BundleError, Delivery};
 use crate::remote::{RemoteError, Storage};
 
@@ -26,44 +30,83 @@ const CLEANUP_FOR: Duration = Duration::from_secs(15);
 
 const POLL: Duration = Duration::from_millis(20);
 
+/// What the writer is given.
+enum Job {
+    /// Part `n`'s slice of the tar stream, to encrypt and write.
+    Part(usize, Vec<u8>),
+    /// The index, last.
+    Index(Vec<u8>),
+}
+
 /// One delivery's parts and index, written by a writer thread.
-pub(super) struct Upload {
-    folder: String,
+pub(super) struct Upload<'a> {
+    vault: &'a Vault,
+    delivery: String,
     buffer: Vec<u8>,
-    parts: Vec<Part>,
-    size: u64,
+    /// Parts numbered so far, made or kept.
+    made: usize,
+    /// Parts the remote holds already (checked), by number: not made again.
+    kept: BTreeMap<usize, Part>,
+    /// Parts the remote holds, kept or confirmed, by number.
+    parts: BTreeMap<usize, Part>,
     done: bool,
-    /// Set when the send is cancelled: no further part is written and a
-    /// retry stops waiting.
+    /// The user's cancel, read while the upload waits and when it ends.
+    cancel: Option<&'a AtomicBool>,
+    /// Set when the send stops (cancelled or failed): the writer writes no
+    /// further part and a retry stops waiting.
     stop: Arc<AtomicBool>,
-    jobs: Option<SyncSender<(String, Vec<u8>)>>,
-    written: Receiver<io::Result<String>>,
+    jobs: Option<SyncSender<Job>>,
+    written: Receiver<io::Result<Option<(usize, Part)>>>,
     waiting: usize,
-    /// Set, with the number of parts named, when the delivery did not
-    /// complete: the writer then deletes the index and those parts.
+    /// Set when the delivery did not complete: the writer then deletes the
+    /// index, and, with the number of parts given (on a cancel), the parts.
     clean: Arc<(AtomicBool, AtomicUsize)>,
     exited: Receiver<()>,
     /// The objects written, for the caller.
     report: Arc<Mutex<Vec<String>>>,
 }
 
-impl Upload {
-    /// An upload into `folder` of `storage`, stopped by `stop`.
+impl<'a> Upload<'a> {
+    /// An upload of delivery `delivery` to `storage`, encrypted to
+    /// `recipients`, of which the parts in `kept` are on the remote already;
+    /// cancelled by `cancel`.
     pub(super) fn start(
+        vault: &'a Vault,
         storage: Arc<Storage>,
-        folder: String,
-        stop: Arc<AtomicBool>,
+        delivery: &str,
+        recipients: Vec<age::x25519::Recipient>,
+        kept: BTreeMap<usize, Part>,
+        cancel: Option<&'a AtomicBool>,
         report: Arc<Mutex<Vec<String>>>,
-    ) -> Upload {
-        let (jobs, queue) = mpsc::sync_channel::<(String, Vec<u8>)>(1);
+    ) -> Upload<'a> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let (jobs, queue) = mpsc::sync_channel::<Job>(1);
         let (done_tx, written) = mpsc::channel();
         let (exit_tx, exited) = mpsc::channel();
         let clean = Arc::new((AtomicBool::new(false), AtomicUsize::new(0)));
-        let (halt, tidy, dir) = (Arc::clone(&stop), Arc::clone(&clean), folder.clone());
+        let dir = folder(delivery);
+        let (halt, tidy) = (Arc::clone(&stop), Arc::clone(&clean));
         std::thread::spawn(move || {
-            for (path, bytes) in queue.iter() {
-                let r = put_retrying(&storage, &path, &bytes, &halt).map(|()| path);
-                drop(bytes);
+            for job in queue.iter() {
+                let r = match job {
+                    Job::Part(n, plain) => encrypt(&plain, &recipients).and_then(|bytes| {
+                        drop(plain);
+                        let name = index::part_name(n);
+                        put_retrying(&storage, &format!("{dir}{name}"), &bytes, &halt)?;
+                        Ok(Some((
+                            n,
+                            Part {
+                                name,
+                                size: bytes.len() as u64,
+                                sha256: hex::encode(Sha256::digest(&bytes)),
+                            },
+                        )))
+                    }),
+                    Job::Index(bytes) => {
+                        put_retrying(&storage, &format!("{dir}{}", index::INDEX), &bytes, &halt)
+                            .map(|()| None)
+                    }
+                };
                 if done_tx.send(r).is_err() {
                     break;
                 }
@@ -72,18 +115,26 @@ impl Upload {
                 // The index first: its write may have reached the server
                 // although the answer did not.
                 let _ = storage.delete(&format!("{dir}{}", index::INDEX));
-                for n in 1..=tidy.1.load(Ordering::SeqCst) {
+                let parts = tidy.1.load(Ordering::SeqCst);
+                for n in 1..=parts {
                     let _ = storage.delete(&format!("{dir}{}", index::part_name(n)));
+                }
+                if parts > 0 {
+                    // An empty folder would still tell of the attempt.
+                    let _ = storage.delete(&dir);
                 }
             }
             let _ = exit_tx.send(());
         });
         Upload {
-            folder,
+            vault,
+            delivery: delivery.to_string(),
             buffer: Vec::with_capacity(index::PART),
-            parts: Vec::new(),
-            size: 0,
+            made: 0,
+            parts: kept.clone(),
+            kept,
             done: false,
+            cancel,
             stop,
             jobs: Some(jobs),
             written,
@@ -94,23 +145,43 @@ impl Upload {
         }
     }
 
-    fn took(&mut self, r: io::Result<String>) -> io::Result<()> {
+    /// True once the user cancelled; the writer is told at once.
+    fn cancelled(&self) -> bool {
+        let asked = self.cancel.is_some_and(|c| c.load(Ordering::Relaxed));
+        if asked {
+            self.stop.store(true, Ordering::SeqCst);
+        }
+        asked || self.stop.load(Ordering::Relaxed)
+    }
+
+    fn took(&mut self, r: io::Result<Option<(usize, Part)>>) -> io::Result<()> {
         self.waiting -= 1;
-        let path = r?;
+        let (path, part) = match r? {
+            Some((n, part)) => {
+                self.vault
+                    .sent_part(&self.delivery, n, part.size, &part.sha256)
+                    .map_err(io::Error::other)?;
+                let path = format!("{}{}", folder(&self.delivery), part.name);
+                self.parts.insert(n, part.clone());
+                (path, Some(part))
+            }
+            None => (format!("{}{}", folder(&self.delivery), index::INDEX), None),
+        };
+        drop(part);
         if let Ok(mut rep) = self.report.lock() {
             rep.push(path);
         }
         Ok(())
     }
 
-    /// Hands an object to the writer, waiting while two are ahead of it.
-    fn queue(&mut self, path: String, bytes: Vec<u8>) -> io::Result<()> {
+    /// Hands a job to the writer, waiting while two are ahead of it.
+    fn queue(&mut self, job: Job) -> io::Result<()> {
         while let Ok(r) = self.written.try_recv() {
             self.took(r)?;
         }
-        let mut job = (path, bytes);
+        let mut job = job;
         loop {
-            if self.stop.load(Ordering::Relaxed) {
+            if self.cancelled() {
                 return Err(cancelled());
             }
             let Some(jobs) = &self.jobs else {
@@ -141,7 +212,7 @@ impl Upload {
     /// Waits until the writer has written everything handed to it.
     fn drain(&mut self) -> io::Result<()> {
         while self.waiting > 0 {
-            if self.stop.load(Ordering::Relaxed) {
+            if self.cancelled() {
                 return Err(cancelled());
             }
             match self.written.recv_timeout(POLL) {
@@ -155,23 +226,34 @@ impl Upload {
         Ok(())
     }
 
+    /// The slice in the buffer becomes the next part, unless the remote
+    /// holds that part already.
     fn put_part(&mut self) -> io::Result<()> {
-        if self.buffer.is_empty() {
+        self.made += 1;
+        let plain = std::mem::replace(&mut self.buffer, Vec::with_capacity(index::PART));
+        if self.kept.contains_key(&self.made) {
             return Ok(());
         }
-        let name = index::part_name(self.parts.len() + 1);
-        let bytes = std::mem::replace(&mut self.buffer, Vec::with_capacity(index::PART));
-        self.size += bytes.len() as u64;
-        self.parts.push(Part {
-            name: name.clone(),
-            size: bytes.len() as u64,
-            sha256: hex::encode(Sha256::digest(&bytes)),
-        });
-        self.queue(format!("{}{name}", self.folder), bytes)
+        self.queue(Job::Part(self.made, plain))
     }
 }
 
-impl io::Write for Upload {
+fn folder(delivery: &str) -> String {
+    format!("{}{delivery}/", index::TOP)
+}
+
+/// One part: an age file of its own.
+fn encrypt(plain: &[u8], recipients: &[age::x25519::Recipient]) -> io::Result<Vec<u8>> {
+    let recips = recipients.iter().map(|r| r as &dyn age::Recipient);
+    let enc = age::Encryptor::with_recipients(recips).map_err(io::Error::other)?;
+    let mut out = Vec::with_capacity(plain.len() + plain.len() / 4096 + 1024);
+    let mut w = enc.wrap_output(&mut out)?;
+    w.write_all(plain)?;
+    w.finish()?;
+    Ok(out)
+}
+
+impl io::Write for Upload<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let room = index::PART - self.buffer.len();
         let n = room.min(buf.len());
@@ -186,37 +268,70 @@ impl io::Write for Upload {
     }
 }
 
-impl Delivery for Upload {
-    fn complete(mut self: Box<Self>, sha256: &str) -> io::Result<()> {
-        self.put_part()?;
+impl Delivery for Upload<'_> {
+    fn complete(mut self: Box<Self>) -> io::Result<String> {
+        if !self.buffer.is_empty() || self.made == 0 {
+            self.put_part()?;
+        }
         self.drain()?;
+        if self.parts.len() != self.made || self.parts.keys().next_back() != Some(&self.made) {
+            return Err(io::Error::other(
+                "the remote holds parts of this delivery beyond its end",
+            ));
+        }
+        let parts: Vec<Part> = self.parts.values().cloned().collect();
         let idx = Index {
             format: index::FORMAT.into(),
-            size: self.size,
-            sha256: sha256.to_string(),
-            parts: self.parts.clone(),
+            size: parts.iter().map(|p| p.size).sum(),
+            sha256: index::parts_digest(&parts),
+            parts,
         };
         let bytes = serde_json::to_vec_pretty(&idx).map_err(io::Error::other)?;
-        self.queue(format!("{}{}", self.folder, index::INDEX), bytes)?;
+        self.queue(Job::Index(bytes))?;
         self.drain()?;
         self.done = true;
-        Ok(())
+        Ok(idx.sha256)
     }
 }
 
-impl Drop for Upload {
-    /// A send that did not complete leaves nothing: no index, and the parts
-    /// deleted by the writer once its request under way ends (best effort,
-    /// for a bounded time: a server that is gone keeps them, but without an
-    /// index nobody takes them for a delivery).
+impl Drop for Upload<'_> {
+    /// A send that did not complete leaves no index. A cancelled one leaves
+    /// nothing: its parts are deleted by the writer once its request under
+    /// way ends (best effort, for a bounded time), and the vault forgets it.
+    /// One that failed keeps the parts the remote confirmed, for
+    /// `send --resume`, unless there are none.
     fn drop(&mut self) {
+        let mut abandon = false;
         if !self.done {
-            self.clean.1.store(self.parts.len() + 1, Ordering::SeqCst);
+            abandon = self.cancelled() || self.parts.is_empty();
+            if abandon {
+                // Every part this send may have written, in this process or
+                // an earlier one.
+                let highest = self.parts.keys().next_back().copied().unwrap_or(0);
+                self.clean
+                    .1
+                    .store(self.made.max(highest) + 1, Ordering::SeqCst);
+            }
             self.clean.0.store(true, Ordering::SeqCst);
             self.stop.store(true, Ordering::SeqCst);
         }
         self.jobs = None;
-        let _ = self.exited.recv_timeout(CLEANUP_FOR);
+        let until = Instant::now() + CLEANUP_FOR;
+        loop {
+            let exited = self.exited.recv_timeout(POLL).is_ok();
+            // A part confirmed while the send was failing is still noted.
+            while let Ok(r) = self.written.try_recv() {
+                if let (Ok(Some((n, p))), false) = (r, abandon) {
+                    let _ = self.vault.sent_part(&self.delivery, n, p.size, &p.sha256);
+                }
+            }
+            if exited || Instant::now() >= until {
+                break;
+            }
+        }
+        if abandon {
+            let _ = self.vault.forget_send(&self.delivery);
+        }
     }
 }
 

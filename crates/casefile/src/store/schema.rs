@@ -192,4 +192,24 @@ pub(super) const MIGRATIONS: &[&str] = &[
         added_at TEXT NOT NULL
     ) STRICT;
     "#,
+    // 10: sends under way: what an interrupted send needs to write the same
+    // bundle again (its generated files, by value) and the parts the remote
+    // confirmed, so `send --resume` sends only what is missing. Deleted when
+    // the delivery completes or is abandoned.
+    r#"
+    CREATE TABLE sends (
+        delivery   TEXT PRIMARY KEY,
+        remote     TEXT NOT NULL,
+        request    TEXT NOT NULL,
+        recipe     TEXT NOT NULL,
+        started_at TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE send_parts (
+        delivery TEXT NOT NULL REFERENCES sends(delivery) ON DELETE CASCADE,
+        n        INTEGER NOT NULL,
+        size     INTEGER NOT NULL,
+        sha256   TEXT NOT NULL,
+        PRIMARY KEY (delivery, n)
+    ) STRICT;
+    "#,
 ];

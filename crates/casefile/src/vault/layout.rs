@@ -28,6 +28,10 @@ pub const BLOBS_DIR: &str = "blobs";
 pub const QUARANTINE_DIR: &str = "quarantine";
 /// The process lock.
 pub const LOCK_FILE: &str = "lock";
+/// Held by the one process sending from the vault (a send, a resume or an
+/// abandon), so no other touches a send under way. Made at every open, so
+/// its presence says nothing.
+pub const SEND_LOCK_FILE: &str = "send.lock";
 /// The guard file.
 pub const GUARD_FILE: &str = "guard.json";
 /// The sealed tree heads of the two spaces.
@@ -54,6 +58,7 @@ pub(crate) fn files(dir: &Path) -> Vec<PathBuf> {
     }
     out.extend(HEAD_FILES.iter().map(|h| dir.join(h)));
     out.push(dir.join(LOCK_FILE));
+    out.push(dir.join(SEND_LOCK_FILE));
     out.push(dir.join(GUARD_FILE));
     out
 }

@@ -17,6 +17,7 @@ mod open;
 pub mod passphrase;
 mod remotes;
 mod senders;
+mod sends;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -34,6 +35,7 @@ pub use item::{Item, ItemEdit, ItemKind};
 pub use open::{DB_KEY_PURPOSE, Secret, UNNAMED_COLLECTOR};
 pub(crate) use senders::insert_sender;
 pub use senders::{KIND_DEVICE, KIND_ORGANISATION, Sender, SignedStatement};
+pub use sends::PendingSend;
 
 use crate::crypto::SecretKey;
 use crate::crypto::sign::{DeviceKey, DevicePublicKey};

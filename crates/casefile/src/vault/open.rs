@@ -47,6 +47,14 @@ fn lock(dir: &Path) -> Result<(File, bool), VaultError> {
         .write(true)
         .open(&path)
         .map_err(io_err(&path))?;
+    // Made now whatever this vault does, so that its presence says nothing.
+    let sending = dir.join(super::layout::SEND_LOCK_FILE);
+    OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&sending)
+        .map_err(io_err(&sending))?;
     match file.try_lock() {
         Ok(()) => Ok((file, true)),
         Err(TryLockError::WouldBlock) => {

@@ -103,6 +103,15 @@ impl Vault {
     /// recorded in the log).
     pub fn remove_remote(&mut self, name: &str) -> Result<Remote, VaultError> {
         let found = self.remote(name)?;
+        // An interrupted send is tied to its remote by name: removing it
+        // (and adding another of that name) would resume elsewhere and
+        // leave its parts where nobody could delete them.
+        if self.sends_to(found.name.as_str())? > 0 {
+            return Err(VaultError::Invalid(format!(
+                "an interrupted send to {} waits: resume or abandon it first (`casefile send --resume` or `--abandon`)",
+                found.name
+            )));
+        }
         let event = NewEvent::vault(Action::RemoteRemoved, self.actor())
             .with_details(serde_json::json!({ "name": found.name.as_str() }));
         self.transact(|tx| {
