@@ -270,11 +270,17 @@ def inbox_phase(d, a, passphrase, check_page):
     d.click("#inbox-look")
     d.wait("return document.querySelector('#inbox-count')", "the inbox listed")
     assert d.text("#inbox-count") == "1 deliveries waiting.", d.text("#inbox-count")
+    # A wrong identity file first: its error must not stand beside the
+    # success that follows (it once did, for six seconds).
+    d.type("#inbox-identity", a.identity + ".missing")
+    d.click("#inbox-import")
+    d.wait("return !document.querySelector('#toast').hidden", "the wrong identity refused")
     d.type("#inbox-identity", a.identity)
     d.click("#inbox-import")
     d.wait("return document.querySelector('#inbox-taken li')", "the delivery taken in", timeout=120)
     said = d.text("#inbox-taken")
     assert 'imported, sealed by known sender "partner"; receipt written' in said, said
+    assert d.js("return document.querySelector('#toast').hidden"), "an earlier error still shown: " + d.text("#toast")
     d.wait("return document.querySelector('#inbox-count') && document.querySelector('#inbox-count').textContent === 'Nothing waiting.'", "nothing left waiting")
     d.shot(a.shots, "14-inbox")
     d.click("#outbox-look")

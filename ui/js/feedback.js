@@ -14,6 +14,14 @@ export function toast(message, kind = 'error') {
   el._timer = setTimeout(() => { el.hidden = true; document.body.classList.remove('toasting'); }, 6000);
 }
 
+// Hides the toast: an earlier error must not stand beside what later work says.
+export function dismiss() {
+  const el = document.getElementById('toast');
+  clearTimeout(el._timer);
+  el.hidden = true;
+  document.body.classList.remove('toasting');
+}
+
 export function fail(e) {
   toast(e && e.message ? e.message : String(e));
 }
@@ -22,6 +30,7 @@ export function fail(e) {
 export async function withProgress(promise) {
   const box = document.getElementById('progress');
   const before = document.activeElement;
+  dismiss();
   box.hidden = false;
   document.getElementById('progress-cancel').focus();
   try {

@@ -164,11 +164,12 @@ pub struct Inbox {
 #[tauri::command]
 pub async fn inbox<R: tauri::Runtime>(app: AppHandle<R>, remote: String) -> ApiResult<Inbox> {
     long_work(app, "inbox", 0, move |state, _task| {
-        let storage = state.with(|v| Ok(v.connect_remote(&remote)?))?;
-        state.with(|v| {
-            let (waiting, strange) = delivery::waiting(v, &storage)?;
-            Ok(Inbox { waiting, strange })
-        })
+        // The vault is read first; the remote is listed without it, so a
+        // lock never waits on the network.
+        let (storage, known) =
+            state.with(|v| Ok((v.connect_remote(&remote)?, delivery::known_keys(v)?)))?;
+        let (waiting, strange) = delivery::waiting_among(&storage, &known)?;
+        Ok(Inbox { waiting, strange })
     })
     .await
 }
@@ -192,8 +193,9 @@ pub async fn inbox_import<R: tauri::Runtime>(
 ) -> ApiResult<Vec<Taken>> {
     let identity = crate::paths::input(&app.state::<crate::state::AppState>(), &identity)?;
     long_work(app, "import", 0, move |state, task| {
-        let storage = state.with(|v| Ok(v.connect_remote(&remote)?))?;
-        let (waiting, _) = state.with(|v| Ok(delivery::waiting(v, &storage)?))?;
+        let (storage, known) =
+            state.with(|v| Ok((v.connect_remote(&remote)?, delivery::known_keys(v)?)))?;
+        let (waiting, _) = delivery::waiting_among(&storage, &known)?;
         task.total(waiting.iter().map(|w| w.size * 3).sum());
         let mut out = Vec::new();
         for w in waiting {
@@ -235,8 +237,12 @@ pub async fn outbox<R: tauri::Runtime>(
     remote: String,
 ) -> ApiResult<Vec<Outgoing>> {
     long_work(app, "outbox", 0, move |state, _task| {
-        let storage = state.with(|v| Ok(v.connect_remote(&remote)?))?;
-        state.with(|v| Ok(delivery::outbox(v, &storage)?))
+        let (storage, sent) = state.with(|v| {
+            let storage = v.connect_remote(&remote)?;
+            let sent = delivery::sent_to(v, storage.name())?;
+            Ok((storage, sent))
+        })?;
+        Ok(delivery::outbox_among(&storage, &sent)?)
     })
     .await
 }

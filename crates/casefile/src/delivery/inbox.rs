@@ -87,14 +87,29 @@ pub struct Strange {
 /// The deliveries on `storage` waiting for this vault: an index and no
 /// receipt signed by a key this vault knows (its own or a known sender's).
 pub fn waiting(vault: &Vault, storage: &Storage) -> Result<(Vec<Waiting>, Strange), DeliveryError> {
-    let mut out = Vec::new();
-    let mut strange = Strange::default();
+    waiting_among(storage, &known_keys(vault)?)
+}
+
+/// The fingerprints whose receipts mark a delivery taken: this device's and
+/// the known senders'. Read once, so the remote is then listed without the
+/// vault ([`waiting_among`]).
+pub fn known_keys(vault: &Vault) -> Result<Vec<String>, DeliveryError> {
     let mut known: Vec<String> = vault
         .senders()?
         .into_iter()
         .map(|s| s.fingerprint)
         .collect();
     known.push(vault.device_key().fingerprint());
+    Ok(known)
+}
+
+/// [`waiting`], given the [`known_keys`]: needs no vault.
+pub fn waiting_among(
+    storage: &Storage,
+    known: &[String],
+) -> Result<(Vec<Waiting>, Strange), DeliveryError> {
+    let mut out = Vec::new();
+    let mut strange = Strange::default();
     for entry in storage.list(index::TOP)? {
         let Some(name) = entry
             .strip_suffix('/')
@@ -303,27 +318,48 @@ pub fn receive(
 /// delivery's receipt once its recipient wrote one: its signature checked
 /// with the key it names, and that key named when this vault knows it.
 pub fn outbox(vault: &Vault, storage: &Storage) -> Result<Vec<Outgoing>, DeliveryError> {
-    let mut out = Vec::new();
-    let known = vault.senders()?;
+    outbox_among(storage, &sent_to(vault, storage.name())?)
+}
+
+/// What this vault delivered to remote `name`, read from the vault once so
+/// the remote is then asked without it ([`outbox_among`]).
+#[derive(Debug, Clone)]
+pub struct SentTo {
+    /// (delivery, sent at, hash), oldest first.
+    sent: Vec<(String, String, String)>,
+    /// The known senders: (name, fingerprint).
+    known: Vec<(String, String)>,
+}
+
+/// The deliveries this vault's custody log records to remote `name`.
+pub fn sent_to(vault: &Vault, name: &str) -> Result<SentTo, DeliveryError> {
+    let known = vault
+        .senders()?
+        .into_iter()
+        .map(|s| (s.name, s.fingerprint))
+        .collect();
+    let mut sent = Vec::new();
     for event in vault.log(None)? {
-        if event.action != Action::Delivered || event.details["remote"] != storage.name() {
+        if event.action != Action::Delivered || event.details["remote"] != name {
             continue;
         }
-        let delivery = event.details["delivery"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        let sha256 = event.details["sha256"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        if !index::is_delivery_name(&delivery) {
-            continue;
+        let field = |k: &str| event.details[k].as_str().unwrap_or_default().to_string();
+        let delivery = field("delivery");
+        if index::is_delivery_name(&delivery) {
+            sent.push((delivery, event.time.clone(), field("sha256")));
         }
-        let dir = folder(&delivery);
+    }
+    Ok(SentTo { sent, known })
+}
+
+/// [`outbox`], given what [`sent_to`] read: needs no vault.
+pub fn outbox_among(storage: &Storage, sent: &SentTo) -> Result<Vec<Outgoing>, DeliveryError> {
+    let mut out = Vec::new();
+    for (delivery, sent_at, sha256) in &sent.sent {
+        let dir = folder(delivery);
         let mut item = Outgoing {
             delivery: delivery.clone(),
-            sent_at: event.time.clone(),
+            sent_at: sent_at.clone(),
             sha256: sha256.clone(),
             receipt: None,
             received_by: None,
@@ -332,12 +368,13 @@ pub fn outbox(vault: &Vault, storage: &Storage) -> Result<Vec<Outgoing>, Deliver
         };
         let path = format!("{dir}{}", index::RECEIPT);
         if storage.exists(&path)? {
-            match check_receipt(storage, &dir, &delivery, &sha256) {
+            match check_receipt(storage, &dir, delivery, sha256) {
                 Ok((receipt, key)) => {
-                    item.received_by = known
+                    item.received_by = sent
+                        .known
                         .iter()
-                        .find(|s| s.fingerprint == key.fingerprint())
-                        .map(|s| s.name.clone());
+                        .find(|(_, fp)| *fp == key.fingerprint())
+                        .map(|(n, _)| n.clone());
                     item.receipt_key = Some(key.fingerprint());
                     item.receipt = Some(receipt);
                 }

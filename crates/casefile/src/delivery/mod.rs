@@ -8,7 +8,10 @@ pub mod index;
 pub mod send;
 mod upload;
 
-pub use inbox::{Outgoing, Received, Strange, Waiting, outbox, receive, waiting};
+pub use inbox::{
+    Outgoing, Received, SentTo, Strange, Waiting, known_keys, outbox, outbox_among, receive,
+    sent_to, waiting, waiting_among,
+};
 pub use send::{Abandoned, Sent, abandon, pending, resume, send};
 
 use crate::bundle::BundleError;
