@@ -385,6 +385,13 @@ pub fn outbox(vault: &mut Vault, remote: &str, json: bool) -> anyhow::Result<Exi
     }
     for o in &all {
         let state = match (&o.receipt, &o.problem, &o.received_by) {
+            (Some(r), problem, Some(by)) if !r.verified || problem.is_some() => format!(
+                "received by {by} at {}, and it did NOT verify there ({}): send it again",
+                r.received_at,
+                problem
+                    .as_deref()
+                    .unwrap_or("damaged or altered on the way")
+            ),
             (Some(r), _, Some(by)) => format!("received and verified by {by} at {}", r.received_at),
             (Some(_), _, None) => format!(
                 "a receipt signed by a key this vault does not know (fingerprint {}): not proof \

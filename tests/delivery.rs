@@ -711,3 +711,119 @@ fn a_delivery_of_the_first_format_is_still_received() {
         serde_json::json!([])
     );
 }
+
+#[test]
+fn a_bundle_altered_on_the_server_gets_a_receipt_that_says_it_did_not_verify() {
+    // Anyone with the recipient's public key can make parts that decrypt:
+    // a server that replaces one (and rewrites the index to match) passes
+    // every part's hash, but the bag does not hold. The sender is told.
+    let p = pair();
+    let dav = Dav::start(p.sender.tmp.path(), "alice", DAV_PASS);
+    add_dav(&p.sender, &dav);
+    add_dav(&p.recipient, &dav);
+    let sent = send(&p);
+    let delivery = sent["delivery"].as_str().unwrap();
+    let dir = dav.root.join(format!("casefile/{delivery}"));
+    let part = dir.join("part-000001");
+    let recipient_key = String::from_utf8(
+        Command::new("age-keygen")
+            .arg("-y")
+            .arg(&p.identity)
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let altered = Command::new("sh")
+        .args([
+            "-c",
+            &format!(
+                "age -d -i {id} {part} | sed 's/Test Collector/Test Kollector/' | age -r {key} > {part}.new && mv {part}.new {part}",
+                id = p.identity.display(),
+                part = part.display(),
+                key = recipient_key.trim()
+            ),
+        ])
+        .status()
+        .unwrap();
+    assert!(altered.success());
+    common::rewrite_index(&dir);
+    let _ = Command::new("chown")
+        .args(["-R", "--reference"])
+        .arg(&dav.root)
+        .arg(&dir)
+        .status();
+    let before = p.recipient.json(&["list"]).as_array().unwrap().len();
+    let err = p.recipient.fails(
+        &[
+            "inbox",
+            "--remote",
+            "office",
+            "--import",
+            "--identity",
+            p.identity.to_str().unwrap(),
+        ],
+        1,
+    );
+    assert!(err.contains(delivery), "{err}");
+    assert_eq!(
+        p.recipient.json(&["list"]).as_array().unwrap().len(),
+        before
+    );
+    let outbox = p.sender.ok(&["outbox", "--remote", "office"]);
+    assert!(outbox.contains("did NOT verify"), "{outbox}");
+    let json = p.sender.json(&["outbox", "--remote", "office"]);
+    assert_eq!(json[0]["receipt"]["verified"], false, "{json}");
+    // Processed: not offered again.
+    assert_eq!(
+        p.recipient.json(&["inbox", "--remote", "office"]),
+        serde_json::json!([])
+    );
+}
+
+#[test]
+fn a_delivery_for_another_identity_gets_no_receipt_and_stays_waiting() {
+    // A remote is shared: what does not decrypt with this identity is for
+    // someone else, not damage, and must not be marked taken.
+    let p = pair();
+    let dav = Dav::start(p.sender.tmp.path(), "alice", DAV_PASS);
+    add_dav(&p.sender, &dav);
+    add_dav(&p.recipient, &dav);
+    let sent = send(&p);
+    let delivery = sent["delivery"].as_str().unwrap();
+    let other = p.recipient.path("other-identity.txt");
+    assert!(
+        Command::new("age-keygen")
+            .arg("-o")
+            .arg(&other)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    let out = p.recipient.run_env(
+        &[
+            "inbox",
+            "--remote",
+            "office",
+            "--import",
+            "--identity",
+            other.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(!out.status.success());
+    assert!(
+        !dav.root
+            .join(format!("casefile/{delivery}/receipt.json"))
+            .exists()
+    );
+    assert_eq!(
+        p.recipient
+            .json(&["inbox", "--remote", "office"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}

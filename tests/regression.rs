@@ -2613,7 +2613,7 @@ fn i17_18_parts_added_after_the_end_of_a_delivery_are_refused() {
             .unwrap();
         String::from_utf8(out.stdout).unwrap().trim().to_string()
     };
-    let extra = dir.join("part-999999");
+    let extra = dir.join("extra.age");
     let made = Command::new("sh")
         .args([
             "-c",
@@ -2625,32 +2625,13 @@ fn i17_18_parts_added_after_the_end_of_a_delivery_are_refused() {
         .status()
         .unwrap();
     assert!(made.success());
-    let index_path = dir.join("index.json");
-    let mut index: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&index_path).unwrap()).unwrap();
-    let parts = index["parts"].as_array().unwrap().len();
-    let name = format!("part-{:06}", parts + 1);
-    std::fs::rename(&extra, dir.join(&name)).unwrap();
-    let bytes = std::fs::read(dir.join(&name)).unwrap();
-    let sha = common::sha256_hex(&bytes);
-    index["parts"]
-        .as_array_mut()
+    let parts = std::fs::read_dir(&dir)
         .unwrap()
-        .push(serde_json::json!({ "name": name, "size": bytes.len(), "sha256": sha }));
-    let mut lines = String::new();
-    let mut size = 0u64;
-    for p in index["parts"].as_array().unwrap() {
-        lines.push_str(&format!(
-            "{} {} {}\n",
-            p["name"].as_str().unwrap(),
-            p["size"],
-            p["sha256"].as_str().unwrap()
-        ));
-        size += p["size"].as_u64().unwrap();
-    }
-    index["size"] = size.into();
-    index["sha256"] = common::sha256_hex(lines.as_bytes()).into();
-    std::fs::write(&index_path, serde_json::to_vec(&index).unwrap()).unwrap();
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("part-"))
+        .count();
+    std::fs::rename(&extra, dir.join(format!("part-{:06}", parts + 1))).unwrap();
+    common::rewrite_index(&dir);
     let _ = Command::new("chown")
         .args(["-R", "--reference"])
         .arg(&dav.root)
@@ -2670,7 +2651,10 @@ fn i17_18_parts_added_after_the_end_of_a_delivery_are_refused() {
     );
     assert!(err.contains("more after the end"), "{err}");
     assert_eq!(recipient.json(&["list"]).as_array().unwrap().len(), before);
-    assert!(!dir.join("receipt.json").exists());
+    // The sender is told it did not arrive as sent.
+    let receipt: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("receipt.json")).unwrap()).unwrap();
+    assert_eq!(receipt["verified"], false, "{receipt}");
 }
 
 #[test]

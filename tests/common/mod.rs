@@ -113,6 +113,33 @@ impl Env {
     }
 }
 
+/// Rewrites a delivery's `index.json` (format 2) for the parts as they now
+/// are in `dir`, as a server that altered them would.
+pub fn rewrite_index(dir: &Path) {
+    let path = dir.join("index.json");
+    let mut index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).expect("index")).expect("index json");
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("delivery")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("part-"))
+        .collect();
+    names.sort();
+    let (mut lines, mut size, mut parts) = (String::new(), 0u64, Vec::new());
+    for name in names {
+        let bytes = std::fs::read(dir.join(&name)).expect("part");
+        let sha = sha256_hex(&bytes);
+        lines.push_str(&format!("{name} {} {sha}\n", bytes.len()));
+        size += bytes.len() as u64;
+        parts.push(serde_json::json!({ "name": name, "size": bytes.len(), "sha256": sha }));
+    }
+    index["parts"] = parts.into();
+    index["size"] = size.into();
+    index["sha256"] = sha256_hex(lines.as_bytes()).into();
+    std::fs::write(&path, serde_json::to_vec(&index).expect("json")).expect("write index");
+}
+
 /// SHA-256 of bytes, hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))

@@ -119,11 +119,13 @@ function takenItem(r) {
 
 function outgoingItem(o) {
   let state;
-  if (o.receipt && o.received_by) state = t('outbox_received', { who: o.received_by, time: o.receipt.received_at });
+  if (o.receipt && o.received_by && (!o.receipt.verified || o.problem)) state = t('outbox_not_verified', { who: o.received_by, time: o.receipt.received_at });
+  else if (o.receipt && o.received_by) state = t('outbox_received', { who: o.received_by, time: o.receipt.received_at });
   else if (o.receipt) state = t('outbox_unknown_receipt', { fp: o.receipt_key || '?' });
   else if (o.problem) state = t('outbox_refused', { why: o.problem });
   else state = t('outbox_waiting');
-  return h('li', { class: o.received_by ? 'ok' : '' }, h('code', { dir: 'ltr', text: o.delivery }), ' ',
+  const cls = o.received_by ? (o.receipt.verified && !o.problem ? 'ok' : 'warn') : '';
+  return h('li', { class: cls }, h('code', { dir: 'ltr', text: o.delivery }), ' ',
     h('span', { text: `${t('sent_at', { time: o.sent_at })} · ${state}` }));
 }
 

@@ -180,6 +180,12 @@ impl Source {
                     identities,
                     current: None,
                 };
+                // The first part decides whether the delivery is for these
+                // identities at all (a remote may hold others'): that is not
+                // damage. A later part that does not decrypt is.
+                reader
+                    .open_next()
+                    .map_err(|e| BundleError::Decrypt(e.to_string()))?;
                 walk_tar(&mut reader, &mut guard, visit)?;
                 // After the archive's end, only its zero blocks: parts added
                 // after the last (any holder of the recipient's public key
@@ -215,6 +221,21 @@ struct PartsReader<'a> {
     current: Option<age::stream::StreamReader<BufReader<io::Take<File>>>>,
 }
 
+impl PartsReader<'_> {
+    /// Opens the next part; false when there is none.
+    fn open_next(&mut self) -> Result<bool, age::DecryptError> {
+        let Some((offset, size)) = self.next.pop_front() else {
+            return Ok(false);
+        };
+        let mut f = File::open(self.path)?;
+        io::Seek::seek(&mut f, io::SeekFrom::Start(offset))?;
+        let decryptor = age::Decryptor::new_buffered(BufReader::new(f.take(size)))?;
+        let reader = decryptor.decrypt(self.identities.iter().map(|i| i as &dyn age::Identity))?;
+        self.current = Some(reader);
+        Ok(true)
+    }
+}
+
 impl Read for PartsReader<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         loop {
@@ -225,20 +246,12 @@ impl Read for PartsReader<'_> {
                 }
                 self.current = None;
             }
-            let Some((offset, size)) = self.next.pop_front() else {
+            let opened = self
+                .open_next()
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("a part: {e}")))?;
+            if !opened {
                 return Ok(0);
-            };
-            let mut f = File::open(self.path)?;
-            io::Seek::seek(&mut f, io::SeekFrom::Start(offset))?;
-            let part = BufReader::new(f.take(size));
-            let bad = |e: age::DecryptError| {
-                io::Error::new(io::ErrorKind::InvalidData, format!("a part: {e}"))
-            };
-            let decryptor = age::Decryptor::new_buffered(part).map_err(bad)?;
-            let reader = decryptor
-                .decrypt(self.identities.iter().map(|i| i as &dyn age::Identity))
-                .map_err(bad)?;
-            self.current = Some(reader);
+            }
         }
     }
 }
