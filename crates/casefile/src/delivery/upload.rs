@@ -1,6 +1,6 @@
 //! The parts of one delivery, made as the bag's tar stream comes: each
-//! full slice goes to a writer thread, which encrypts it as an age file of
-//! its own and writes it while the export makes the next (at most two
+//! full slice is encrypted as an age file of its own and goes to a writer
+//! thread, which writes it while the export makes the next (at most two
 //! wait, in constant memory); a cancel never waits on a request under way.
 //! Each part the remote confirms is noted in the vault, so an interrupted
 //! send resumes with only the parts missing.
@@ -32,8 +32,8 @@ const POLL: Duration = Duration::from_millis(20);
 
 /// What the writer is given.
 enum Job {
-    /// Part `n`'s slice of the tar stream, to encrypt and write.
-    Part(usize, Vec<u8>),
+    /// Part `n`, encrypted, to write.
+    Part(usize, Part, Vec<u8>),
     /// The index, last.
     Index(Vec<u8>),
 }
@@ -42,6 +42,7 @@ enum Job {
 pub(super) struct Upload<'a> {
     vault: &'a Vault,
     delivery: String,
+    recipients: Vec<age::x25519::Recipient>,
     buffer: Vec<u8>,
     /// Parts numbered so far, made or kept.
     made: usize,
@@ -89,19 +90,10 @@ impl<'a> Upload<'a> {
         std::thread::spawn(move || {
             for job in queue.iter() {
                 let r = match job {
-                    Job::Part(n, plain) => encrypt(&plain, &recipients).and_then(|bytes| {
-                        drop(plain);
-                        let name = index::part_name(n);
-                        put_retrying(&storage, &format!("{dir}{name}"), &bytes, &halt)?;
-                        Ok(Some((
-                            n,
-                            Part {
-                                name,
-                                size: bytes.len() as u64,
-                                sha256: hex::encode(Sha256::digest(&bytes)),
-                            },
-                        )))
-                    }),
+                    Job::Part(n, part, bytes) => {
+                        put_retrying(&storage, &format!("{dir}{}", part.name), &bytes, &halt)
+                            .map(|()| Some((n, part)))
+                    }
                     Job::Index(bytes) => {
                         put_retrying(&storage, &format!("{dir}{}", index::INDEX), &bytes, &halt)
                             .map(|()| None)
@@ -129,6 +121,7 @@ impl<'a> Upload<'a> {
         Upload {
             vault,
             delivery: delivery.to_string(),
+            recipients,
             buffer: Vec::with_capacity(index::PART),
             made: 0,
             parts: kept.clone(),
@@ -234,7 +227,16 @@ impl<'a> Upload<'a> {
         if self.kept.contains_key(&self.made) {
             return Ok(());
         }
-        self.queue(Job::Part(self.made, plain))
+        // Encrypted here, while the writer sends the part before: the
+        // network and the encryption overlap.
+        let bytes = encrypt(&plain, &self.recipients)?;
+        drop(plain);
+        let part = Part {
+            name: index::part_name(self.made),
+            size: bytes.len() as u64,
+            sha256: hex::encode(Sha256::digest(&bytes)),
+        };
+        self.queue(Job::Part(self.made, part, bytes))
     }
 }
 
