@@ -2520,6 +2520,8 @@ fn i17_14_a_send_under_way_is_never_taken_for_an_interrupted_one() {
     // (the running one said "delivered", and nothing was ever received).
     let (env, dav, child) = sending_big();
     wait_for_parts(&dav, 2);
+    // The server goes away: the send waits it out, under way, for minutes.
+    dav.stop();
     let err = env.fails(&["send", "--resume"], 2);
     assert!(
         err.contains("another send from this vault is under way"),
@@ -2530,6 +2532,7 @@ fn i17_14_a_send_under_way_is_never_taken_for_an_interrupted_one() {
         err.contains("another send from this vault is under way"),
         "{err}"
     );
+    dav.restart();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", text(&out));
     assert!(
