@@ -845,12 +845,7 @@ pub fn write_to(
 /// closed: a case changed since it was sealed is sealed anew.
 pub fn recheck(vault: &Vault, opts: &ExportOptions, recipe: &Recipe) -> Result<(), BundleError> {
     let plan = plan(vault, opts)?;
-    let mut wire: Vec<WireItem> = plan
-        .items
-        .iter()
-        .map(|it| wire_item(it, &plan.withholding))
-        .collect::<Result<_, _>>()?;
-    drop_outside_parents(&mut wire);
+    let wire = wire_items(&plan)?;
     if carried(&plan, &wire) != recipe.items {
         return Err(BundleError::Input(
             "the case's items, or what consent allows of them, changed since this bundle was sealed"
@@ -863,6 +858,17 @@ pub fn recheck(vault: &Vault, opts: &ExportOptions, recipe: &Recipe) -> Result<(
             .check(&format!("the bundle's {what}"), &text)?;
     }
     Ok(())
+}
+
+/// The plan's items as the bundle describes them, parents outside it dropped.
+fn wire_items(plan: &Plan) -> Result<Vec<WireItem>, BundleError> {
+    let mut wire: Vec<WireItem> = plan
+        .items
+        .iter()
+        .map(|it| wire_item(it, &plan.withholding))
+        .collect::<Result<_, _>>()?;
+    drop_outside_parents(&mut wire);
+    Ok(wire)
 }
 
 /// The items a bag carries, by id, path and size.
@@ -887,12 +893,7 @@ fn seal(vault: &mut Vault, opts: &ExportOptions) -> Result<Recipe, BundleError> 
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut wire: Vec<WireItem> = plan
-        .items
-        .iter()
-        .map(|it| wire_item(it, &plan.withholding))
-        .collect::<Result<_, _>>()?;
-    drop_outside_parents(&mut wire);
+    let wire = wire_items(&plan)?;
     let head = record(vault, &plan, &bundle_name)?;
     let (lines, disclosures, proofs) = custody(vault, &plan.items, &head, &plan.withholding)?;
     let records = Records {
