@@ -2707,3 +2707,45 @@ fn i17_19_one_interrupted_send_is_abandoned_without_the_others() {
     assert_eq!(resumed.as_array().unwrap().len(), 1, "{resumed}");
     assert!(held_by(&dav).iter().any(|f| f.ends_with("index.json")));
 }
+
+// #17 (found while testing): a 128 MiB random binary item was refused for
+// export because its "content names W1": the withheld witness's three-letter
+// pseudonym turns up by chance, as a whole word, dozens of times in that many
+// random bytes. Here it is planted as a whole word a thousand times in
+// random bytes (a compressed archive, an encrypted container); the export
+// goes ahead. The same name in a statement kept among random bytes still
+// stops it.
+#[test]
+fn i17_20_random_bytes_do_not_name_a_withheld_witness_by_chance() {
+    let a = ali_case();
+    let noise = a.env.path("noise");
+    common::write_data(&noise, 4 << 20, 20);
+    let mut random = std::fs::read(&noise).unwrap();
+    for at in (0..random.len() - 5).step_by(4099) {
+        random[at..at + 5].copy_from_slice(b"\x00Ali\x00");
+    }
+    let id = add_to_ali_case(&a, "archive.7z", &random);
+    let out = a.env.path("out-random");
+    a.env.ok(&[
+        "export",
+        "--case",
+        &a.case,
+        "--out",
+        out.to_str().unwrap(),
+        "--for",
+        "eu-global-human-rights",
+        "--items",
+        &id,
+    ]);
+    assert!(out.join("manifest-sha256.txt").exists());
+
+    let mut kept = random[..1 << 20].to_vec();
+    kept.extend_from_slice(&b"Statement taken on the 2nd of May: Ali saw it. ".repeat(30));
+    kept.extend_from_slice(&random[1 << 20..]);
+    let id = add_to_ali_case(&a, "container.bin", &kept);
+    let err = eu_export_stops(&a, "out-kept", &id);
+    assert!(
+        err.contains("the content of item") && err.contains("W1"),
+        "{err}"
+    );
+}
