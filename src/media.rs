@@ -66,6 +66,12 @@ pub fn detail(info: &MediaInfo) {
     if let Some(at) = &info.captured_at {
         rows.push(("captured (device)", at.clone()));
     }
+    if let Some(at) = &info.modified_at {
+        rows.push(("modified (device)", at.clone()));
+    }
+    if let Some(at) = &info.gps_time {
+        rows.push(("GPS time (UTC)", at.clone()));
+    }
     if let Some(p) = &info.position {
         let mut s = format!("{:.6}, {:.6}", p.latitude, p.longitude);
         if let Some(a) = p.altitude {

@@ -19,6 +19,8 @@ export function mediaFacts(m) {
   const rows = [];
   if (m.width && m.height) rows.push(['dimensions', `${m.width} × ${m.height}`]);
   if (m.captured_at) rows.push(['captured_device', m.captured_at]);
+  if (m.modified_at) rows.push(['modified_device', m.modified_at]);
+  if (m.gps_time) rows.push(['gps_time', m.gps_time]);
   if (m.position) {
     const p = m.position;
     let s = `${p.latitude.toFixed(6)}, ${p.longitude.toFixed(6)}`;

@@ -2,6 +2,7 @@
 //! redacted copies. Everything works on bytes in memory; nothing is written
 //! to disk in the clear.
 
+mod damage;
 mod photo;
 mod probe;
 pub mod redact;
@@ -78,6 +79,14 @@ pub struct MediaInfo {
     /// offset when the device recorded one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub captured_at: Option<String>,
+    /// When the file was last saved, by the device or an editor (EXIF
+    /// DateTime), when it differs from the capture time; not a capture time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified_at: Option<String>,
+    /// UTC time of the GPS fix (`YYYY-MM-DDTHH:MM:SSZ`), from the satellites
+    /// rather than the device's clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gps_time: Option<String>,
     /// Where the device says it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<Position>,
@@ -108,7 +117,8 @@ pub struct MediaInfo {
     /// PDF version from its header.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pdf_version: Option<String>,
-    /// Why something could not be read (no preview, unsupported format...).
+    /// Why something could not be read (no preview, unsupported format,
+    /// damaged metadata, values out of range), sentences joined by "; ".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
@@ -117,6 +127,17 @@ impl MediaInfo {
     /// True when nothing was learnt.
     pub fn is_empty(&self) -> bool {
         *self == MediaInfo::default()
+    }
+
+    /// Adds a sentence to the note.
+    pub fn add_note(&mut self, sentence: &str) {
+        match &mut self.note {
+            Some(note) => {
+                note.push_str("; ");
+                note.push_str(sentence);
+            }
+            None => self.note = Some(sentence.to_string()),
+        }
     }
 }
 
@@ -143,7 +164,7 @@ pub fn analyze<R: Read + Seek>(mime: &str, size: u64, content: &mut R) -> Analys
     let mut analysis = Analysis::default();
     if mime.starts_with("image/") {
         if size > MAX_IN_MEMORY {
-            analysis.info.note = Some(format!(
+            analysis.info.add_note(&format!(
                 "no preview: the image is larger than {} MiB",
                 MAX_IN_MEMORY >> 20
             ));
@@ -151,7 +172,9 @@ pub fn analyze<R: Read + Seek>(mime: &str, size: u64, content: &mut R) -> Analys
         }
         let mut bytes = Vec::with_capacity(size as usize);
         if let Err(e) = content.take(MAX_IN_MEMORY).read_to_end(&mut bytes) {
-            analysis.info.note = Some(format!("the image could not be read: {e}"));
+            analysis
+                .info
+                .add_note(&format!("the image could not be read: {e}"));
             return analysis;
         }
         tags::read_exif(&bytes, &mut analysis.info);
@@ -161,10 +184,10 @@ pub fn analyze<R: Read + Seek>(mime: &str, size: u64, content: &mut R) -> Analys
                 analysis.info.height = Some(image.height());
                 match photo::thumbnail(&image) {
                     Ok(jpeg) => analysis.thumbnail = Some(jpeg),
-                    Err(e) => analysis.info.note = Some(format!("no preview: {e}")),
+                    Err(e) => analysis.info.add_note(&format!("no preview: {e}")),
                 }
             }
-            Err(e) => analysis.info.note = Some(format!("no preview: {e}")),
+            Err(e) => analysis.info.add_note(&format!("no preview: {e}")),
         }
     } else if mime == "application/pdf" {
         if size <= MAX_IN_MEMORY {

@@ -1,60 +1,222 @@
 //! EXIF tags of photos (JPEG, TIFF, PNG, WebP, HEIF) via kamadak-exif.
+//!
+//! Real collections hold phones and editors that write EXIF slightly wrong,
+//! so this reads as forgivingly as exiftool: a damaged directory costs only
+//! the tags inside it, signed rationals are taken where rationals belong,
+//! and every value left out is named in a note rather than dropped silently.
 
 use std::io::Cursor;
 
 use exif::{Exif, Field, In, Tag, Value};
 
-use super::{MediaInfo, Position};
+use super::{MediaInfo, Position, damage};
 
-/// Fills `info` with what the photo's EXIF block says; a photo without one,
-/// or with a damaged one, leaves `info` as it was.
+/// Fills `info` with what the photo's EXIF block says, and notes what of it
+/// could not be read. A photo without EXIF leaves `info` as it was.
 pub(super) fn read_exif(bytes: &[u8], info: &mut MediaInfo) {
-    let Ok(exif) = exif::Reader::new().read_from_container(&mut Cursor::new(bytes)) else {
-        return;
+    let mut notes = Vec::new();
+    let mut reader = exif::Reader::new();
+    reader.continue_on_error(true);
+    let exif = match reader.read_from_container(&mut Cursor::new(bytes)) {
+        Ok(exif) => Tags {
+            exif,
+            lost: Vec::new(),
+        },
+        Err(exif::Error::PartialResult(partial)) => {
+            let (exif, _) = partial.into_inner();
+            salvage(&reader, exif, &mut notes)
+        }
+        Err(exif::Error::NotFound(_)) => return,
+        Err(e) => {
+            info.add_note(&format!("the EXIF metadata could not be read ({e})"));
+            return;
+        }
     };
     info.make = text(&exif, Tag::Make);
     info.model = text(&exif, Tag::Model);
     info.software = text(&exif, Tag::Software);
-    info.orientation = field(&exif, Tag::Orientation)
-        .and_then(|f| f.value.get_uint(0))
-        .filter(|o| (2..=8).contains(o));
-    info.captured_at = capture_time(&exif);
-    info.position = position(&exif);
-}
-
-fn field(exif: &Exif, tag: Tag) -> Option<&Field> {
-    exif.get_field(tag, In::PRIMARY)
-}
-
-fn text(exif: &Exif, tag: Tag) -> Option<String> {
-    match &field(exif, tag)?.value {
-        Value::Ascii(parts) => {
-            let s = String::from_utf8_lossy(parts.first()?);
-            let s = s.trim_matches(|c: char| c == '\0' || c.is_whitespace());
-            (!s.is_empty()).then(|| s.to_string())
-        }
-        _ => None,
+    info.orientation = orientation(&exif, &mut notes);
+    info.captured_at = time(
+        &exif,
+        Tag::DateTimeOriginal,
+        Tag::OffsetTimeOriginal,
+        &mut notes,
+    )
+    .or_else(|| {
+        time(
+            &exif,
+            Tag::DateTimeDigitized,
+            Tag::OffsetTimeDigitized,
+            &mut notes,
+        )
+    });
+    // DateTime is when the file was last saved, by the camera or an editor.
+    info.modified_at = time(&exif, Tag::DateTime, Tag::OffsetTime, &mut notes)
+        .filter(|m| info.captured_at.as_ref() != Some(m));
+    info.gps_time = gps_time(&exif, &mut notes);
+    info.position = position(&exif, &mut notes);
+    for note in notes {
+        info.add_note(&note);
     }
 }
 
-fn ascii(exif: &Exif, tag: Tag) -> Option<&[u8]> {
+/// What can be read of a damaged block. A pointer to the Exif or GPS
+/// directory written with the wrong type (exiftool follows it all the same)
+/// is retyped in a copy and the copy read again; the parts still unreadable
+/// are named in `notes`, and whatever the reader took from them is ignored.
+fn salvage(reader: &exif::Reader, exif: Exif, notes: &mut Vec<String>) -> Tags {
+    let faults = damage::unreadable(exif.buf(), exif.little_endian());
+    let mut exif = exif;
+    let mut mended = false;
+    if let Some(fixed) = damage::retype_pointers(exif.buf(), exif.little_endian()) {
+        let again = match reader.read_raw(fixed) {
+            Ok(e) => Some(e),
+            Err(exif::Error::PartialResult(p)) => Some(p.into_inner().0),
+            Err(_) => None,
+        };
+        if let Some(again) = again {
+            exif = again;
+            mended = true;
+        }
+    }
+    let (read_anyway, lost): (Vec<_>, Vec<_>) = faults.iter().partition(|f| mended && f.wrong_type);
+    // "the GPS directory, whose pointer is empty, could not be read" but
+    // "the value of Model could not be read".
+    let words = |fs: &[&damage::Fault]| {
+        let w = fs
+            .iter()
+            .map(|f| f.text.as_str())
+            .collect::<Vec<_>>()
+            .join("; and ");
+        let comma = if w.contains(", wh") { "," } else { "" };
+        w + comma
+    };
+    let mut note = String::from("the EXIF metadata is damaged");
+    if !lost.is_empty() {
+        note += &format!(": {} could not be read", words(&lost));
+    }
+    if !read_anyway.is_empty() {
+        note += &format!(
+            "{} {} was read all the same",
+            if lost.is_empty() { ":" } else { ";" },
+            words(&read_anyway)
+        );
+    }
+    if faults.is_empty() {
+        note += "; the tags that could be read are shown";
+    } else {
+        note += "; the other tags are shown";
+    }
+    notes.push(note);
+    Tags {
+        lost: lost.iter().filter_map(|f| f.lost).collect(),
+        exif,
+    }
+}
+
+/// The tags read, less those of directories that could not be read.
+struct Tags {
+    exif: Exif,
+    lost: Vec<exif::Context>,
+}
+
+fn field(exif: &Tags, tag: Tag) -> Option<&Field> {
+    if exif.lost.contains(&tag.context()) {
+        return None;
+    }
+    exif.exif.get_field(tag, In::PRIMARY)
+}
+
+fn text(exif: &Tags, tag: Tag) -> Option<String> {
+    let s = String::from_utf8_lossy(ascii(exif, tag)?);
+    let s = s.trim_matches(|c: char| c == '\0' || c.is_whitespace());
+    (!s.is_empty()).then(|| s.to_string())
+}
+
+fn ascii(exif: &Tags, tag: Tag) -> Option<&[u8]> {
     match &field(exif, tag)?.value {
         Value::Ascii(parts) => parts.first().map(Vec::as_slice),
         _ => None,
     }
 }
 
-/// DateTimeOriginal (else DateTime) with its offset when recorded.
-fn capture_time(exif: &Exif) -> Option<String> {
-    let (raw, offset_tag) = ascii(exif, Tag::DateTimeOriginal)
-        .map(|r| (r, Tag::OffsetTimeOriginal))
-        .or_else(|| ascii(exif, Tag::DateTime).map(|r| (r, Tag::OffsetTime)))?;
-    let mut dt = exif::DateTime::from_ascii(raw).ok()?;
+/// The numbers of a rational field, signed or not (some phones write GPS
+/// as signed rationals), or of an integer field.
+fn numbers(exif: &Tags, tag: Tag) -> Option<Vec<f64>> {
+    let v: Vec<f64> = match &field(exif, tag)?.value {
+        Value::Rational(v) => v.iter().map(|r| r.to_f64()).collect(),
+        Value::SRational(v) => v.iter().map(|r| r.to_f64()).collect(),
+        Value::Short(v) => v.iter().map(|&n| f64::from(n)).collect(),
+        Value::Long(v) => v.iter().map(|&n| f64::from(n)).collect(),
+        _ => return None,
+    };
+    (!v.is_empty()).then_some(v)
+}
+
+/// A number that must be finite and within `range`; anything else is left
+/// out and said so.
+fn checked(
+    exif: &Tags,
+    tag: Tag,
+    what: &str,
+    range: std::ops::RangeInclusive<f64>,
+    notes: &mut Vec<String>,
+) -> Option<f64> {
+    let v = *numbers(exif, tag)?.first()?;
+    if v.is_finite() && range.contains(&v) {
+        Some(v)
+    } else {
+        notes.push(out_of_range(what, v));
+        None
+    }
+}
+
+fn out_of_range(what: &str, v: f64) -> String {
+    if v.is_finite() {
+        format!("the {what} recorded ({v}) is out of range and left out")
+    } else {
+        format!("the {what} recorded has a zero denominator and is left out")
+    }
+}
+
+fn orientation(exif: &Tags, notes: &mut Vec<String>) -> Option<u32> {
+    let o = field(exif, Tag::Orientation)?.value.get_uint(0)?;
+    match o {
+        1 => None,
+        2..=8 => Some(o),
+        _ => {
+            notes.push(format!(
+                "the EXIF orientation recorded ({o}) is not one of 1 to 8; the picture is shown as stored"
+            ));
+            None
+        }
+    }
+}
+
+/// A date and time field with its offset when recorded, as
+/// `YYYY-MM-DDTHH:MM:SS[+HH:MM]`. A blank or all-zero value is the
+/// standard's "unknown"; any other unreadable one is noted.
+fn time(exif: &Tags, tag: Tag, offset_tag: Tag, notes: &mut Vec<String>) -> Option<String> {
+    let raw = ascii(exif, tag)?;
+    if raw.iter().all(|&b| matches!(b, b'0' | b':' | b' ' | b'\0')) {
+        return None;
+    }
+    let parsed = exif::DateTime::from_ascii(raw).ok().filter(|dt| {
+        (1..=12).contains(&dt.month)
+            && (1..=31).contains(&dt.day)
+            && dt.hour <= 23
+            && dt.minute <= 59
+            && dt.second <= 60
+    });
+    let Some(mut dt) = parsed else {
+        notes.push(format!(
+            "{tag} \"{}\" is not a valid time and is left out",
+            String::from_utf8_lossy(raw).trim_end_matches('\0')
+        ));
+        return None;
+    };
     if let Some(offset) = ascii(exif, offset_tag) {
         let _ = dt.parse_offset(offset);
-    }
-    if !(1..=12).contains(&dt.month) || !(1..=31).contains(&dt.day) || dt.hour > 23 {
-        return None;
     }
     let mut s = format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
@@ -68,43 +230,100 @@ fn capture_time(exif: &Exif) -> Option<String> {
     Some(s)
 }
 
-fn rational(exif: &Exif, tag: Tag) -> Option<f64> {
-    match &field(exif, tag)?.value {
-        Value::Rational(v) => v.first().map(|r| r.to_f64()).filter(|f| f.is_finite()),
-        _ => None,
+/// The satellites' UTC time of the fix: GPSDateStamp with GPSTimeStamp.
+/// Unlike the camera's clock it does not depend on the device's settings.
+fn gps_time(exif: &Tags, notes: &mut Vec<String>) -> Option<String> {
+    let date = String::from_utf8_lossy(ascii(exif, Tag::GPSDateStamp)?).into_owned();
+    let hms = numbers(exif, Tag::GPSTimeStamp)?;
+    let date = date.trim_end_matches('\0').trim();
+    let valid_date = date.len() == 10
+        && date.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b':',
+            _ => b.is_ascii_digit(),
+        });
+    let (h, m, s) = match hms.as_slice() {
+        [h, m, s, ..] => (*h, *m, *s),
+        _ => (f64::NAN, 0.0, 0.0),
+    };
+    let valid_time =
+        (0.0..24.0).contains(&h) && (0.0..60.0).contains(&m) && (0.0..61.0).contains(&s);
+    if !valid_date || !valid_time || date.starts_with("0000") {
+        notes.push(format!(
+            "the GPS time recorded ({date} {}) is not a valid time and is left out",
+            hms.iter()
+                .map(|v| v.to_string())
+                .collect::<Vec<_>>()
+                .join(":")
+        ));
+        return None;
     }
+    Some(format!(
+        "{}T{:02}:{:02}:{:02}Z",
+        date.replace(':', "-"),
+        h as u32,
+        m as u32,
+        s as u32
+    ))
 }
 
-fn degrees(exif: &Exif, tag: Tag, reference: Tag, negative: u8) -> Option<f64> {
-    let Value::Rational(dms) = &field(exif, tag)?.value else {
-        return None;
-    };
-    if dms.len() < 3 {
-        return None;
-    }
-    let value = dms[0].to_f64() + dms[1].to_f64() / 60.0 + dms[2].to_f64() / 3600.0;
+/// Degrees from one to three numbers (degrees, minutes, seconds), signed
+/// by the reference letter as exiftool does.
+fn degrees(exif: &Tags, tag: Tag, reference: Tag, negative: u8) -> Option<f64> {
+    let dms = numbers(exif, tag)?;
+    let value: f64 = dms
+        .iter()
+        .take(3)
+        .zip([1.0, 60.0, 3600.0])
+        .map(|(v, unit)| v / unit)
+        .sum();
     let sign = match ascii(exif, reference).and_then(|r| r.first()) {
         Some(&c) if c.eq_ignore_ascii_case(&negative) => -1.0,
         _ => 1.0,
     };
-    value.is_finite().then_some(sign * value)
+    Some(sign * value)
 }
 
-fn position(exif: &Exif) -> Option<Position> {
-    let latitude = degrees(exif, Tag::GPSLatitude, Tag::GPSLatitudeRef, b'S')?;
-    let longitude = degrees(exif, Tag::GPSLongitude, Tag::GPSLongitudeRef, b'W')?;
-    if latitude.abs() > 90.0 || longitude.abs() > 180.0 {
-        return None;
+fn position(exif: &Tags, notes: &mut Vec<String>) -> Option<Position> {
+    let latitude = degrees(exif, Tag::GPSLatitude, Tag::GPSLatitudeRef, b'S');
+    let longitude = degrees(exif, Tag::GPSLongitude, Tag::GPSLongitudeRef, b'W');
+    let (latitude, longitude) = match (latitude, longitude) {
+        (None, None) => return None,
+        (Some(lat), Some(lon)) => (lat, lon),
+        _ => {
+            notes.push(
+                "the GPS position is incomplete (latitude or longitude missing) and is left out"
+                    .into(),
+            );
+            return None;
+        }
+    };
+    for (what, v, limit) in [
+        ("GPS latitude", latitude, 90.0),
+        ("GPS longitude", longitude, 180.0),
+    ] {
+        if !(v.is_finite() && v.abs() <= limit) {
+            notes.push(out_of_range(what, v) + " with the position");
+            return None;
+        }
     }
     let below_sea = matches!(
         field(exif, Tag::GPSAltitudeRef).and_then(|f| f.value.get_uint(0)),
         Some(1)
     );
-    let altitude = rational(exif, Tag::GPSAltitude).map(|a| if below_sea { -a } else { a });
+    // From the Dead Sea shore to above any aircraft's ceiling.
+    let altitude = checked(exif, Tag::GPSAltitude, "GPS altitude", -1e5..=1e5, notes)
+        .map(|a| if below_sea { -a.abs() } else { a });
+    let accuracy = checked(
+        exif,
+        Tag::GPSHPositioningError,
+        "GPS accuracy",
+        0.0..=1e7,
+        notes,
+    );
     Some(Position {
         latitude,
         longitude,
         altitude,
-        accuracy: rational(exif, Tag::GPSHPositioningError),
+        accuracy,
     })
 }
