@@ -66,8 +66,18 @@ pub fn detail(info: &MediaInfo) {
     if let Some(at) = &info.captured_at {
         rows.push(("captured (device)", at.clone()));
     }
+    // A document's dates are the document's own, not a device's.
+    let document = info.pdf_version.is_some();
+    if let Some(at) = &info.created_at {
+        rows.push(("created (document)", at.clone()));
+    }
     if let Some(at) = &info.modified_at {
-        rows.push(("modified (device)", at.clone()));
+        let label = if document {
+            "modified (document)"
+        } else {
+            "modified (device)"
+        };
+        rows.push((label, at.clone()));
     }
     if let Some(at) = &info.gps_time {
         rows.push(("GPS time (UTC)", at.clone()));
@@ -93,6 +103,9 @@ pub fn detail(info: &MediaInfo) {
     if let Some(s) = &info.software {
         rows.push(("software", s.clone()));
     }
+    if let Some(s) = &info.made_with {
+        rows.push(("made with", s.clone()));
+    }
     if let Some(o) = info.orientation {
         rows.push(("orientation", format!("EXIF {o}")));
     }
@@ -107,6 +120,9 @@ pub fn detail(info: &MediaInfo) {
     }
     if let Some(v) = &info.pdf_version {
         rows.push(("pdf version", v.clone()));
+    }
+    if info.encrypted == Some(true) {
+        rows.push(("encrypted", "yes".into()));
     }
     if let Some(n) = &info.note {
         rows.push(("note", n.clone()));

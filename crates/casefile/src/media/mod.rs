@@ -3,6 +3,7 @@
 //! to disk in the clear.
 
 mod damage;
+mod pdf;
 mod photo;
 mod probe;
 pub mod redact;
@@ -79,8 +80,13 @@ pub struct MediaInfo {
     /// offset when the device recorded one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub captured_at: Option<String>,
+    /// When the document says it was made (PDF CreationDate, else XMP
+    /// CreateDate); not a capture time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
     /// When the file was last saved, by the device or an editor (EXIF
-    /// DateTime), when it differs from the capture time; not a capture time.
+    /// DateTime, when it differs from the capture time; a PDF's ModDate,
+    /// else XMP ModifyDate); not a capture time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modified_at: Option<String>,
     /// UTC time of the GPS fix (`YYYY-MM-DDTHH:MM:SSZ`), from the satellites
@@ -96,9 +102,16 @@ pub struct MediaInfo {
     /// Device model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
-    /// Software that wrote the file.
+    /// Software that wrote the file (a PDF's Producer).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub software: Option<String>,
+    /// Application the document was made in, before conversion to PDF
+    /// (a PDF's Creator).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub made_with: Option<String>,
+    /// True when the PDF is encrypted (with or without a password to open).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encrypted: Option<bool>,
     /// EXIF orientation (1–8), when not the default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub orientation: Option<u32>,
@@ -190,10 +203,18 @@ pub fn analyze<R: Read + Seek>(mime: &str, size: u64, content: &mut R) -> Analys
             Err(e) => analysis.info.add_note(&format!("no preview: {e}")),
         }
     } else if mime == "application/pdf" {
-        if size <= MAX_IN_MEMORY {
+        if size > MAX_IN_MEMORY {
+            analysis.info.add_note(&format!(
+                "no page count: the PDF is larger than {} MiB",
+                MAX_IN_MEMORY >> 20
+            ));
+        } else {
             let mut bytes = Vec::with_capacity(size as usize);
-            if content.read_to_end(&mut bytes).is_ok() {
-                probe::pdf(&bytes, &mut analysis.info);
+            match content.take(MAX_IN_MEMORY).read_to_end(&mut bytes) {
+                Ok(_) => pdf::read(&bytes, &mut analysis.info),
+                Err(e) => analysis
+                    .info
+                    .add_note(&format!("the PDF could not be read: {e}")),
             }
         }
     } else if mime == "audio/x-wav" || mime == "audio/wav" || mime == "audio/vnd.wave" {

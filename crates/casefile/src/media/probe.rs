@@ -4,41 +4,6 @@ use std::io::{Read, Seek, SeekFrom};
 
 use super::MediaInfo;
 
-/// PDF version and page count. Pages are counted as `/Type /Page` objects,
-/// which misses pages kept in compressed object streams; then none is given.
-pub(super) fn pdf(bytes: &[u8], info: &mut MediaInfo) {
-    if let Some(rest) = bytes.strip_prefix(b"%PDF-") {
-        let version: String = rest
-            .iter()
-            .take(4)
-            .take_while(|b| b.is_ascii_digit() || **b == b'.')
-            .map(|&b| b as char)
-            .collect();
-        info.pdf_version = (!version.is_empty()).then_some(version);
-    }
-    let mut pages = 0u32;
-    let mut rest = bytes;
-    while let Some(at) = find(rest, b"/Type") {
-        rest = &rest[at + 5..];
-        let value = trim_start(rest);
-        if let Some(after) = value.strip_prefix(b"/Page")
-            && !after.first().is_some_and(|b| b.is_ascii_alphanumeric())
-        {
-            pages += 1;
-        }
-    }
-    info.pages = (pages > 0).then_some(pages);
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-fn trim_start(s: &[u8]) -> &[u8] {
-    let n = s.iter().take_while(|b| b.is_ascii_whitespace()).count();
-    &s[n..]
-}
-
 /// Channels, sample rate and duration of a RIFF/WAVE file.
 pub(super) fn wav(content: &mut dyn ReadSeek, info: &mut MediaInfo) {
     let mut riff = [0u8; 12];
