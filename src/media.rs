@@ -69,7 +69,12 @@ pub fn detail(info: &MediaInfo) {
     // A document's dates are the document's own, not a device's.
     let document = info.pdf_version.is_some();
     if let Some(at) = &info.created_at {
-        rows.push(("created (document)", at.clone()));
+        let label = if document {
+            "created (document)"
+        } else {
+            "created (file)"
+        };
+        rows.push((label, at.clone()));
     }
     if let Some(at) = &info.modified_at {
         let label = if document {
@@ -113,7 +118,12 @@ pub fn detail(info: &MediaInfo) {
         rows.push(("duration", format!("{d:.1} s")));
     }
     if let (Some(c), Some(r)) = (info.channels, info.sample_rate) {
-        rows.push(("audio", format!("{c} channel(s), {r} Hz")));
+        let codec = info
+            .codec
+            .as_deref()
+            .map(|c| format!("{c}, "))
+            .unwrap_or_default();
+        rows.push(("audio", format!("{codec}{c} channel(s), {r} Hz")));
     }
     if let Some(p) = info.pages {
         rows.push(("pages", p.to_string()));

@@ -21,7 +21,7 @@ export function mediaFacts(m) {
   if (m.captured_at) rows.push(['captured_device', m.captured_at]);
   // A document's dates are the document's own, not a device's.
   const doc = m.pdf_version != null;
-  if (m.created_at) rows.push(['created_document', m.created_at]);
+  if (m.created_at) rows.push([doc ? 'created_document' : 'created_file', m.created_at]);
   if (m.modified_at) rows.push([doc ? 'modified_document' : 'modified_device', m.modified_at]);
   if (m.gps_time) rows.push(['gps_time', m.gps_time]);
   if (m.position) {
@@ -35,6 +35,7 @@ export function mediaFacts(m) {
   if (m.software) rows.push(['software', m.software]);
   if (m.made_with) rows.push(['made_with', m.made_with]);
   if (m.duration != null) rows.push(['duration', `${m.duration.toFixed(1)} s`]);
+  if (m.codec) rows.push(['audio_codec', [m.codec, m.channels && `${m.channels} ch`, m.sample_rate && `${m.sample_rate} Hz`].filter(Boolean).join(', ')]);
   if (m.pages != null) rows.push(['pages', String(m.pages)]);
   if (m.encrypted) rows.push(['pdf_encrypted', t('yes')]);
   if (m.note) rows.push(['media_note', m.note]);

@@ -6,6 +6,7 @@ mod damage;
 mod pdf;
 mod photo;
 mod probe;
+mod recording;
 pub mod redact;
 mod tags;
 
@@ -118,6 +119,9 @@ pub struct MediaInfo {
     /// Duration of a recording, seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration: Option<f64>,
+    /// Audio codec, as ffprobe names it (`mp3`, `opus`, `vorbis`, `flac`...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub codec: Option<String>,
     /// Audio channels.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channels: Option<u32>,
@@ -219,10 +223,28 @@ pub fn analyze<R: Read + Seek>(mime: &str, size: u64, content: &mut R) -> Analys
         }
     } else if mime == "audio/x-wav" || mime == "audio/wav" || mime == "audio/vnd.wave" {
         probe::wav(content, &mut analysis.info);
-    } else if mime.starts_with("video/") || mime.starts_with("audio/") {
+    } else if is_iso_media(mime) {
         probe::mp4(content, size, &mut analysis.info);
+    } else if mime.starts_with("video/") || mime.starts_with("audio/") {
+        recording::read(mime, content, size, &mut analysis.info);
     }
     analysis
+}
+
+/// ISO media files (MP4, MOV, M4A, 3GP), read by the box reader.
+fn is_iso_media(mime: &str) -> bool {
+    matches!(
+        mime,
+        "video/mp4"
+            | "video/quicktime"
+            | "video/3gpp"
+            | "video/3gpp2"
+            | "video/x-m4v"
+            | "audio/mp4"
+            | "audio/m4a"
+            | "audio/x-m4a"
+            | "audio/3gpp"
+    )
 }
 
 /// [`analyze`] over bytes in memory.
