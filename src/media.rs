@@ -114,6 +114,13 @@ pub fn detail(info: &MediaInfo) {
     if let Some(o) = info.orientation {
         rows.push(("orientation", format!("EXIF {o}")));
     }
+    if let Some(v) = &info.video_codec {
+        let rate = info
+            .frame_rate
+            .map(|r| format!(", {r} frames/s"))
+            .unwrap_or_default();
+        rows.push(("video", format!("{v}{rate}")));
+    }
     if let Some(d) = info.duration {
         rows.push(("duration", format!("{d:.1} s")));
     }

@@ -155,3 +155,116 @@ fn duration_codec_and_tags_agree_with_ffprobe() {
     let note = ours["note"].as_str().unwrap_or_default();
     assert!(!note.is_empty(), "never an empty {{}}: {ours}");
 }
+
+/// What ffprobe says of a movie's first video and audio streams and tags.
+fn ffprobe_movie(path: &Path) -> Value {
+    let out = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=codec_type,codec_name,width,height,r_frame_rate,channels,sample_rate:stream_side_data=rotation:format_tags=location",
+            "-of",
+            "json",
+        ])
+        .arg(path)
+        .output()
+        .expect("run ffprobe");
+    serde_json::from_slice(&out.stdout).expect("ffprobe JSON")
+}
+
+/// Writes a quarter-turn matrix into the first track's header, as a phone
+/// held upright does (this ffmpeg cannot set one).
+fn turn_first_track(path: &Path) {
+    let mut bytes = std::fs::read(path).unwrap();
+    let at = bytes.windows(4).position(|w| w == b"tkhd").unwrap() + 4;
+    assert_eq!(bytes[at], 0, "a version 0 track header");
+    let matrix: [u32; 9] = [0, 0x0001_0000, 0, 0xFFFF_0000, 0, 0, 0, 0, 0x4000_0000];
+    for (i, v) in matrix.iter().enumerate() {
+        bytes[at + 40 + 4 * i..at + 44 + 4 * i].copy_from_slice(&v.to_be_bytes());
+    }
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn a_phone_video_gives_codecs_size_as_displayed_frame_rate_and_place() {
+    require_tool("ffmpeg");
+    require_tool("ffprobe");
+    let env = Env::init();
+    // MP4 carries the place as 3GPP loci, MOV as ISO 6709 text (©xyz).
+    for (name, rotate) in [
+        ("clip.mp4", None),
+        ("portrait.mp4", Some(())),
+        ("clip.mov", None),
+    ] {
+        let path = env.path(name);
+        let mut cmd = Command::new("ffmpeg");
+        cmd.args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+            .arg("testsrc=size=320x240:rate=25:duration=2")
+            .args(["-f", "lavfi", "-i", "sine=frequency=440:duration=2"])
+            .args([
+                "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-ac", "1", "-ar", "44100",
+            ])
+            .args(["-metadata", "location=+37.7858-122.4064/"]);
+        assert!(cmd.arg(&path).status().expect("run ffmpeg").success());
+        if rotate.is_some() {
+            turn_first_track(&path);
+        }
+        let reference = ffprobe_movie(&path);
+        let ours = casefile_says(&env, &path);
+        let streams = reference["streams"].as_array().unwrap();
+        let video = streams.iter().find(|s| s["codec_type"] == "video").unwrap();
+        let sound = streams.iter().find(|s| s["codec_type"] == "audio").unwrap();
+        eprintln!(
+            "| {name} | {} {}x{} {} rotation {} / {} {} ch {} Hz / {} | {} {}x{} {} / {} {} ch {} Hz / {} |",
+            video["codec_name"],
+            video["width"],
+            video["height"],
+            video["r_frame_rate"],
+            video["side_data_list"][0]["rotation"],
+            sound["codec_name"],
+            sound["channels"],
+            sound["sample_rate"],
+            reference["format"]["tags"]["location"],
+            ours["video_codec"],
+            ours["width"],
+            ours["height"],
+            ours["frame_rate"],
+            ours["codec"],
+            ours["channels"],
+            ours["sample_rate"],
+            ours["position"]
+        );
+        assert_eq!(ours["video_codec"], video["codec_name"], "{name}: {ours}");
+        assert_eq!(ours["codec"], sound["codec_name"], "{name}: {ours}");
+        assert_eq!(ours["channels"], sound["channels"], "{name}: {ours}");
+        assert_eq!(
+            ours["sample_rate"].to_string(),
+            sound["sample_rate"].as_str().unwrap(),
+            "{name}"
+        );
+        assert_eq!(video["r_frame_rate"], "25/1");
+        assert_eq!(ours["frame_rate"], 25.0, "{name}: {ours}");
+        // Stored 320x240; a quarter turn is shown 240 wide.
+        let (w, h) = if rotate.is_some() {
+            (240, 320)
+        } else {
+            (320, 240)
+        };
+        assert_eq!(
+            (ours["width"].as_u64(), ours["height"].as_u64()),
+            (Some(w), Some(h)),
+            "{name}: {ours}"
+        );
+        assert_eq!(
+            reference["format"]["tags"]["location"],
+            "+37.7858-122.4064/"
+        );
+        assert_eq!(ours["position"]["latitude"], 37.7858, "{name}: {ours}");
+        assert_eq!(ours["position"]["longitude"], -122.4064, "{name}: {ours}");
+        assert!(
+            (ours["duration"].as_f64().unwrap() - 2.0).abs() < 0.1,
+            "{name}: {ours}"
+        );
+    }
+}

@@ -35,6 +35,7 @@ export function mediaFacts(m) {
   if (m.software) rows.push(['software', m.software]);
   if (m.made_with) rows.push(['made_with', m.made_with]);
   if (m.duration != null) rows.push(['duration', `${m.duration.toFixed(1)} s`]);
+  if (m.video_codec) rows.push(['video_codec', [m.video_codec, m.frame_rate && `${m.frame_rate} fps`].filter(Boolean).join(', ')]);
   if (m.codec) rows.push(['audio_codec', [m.codec, m.channels && `${m.channels} ch`, m.sample_rate && `${m.sample_rate} Hz`].filter(Boolean).join(', ')]);
   if (m.pages != null) rows.push(['pages', String(m.pages)]);
   if (m.encrypted) rows.push(['pdf_encrypted', t('yes')]);

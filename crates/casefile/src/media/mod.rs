@@ -3,6 +3,7 @@
 //! to disk in the clear.
 
 mod damage;
+mod movie;
 mod pdf;
 mod photo;
 mod probe;
@@ -119,6 +120,12 @@ pub struct MediaInfo {
     /// Duration of a recording, seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration: Option<f64>,
+    /// Video codec, as ffprobe names it (`h264`, `hevc`...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub video_codec: Option<String>,
+    /// Video frames per second.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frame_rate: Option<f64>,
     /// Audio codec, as ffprobe names it (`mp3`, `opus`, `vorbis`, `flac`...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub codec: Option<String>,

@@ -57,11 +57,12 @@ impl<T: Read + Seek> ReadSeek for T {}
 const MP4_EPOCH_OFFSET: i64 = 2_082_844_800;
 
 /// Duration and creation time of an ISO media file (MP4, MOV, M4A, 3GP),
-/// from the movie header box.
+/// from the movie header box, and its tracks and place (see `movie`).
 pub(super) fn mp4(content: &mut dyn ReadSeek, size: u64, info: &mut MediaInfo) {
     let Some((moov, moov_end)) = find_box(content, 0, size, b"moov") else {
         return;
     };
+    super::movie::read(content, moov, moov_end, info);
     let Some((mvhd, _)) = find_box(content, moov, moov_end, b"mvhd") else {
         return;
     };
@@ -107,7 +108,7 @@ pub(super) fn mp4(content: &mut dyn ReadSeek, size: u64, info: &mut MediaInfo) {
 
 /// Finds a box of type `kind` among the boxes in `[start, end)`; returns
 /// where its body starts and where it ends.
-fn find_box(
+pub(super) fn find_box(
     content: &mut dyn ReadSeek,
     start: u64,
     end: u64,
