@@ -266,23 +266,21 @@ fn encrypted_damaged_and_xmp_only_pdfs_say_what_they_are() {
     assert!(note.contains("encrypted with a password"), "{note}");
 
     // Dates only in XMP, as many producers now write them.
-    let xmp = "<?xpacket begin=\"\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?><x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\"><rdf:Description rdf:about=\"\" xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\"><xmp:CreateDate>2024-04-30T22:10:05+02:00</xmp:CreateDate><xmp:ModifyDate>2024-05-01T07:00:00Z</xmp:ModifyDate></rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end=\"w\"?>";
+    let xmp = "<?xpacket begin=\"\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?><x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\"><rdf:Description rdf:about=\"\" xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\" xmlns:pdf=\"http://ns.adobe.com/pdf/1.3/\" pdf:Producer=\"Phone Scanner\"><xmp:CreatorTool>Notes 2</xmp:CreatorTool><xmp:CreateDate>2024-04-30T22:10:05+02:00</xmp:CreateDate><xmp:ModifyDate>2024-05-01T07:00:00Z</xmp:ModifyDate></rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end=\"w\"?>";
     let meta = format!(
         "<< /Type /Metadata /Subtype /XML /Length {} >>\nstream\n{xmp}\nendstream",
         xmp.len()
     );
-    let path = write(
-        &env,
-        "xmp.pdf",
-        &pdf(2, "/Producer (Phone Scanner)", &[meta]),
-    );
+    let path = write(&env, "xmp.pdf", &pdf(2, "", &[meta]));
     let reference = pdfinfo(&path);
     let ours = casefile_says(&env, &path);
-    row("dates only in XMP", &reference, &ours);
+    row("dates and producer only in XMP", &reference, &ours);
     assert_eq!(reference.expect("pdfinfo reads it")["Pages"], "2");
     assert_eq!(ours["pages"], 2, "{ours}");
     assert_eq!(ours["created_at"], "2024-04-30T22:10:05+02:00", "{ours}");
     assert_eq!(ours["modified_at"], "2024-05-01T07:00:00+00:00", "{ours}");
+    assert_eq!(ours["software"], "Phone Scanner", "from XMP: {ours}");
+    assert_eq!(ours["made_with"], "Notes 2", "from XMP: {ours}");
 
     // A cross-reference table whose offsets are all wrong (a file cut and
     // patched by a careless tool): both rebuild it; Casefile says so.

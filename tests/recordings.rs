@@ -147,6 +147,16 @@ fn duration_codec_and_tags_agree_with_ffprobe() {
     );
     assert_eq!(ogg["created_at"], "2024-05-01", "{ogg}");
 
+    let mp3 = casefile_says(&env, &cases[0].1);
+    assert_eq!(mp3["created_at"], "2024-05-01", "ID3v2 TDRC: {mp3}");
+    assert!(
+        mp3["software"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("Lavf"),
+        "{mp3}"
+    );
+
     // A torn recording: the bytes are kept; the note says what is missing.
     let bytes = std::fs::read(&cases[2].1).unwrap();
     let torn = env.path("torn.ogg");

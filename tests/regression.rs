@@ -2749,3 +2749,167 @@ fn i17_20_random_bytes_do_not_name_a_withheld_witness_by_chance() {
         "{err}"
     );
 }
+
+/// Adds a file and returns what `show --json` says of its media.
+fn media_of(env: &Env, path: &Path) -> Value {
+    let added = env.ok(&["add", path.to_str().unwrap()]);
+    let id = added.split_whitespace().nth(1).unwrap().to_string();
+    env.json(&["show", &id])["media"].clone()
+}
+
+// #18 review: GPS written as signed rationals got the sign twice. Negative
+// degrees with S/W references came out north-east (9.5, 20), and negative
+// degrees with N/E references south-west; exiftool puts the hemisphere the
+// letter names. A reference that is neither letter passed silently.
+#[test]
+fn i18_1_signed_gps_rationals_land_in_the_hemisphere_their_letter_names() {
+    use common::exif::{V, jpeg_with, tiff};
+    let env = Env::init();
+    let gps = |lat_ref: &'static str, lon_ref: &'static str| {
+        vec![
+            (0x0001, V::Ascii(lat_ref)),
+            (0x0002, V::SRational(vec![(-10, 1), (30, 1), (0, 1)])),
+            (0x0003, V::Ascii(lon_ref)),
+            (0x0004, V::SRational(vec![(-20, 1), (0, 1), (0, 1)])),
+        ]
+    };
+    let ifd0 = || vec![(0x010F, V::Ascii("Canon")), (0x8825, V::Dir(2))];
+    for (name, lat_ref, lon_ref, lat, lon) in [
+        ("sw.jpg", "S", "W", -9.5, -20.0),
+        ("ne.jpg", "N", "E", 9.5, 20.0),
+    ] {
+        let photo = jpeg_with(&env, name, &tiff([ifd0(), vec![], gps(lat_ref, lon_ref)]));
+        let media = media_of(&env, &photo);
+        assert_eq!(media["position"]["latitude"], lat, "{name}: {media}");
+        assert_eq!(media["position"]["longitude"], lon, "{name}: {media}");
+    }
+    let photo = jpeg_with(&env, "xq.jpg", &tiff([ifd0(), vec![], gps("X", "Q")]));
+    let media = media_of(&env, &photo);
+    let note = media["note"].as_str().unwrap_or_default();
+    assert!(
+        note.contains("reference \"X\" is neither N nor S")
+            && note.contains("reference \"Q\" is neither E nor W"),
+        "{media}"
+    );
+}
+
+// #18 review: an OffsetTimeOriginal of "+99:99" gave the capture time
+// "2019-05-06T07:08:09+100:39", an impossible offset, with no note. GPS
+// minutes of 75 were accepted too.
+#[test]
+fn i18_2_impossible_offsets_and_minutes_are_left_out_with_a_note() {
+    use common::exif::{V, jpeg_with, tiff};
+    let env = Env::init();
+    let photo = jpeg_with(
+        &env,
+        "offset.jpg",
+        &tiff([
+            vec![
+                (0x010F, V::Ascii("Canon")),
+                (0x8769, V::Dir(1)),
+                (0x8825, V::Dir(2)),
+            ],
+            vec![
+                (0x9003, V::Ascii("2019:05:06 07:08:09")),
+                (0x9011, V::Ascii("+99:99")),
+            ],
+            vec![
+                (0x0001, V::Ascii("N")),
+                (0x0002, V::Rational(vec![(10, 1), (75, 1), (0, 1)])),
+                (0x0003, V::Ascii("E")),
+                (0x0004, V::Rational(vec![(20, 1), (0, 1), (0, 1)])),
+            ],
+        ]),
+    );
+    let media = media_of(&env, &photo);
+    assert_eq!(media["captured_at"], "2019-05-06T07:08:09", "{media}");
+    assert!(media.get("position").is_none(), "{media}");
+    let note = media["note"].as_str().unwrap_or_default();
+    assert!(
+        note.contains("OffsetTimeOriginal \"+99:99\" is not a time zone offset")
+            && note.contains("75 minutes or seconds"),
+        "{note}"
+    );
+}
+
+// #18 review: an MP3 cut to its first 8,000 bytes (of 48,900) still showed
+// the full 3 s its Xing header promised, with no note.
+#[test]
+fn i18_3_a_cut_off_recording_shows_what_it_holds_and_says_so() {
+    common::require_tool("ffmpeg");
+    let env = Env::init();
+    let full = env.path("a.mp3");
+    let status = Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=f=440:d=3",
+            "-ac",
+            "2",
+        ])
+        .arg(&full)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let bytes = std::fs::read(&full).unwrap();
+    let torn = env.path("torn.mp3");
+    std::fs::write(&torn, &bytes[..8000]).unwrap();
+    let media = media_of(&env, &torn);
+    let duration = media["duration"].as_f64().unwrap();
+    assert!(duration < 1.0, "{media}");
+    let note = media["note"].as_str().unwrap_or_default();
+    assert!(note.contains("it may be cut off"), "{media}");
+}
+
+// #18 review: three damaged EXIF blocks got a note that named no part: the
+// first directory's link to the next one looping to itself, an Exif
+// directory's interoperability pointer looping back, and a GPS pointer of
+// count 2 (reported as "runs past the end of the metadata").
+#[test]
+fn i18_4_every_broken_directory_is_named() {
+    use common::exif::{V, jpeg_with, tiff};
+    let env = Env::init();
+    let ifd0 = || {
+        vec![
+            (0x010F, V::Ascii("Canon")),
+            (0x8769, V::Dir(1)),
+            (0x8825, V::Dir(2)),
+        ]
+    };
+    let exif = || vec![(0x9003, V::Ascii("2019:05:06 07:08:09"))];
+    let gps = || vec![(0x0001, V::Ascii("N"))];
+    let mut next_loop = tiff([ifd0(), exif(), gps()]);
+    let link = 8 + 2 + 12 * 3;
+    next_loop[link..link + 4].copy_from_slice(&8u32.to_le_bytes());
+    let mut interop = exif();
+    interop.push((0xA005, V::Dir(1)));
+    let mut counted = ifd0();
+    counted[2] = (0x8825, V::Raw(4, 2, 0));
+    for (name, bytes, says) in [
+        (
+            "next.jpg",
+            next_loop,
+            "the thumbnail directory (IFD1), whose pointer leads back",
+        ),
+        (
+            "interop.jpg",
+            tiff([ifd0(), interop, gps()]),
+            "the interoperability directory, whose pointer leads back",
+        ),
+        (
+            "count.jpg",
+            tiff([counted, exif(), gps()]),
+            "the GPS directory (position), whose pointer has the wrong count",
+        ),
+    ] {
+        let photo = jpeg_with(&env, name, &bytes);
+        let media = media_of(&env, &photo);
+        assert_eq!(media["make"], "Canon", "{name}: {media}");
+        let note = media["note"].as_str().unwrap_or_default();
+        assert!(note.contains(says), "{name}: {note}");
+    }
+}

@@ -1,6 +1,7 @@
 //! Shared helpers: a temporary vault driven through the real `casefile` binary.
 #![allow(dead_code)]
 
+pub mod exif;
 pub mod forge;
 pub mod servers;
 pub mod tsa;

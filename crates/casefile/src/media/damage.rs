@@ -100,6 +100,9 @@ impl Block<'_> {
         if !followed(e.typ) {
             return Some("whose pointer has the wrong type");
         }
+        if e.count != 1 {
+            return Some("whose pointer has the wrong count");
+        }
         let at = e.value as usize;
         if at == 0 {
             Some("whose pointer is empty")
@@ -176,9 +179,30 @@ pub(super) fn unreadable(buf: &[u8], le: bool) -> Vec<Fault> {
             }),
             None => {
                 seen.push(e.value as usize);
-                b.values_outside(ctx, &b.entries(e.value as usize).0, &mut texts);
+                let (inner, _) = b.entries(e.value as usize);
+                b.values_outside(ctx, &inner, &mut texts);
                 out.extend(texts.drain(..).map(fault));
+                if ctx == Context::Exif
+                    && let Some(interop) = inner.iter().find(|e| e.tag == 0xA005)
+                    && let Some(why) = b.pointer_fault(interop, &seen)
+                {
+                    out.push(fault(format!("the interoperability directory, {why}")));
+                }
             }
+        }
+    }
+    // The first directory's link to the next one (the thumbnail's).
+    let next_at = first + 2 + 12 * entries.len();
+    if whole && let Some(next) = b.u32(next_at).filter(|n| *n != 0) {
+        let link = Entry {
+            at: next_at,
+            tag: 0,
+            typ: 4,
+            count: 1,
+            value: next,
+        };
+        if let Some(why) = b.pointer_fault(&link, &seen) {
+            out.push(fault(format!("the thumbnail directory (IFD1), {why}")));
         }
     }
     out

@@ -42,9 +42,18 @@ pub(super) fn read(bytes: &[u8], info: &mut MediaInfo) {
             "the PDF's cross-reference data is damaged and was rebuilt by scanning the file; an earlier revision's objects may have been read",
         );
     }
-    info.software = meta.producer.as_deref().and_then(name);
-    info.made_with = meta.creator.as_deref().and_then(name);
     let xmp = xmp_packet(bytes);
+    let from_xmp = |property| xmp.and_then(|x| xmp_value(x, property)).and_then(name);
+    info.software = meta
+        .producer
+        .as_deref()
+        .and_then(name)
+        .or_else(|| from_xmp("pdf:Producer"));
+    info.made_with = meta
+        .creator
+        .as_deref()
+        .and_then(name)
+        .or_else(|| from_xmp("xmp:CreatorTool"));
     let mut notes = Vec::new();
     info.created_at = meta
         .creation_date
@@ -164,11 +173,11 @@ fn xmp_packet(bytes: &[u8]) -> Option<&str> {
     std::str::from_utf8(&bytes[start..start + len]).ok()
 }
 
-/// An `xmp:` date of the packet, written as an attribute or an element,
-/// when it is an ISO 8601 date; fractions of a second are dropped.
-fn xmp_date(packet: &str, name: &str) -> Option<String> {
-    let attribute = format!("xmp:{name}=\"");
-    let element = format!("<xmp:{name}>");
+/// A property of the packet (`pdf:Producer`), written as an attribute or
+/// an element, as it stands (entities are left as written).
+fn xmp_value<'a>(packet: &'a str, name: &str) -> Option<&'a str> {
+    let attribute = format!("{name}=\"");
+    let element = format!("<{name}>");
     let value = if let Some(at) = packet.find(&attribute) {
         let v = &packet[at + attribute.len()..];
         &v[..v.find('"')?]
@@ -177,7 +186,13 @@ fn xmp_date(packet: &str, name: &str) -> Option<String> {
         let v = &packet[at + element.len()..];
         &v[..v.find('<')?]
     };
-    let v = value.trim();
+    Some(value.trim())
+}
+
+/// An `xmp:` date of the packet, when it is an ISO 8601 date; fractions of
+/// a second are dropped.
+fn xmp_date(packet: &str, name: &str) -> Option<String> {
+    let v = xmp_value(packet, &format!("xmp:{name}"))?;
     let b = v.as_bytes();
     let digits =
         |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));

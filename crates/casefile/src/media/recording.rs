@@ -179,15 +179,21 @@ fn probe(mime: &str, remote: Remote, info: &mut MediaInfo) {
     let stated = track
         .time_base
         .zip(track.duration)
-        .and_then(|(tb, d)| tb.calc_duration(d));
-    info.duration = match stated {
-        Some(t) => Some(t.as_secs_f64()),
-        // No length in the headers (an MP3 without a Xing or VBRI frame):
-        // the packets are walked to the end, reading headers only.
-        None => walked(format.as_mut(), &track),
-    };
-    if info.duration.is_none() {
-        info.add_note("the recording's duration could not be read");
+        .and_then(|(tb, d)| tb.calc_duration(d))
+        .map(|t| t.as_secs_f64());
+    // The packets are walked to the end, reading headers only: an MP3
+    // without a Xing or VBRI frame gives no length in its headers, and a
+    // cut-off file keeps the length its headers promised.
+    let present = walked(format.as_mut(), &track);
+    info.duration = present.or(stated);
+    match (stated, present) {
+        (Some(s), Some(p)) if p < s * 0.98 - 0.05 => info.add_note(&format!(
+            "the recording holds {p:.1} s of the {s:.1} s its header gives: it may be cut off"
+        )),
+        (_, None) if stated.is_none() => {
+            info.add_note("the recording's duration could not be read")
+        }
+        _ => {}
     }
 }
 

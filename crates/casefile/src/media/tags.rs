@@ -215,8 +215,17 @@ fn time(exif: &Tags, tag: Tag, offset_tag: Tag, notes: &mut Vec<String>) -> Opti
         ));
         return None;
     };
-    if let Some(offset) = ascii(exif, offset_tag) {
-        let _ = dt.parse_offset(offset);
+    if let Some(offset) = ascii(exif, offset_tag)
+        && !offset.iter().all(|&b| matches!(b, b' ' | b':' | b'\0'))
+    {
+        if valid_offset(offset) {
+            let _ = dt.parse_offset(offset);
+        } else {
+            notes.push(format!(
+                "{offset_tag} \"{}\" is not a time zone offset and is left out",
+                String::from_utf8_lossy(offset).trim_end_matches('\0')
+            ));
+        }
     }
     let mut s = format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
@@ -228,6 +237,22 @@ fn time(exif: &Tags, tag: Tag, offset_tag: Tag, notes: &mut Vec<String>) -> Opti
         s.push_str(&format!("{sign}{:02}:{:02}", m / 60, m % 60));
     }
     Some(s)
+}
+
+/// Whether an EXIF offset (`+03:00`) is one the world uses: at most 14
+/// hours, minutes under 60.
+fn valid_offset(raw: &[u8]) -> bool {
+    let raw = raw.strip_suffix(b"\0").unwrap_or(raw);
+    match raw {
+        [b'+' | b'-', h1, h2, b':', m1, m2]
+            if [h1, h2, m1, m2].iter().all(|d| d.is_ascii_digit()) =>
+        {
+            let hours = (h1 - b'0') * 10 + (h2 - b'0');
+            let minutes = (m1 - b'0') * 10 + (m2 - b'0');
+            hours <= 14 && minutes < 60
+        }
+        _ => false,
+    }
 }
 
 /// The satellites' UTC time of the fix: GPSDateStamp with GPSTimeStamp.
@@ -267,28 +292,67 @@ fn gps_time(exif: &Tags, notes: &mut Vec<String>) -> Option<String> {
 }
 
 /// Degrees from one to three numbers (degrees, minutes, seconds), signed
-/// by the reference letter as exiftool does.
-fn degrees(exif: &Tags, tag: Tag, reference: Tag, negative: u8) -> Option<f64> {
+/// by the reference letter as exiftool does: the letter gives the
+/// hemisphere whatever the sign of a signed rational, and without a letter
+/// the value's own sign stands. Minutes or seconds of 60 or more are not a
+/// position.
+fn degrees(
+    exif: &Tags,
+    tag: Tag,
+    reference: Tag,
+    letters: [u8; 2],
+    what: &str,
+    notes: &mut Vec<String>,
+) -> Option<Option<f64>> {
     let dms = numbers(exif, tag)?;
+    if let Some(bad) = dms.iter().skip(1).take(2).find(|v| v.abs() >= 60.0) {
+        notes.push(format!(
+            "the {what} recorded has {bad} minutes or seconds and is left out with the position"
+        ));
+        return Some(None);
+    }
     let value: f64 = dms
         .iter()
         .take(3)
         .zip([1.0, 60.0, 3600.0])
         .map(|(v, unit)| v / unit)
         .sum();
-    let sign = match ascii(exif, reference).and_then(|r| r.first()) {
-        Some(&c) if c.eq_ignore_ascii_case(&negative) => -1.0,
-        _ => 1.0,
-    };
-    Some(sign * value)
+    Some(Some(match ascii(exif, reference).and_then(|r| r.first()) {
+        Some(&c) if c.eq_ignore_ascii_case(&letters[1]) => -value.abs(),
+        Some(&c) if c.eq_ignore_ascii_case(&letters[0]) => value.abs(),
+        None => value,
+        Some(&c) => {
+            notes.push(format!(
+                "the {what} reference \"{}\" is neither {} nor {}; the value's own sign is used",
+                char::from(c).escape_default(),
+                char::from(letters[0]),
+                char::from(letters[1])
+            ));
+            value
+        }
+    }))
 }
 
 fn position(exif: &Tags, notes: &mut Vec<String>) -> Option<Position> {
-    let latitude = degrees(exif, Tag::GPSLatitude, Tag::GPSLatitudeRef, b'S');
-    let longitude = degrees(exif, Tag::GPSLongitude, Tag::GPSLongitudeRef, b'W');
+    let latitude = degrees(
+        exif,
+        Tag::GPSLatitude,
+        Tag::GPSLatitudeRef,
+        *b"NS",
+        "GPS latitude",
+        notes,
+    );
+    let longitude = degrees(
+        exif,
+        Tag::GPSLongitude,
+        Tag::GPSLongitudeRef,
+        *b"EW",
+        "GPS longitude",
+        notes,
+    );
     let (latitude, longitude) = match (latitude, longitude) {
-        (None, None) => return None,
-        (Some(lat), Some(lon)) => (lat, lon),
+        (None, None) | (Some(None), _) | (_, Some(None)) => return None,
+        (Some(Some(lat)), Some(Some(lon))) => (lat, lon),
         _ => {
             notes.push(
                 "the GPS position is incomplete (latitude or longitude missing) and is left out"
