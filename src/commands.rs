@@ -366,6 +366,18 @@ fn add(
     if json {
         output::json(&added)?;
     }
+    for (i, item) in added.iter().enumerate() {
+        // Only what was there before it: a file added twice in one run is
+        // reported once, on the second copy.
+        let later: Vec<&str> = added[i + 1..].iter().map(|a| a.id.as_str()).collect();
+        let earlier = vault.same_content(item)?;
+        if let Some(first) = earlier.iter().find(|e| !later.contains(&e.id.as_str())) {
+            warn!(
+                "{} has the same SHA-256 as item {} ({}), already in the vault; both are kept",
+                item.original_name, first.id, first.title
+            );
+        }
+    }
     for f in &done.failed {
         warn!("not added: {}", f.reason);
     }

@@ -281,3 +281,37 @@ fn key_show_prints_a_minisign_public_key() {
     assert!(lines.next().unwrap().starts_with("untrusted comment: "));
     assert_eq!(lines.next().unwrap().len(), 56);
 }
+
+#[test]
+fn adding_a_file_already_in_the_vault_says_which_item_holds_it() {
+    let env = Env::init();
+    let a = env.path("statement.txt");
+    std::fs::write(&a, b"the same words").unwrap();
+    let copy = env.path("copy-of-statement.txt");
+    std::fs::copy(&a, &copy).unwrap();
+    let other = env.path("other.txt");
+    std::fs::write(&other, b"other words").unwrap();
+
+    let out = env.run(&["add", a.to_str().unwrap(), other.to_str().unwrap()]);
+    assert!(out.status.success());
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    let first = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_string();
+
+    // Twice in one run, and once more later: each later copy names the first.
+    let out = env.run(&["add", copy.to_str().unwrap(), a.to_str().unwrap()]);
+    assert!(out.status.success(), "a duplicate is kept, not refused");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 2, "{err}");
+    for name in ["copy-of-statement.txt", "statement.txt"] {
+        assert!(
+            err.lines().any(|l| l.starts_with(name)
+                && l.contains(&format!("the same SHA-256 as item {first} (statement.txt)"))),
+            "{name}: {err}"
+        );
+    }
+    assert_eq!(env.json(&["list"]).as_array().unwrap().len(), 4);
+}

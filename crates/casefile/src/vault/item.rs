@@ -215,6 +215,17 @@ impl Vault {
         Ok(items)
     }
 
+    /// The other items whose bytes are the same as `item`'s (the same
+    /// SHA-256), oldest first: a file added twice, or a copy received.
+    pub fn same_content(&self, item: &Item) -> Result<Vec<Item>, VaultError> {
+        let sql = format!("SELECT {COLUMNS} FROM items WHERE sha256 = ?1 AND id != ?2 ORDER BY rowid");
+        let mut stmt = self.conn.prepare(&sql)?;
+        let items = stmt
+            .query_map([&item.sha256, &item.id], from_row)?
+            .collect::<Result<_, _>>()?;
+        Ok(items)
+    }
+
     /// Finds the full id for an item id or a unique prefix of one.
     pub fn resolve(&self, id: &str) -> Result<String, VaultError> {
         self.resolve_in("items", id)?
