@@ -27,6 +27,24 @@ pub struct IntegrityFailure(pub String);
 #[error("{0}")]
 pub struct Unpinned(pub String);
 
+/// The stable name of an exit code, for scripts reading `--json` errors.
+fn code_name(code: u8) -> &'static str {
+    match code {
+        INTEGRITY => "integrity",
+        USAGE => "usage",
+        UNPINNED => "unpinned",
+        RETRY => "retry",
+        CANCELLED => "cancelled",
+        _ => "error",
+    }
+}
+
+/// An error as one line of JSON for standard error under `--json`:
+/// `{"code": "usage", "exit": 2, "message": "..."}`.
+pub fn json(exit: u8, message: &str) -> String {
+    serde_json::json!({ "code": code_name(exit), "exit": exit, "message": message }).to_string()
+}
+
 /// The error as one line, with a hint where the user can act on it.
 pub fn sentence(e: &anyhow::Error) -> String {
     match e.downcast_ref::<VaultError>() {

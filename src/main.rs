@@ -249,7 +249,23 @@ fn main() -> ExitCode {
     if let Err(e) = casefile::harden::harden_process() {
         eprintln!("warning: cannot keep this process out of core dumps and debuggers: {e}");
     }
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // Help and version are not errors; a usage error with --json is
+        // JSON like every other.
+        Err(e) if e.use_stderr() && std::env::args().any(|a| a == "--json") => {
+            let message = e.to_string();
+            let first = message
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .trim_start_matches("error: ");
+            eprintln!("{}", errors::json(errors::USAGE, first));
+            return ExitCode::from(errors::USAGE);
+        }
+        Err(e) => e.exit(),
+    };
+    let json = cli.json;
     // Generated from the definition above, so they never fall behind it.
     let generated = match cli.command {
         Command::Completions { shell } => {
@@ -284,8 +300,13 @@ fn main() -> ExitCode {
     match commands::run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {}", output::terminal(&errors::sentence(&e)));
-            ExitCode::from(errors::exit_code(&e))
+            let code = errors::exit_code(&e);
+            if json {
+                eprintln!("{}", errors::json(code, &errors::sentence(&e)));
+            } else {
+                eprintln!("error: {}", output::terminal(&errors::sentence(&e)));
+            }
+            ExitCode::from(code)
         }
     }
 }

@@ -294,7 +294,11 @@ fn adding_a_file_already_in_the_vault_says_which_item_holds_it() {
 
     let out = env.run(&["add", a.to_str().unwrap(), other.to_str().unwrap()]);
     assert!(out.status.success());
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let first = String::from_utf8_lossy(&out.stdout)
         .split_whitespace()
         .nth(1)
@@ -314,4 +318,48 @@ fn adding_a_file_already_in_the_vault_says_which_item_holds_it() {
         );
     }
     assert_eq!(env.json(&["list"]).as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn with_json_an_error_is_json_on_stderr_with_the_same_exit_code() {
+    let env = Env::init();
+    for (args, code, name, says) in [
+        (
+            vec!["show", "nosuchitem", "--json"],
+            2,
+            "usage",
+            "nosuchitem",
+        ),
+        (
+            vec!["--json", "lst"],
+            2,
+            "usage",
+            "unrecognized subcommand 'lst'",
+        ),
+        (
+            vec!["--json", "log", "verify", "--bogus"],
+            2,
+            "usage",
+            "--bogus",
+        ),
+    ] {
+        let out = env.run(&args);
+        assert_eq!(out.status.code(), Some(code), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        let v: serde_json::Value = serde_json::from_str(&err).expect("JSON on stderr");
+        assert_eq!(v["code"], name, "{args:?}: {v}");
+        assert_eq!(v["exit"], code, "{args:?}: {v}");
+        assert!(
+            v["message"].as_str().unwrap().contains(says),
+            "{args:?}: {v}"
+        );
+    }
+    // Without --json the same error is a sentence.
+    let err = env.fails(&["show", "nosuchitem"], 2);
+    assert!(err.starts_with("error: "), "{err}");
+    // Help is not an error, with or without --json.
+    let out = env.run(&["--json", "--help"]);
+    assert_eq!(out.status.code(), Some(0));
 }

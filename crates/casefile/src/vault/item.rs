@@ -218,7 +218,8 @@ impl Vault {
     /// The other items whose bytes are the same as `item`'s (the same
     /// SHA-256), oldest first: a file added twice, or a copy received.
     pub fn same_content(&self, item: &Item) -> Result<Vec<Item>, VaultError> {
-        let sql = format!("SELECT {COLUMNS} FROM items WHERE sha256 = ?1 AND id != ?2 ORDER BY rowid");
+        let sql =
+            format!("SELECT {COLUMNS} FROM items WHERE sha256 = ?1 AND id != ?2 ORDER BY rowid");
         let mut stmt = self.conn.prepare(&sql)?;
         let items = stmt
             .query_map([&item.sha256, &item.id], from_row)?
