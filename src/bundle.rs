@@ -159,14 +159,15 @@ fn key_pin(path: &Path) -> anyhow::Result<Pin> {
 /// `export`.
 pub fn export(vault: &mut Vault, a: ExportArgs, json: bool) -> anyhow::Result<ExitCode> {
     let recipients = bundle::parse_recipients(&a.to)?;
-    let format = Format::chosen(&recipients, a.zip);
+    let format = Format::chosen(&recipients, a.zip)?;
+    let out = format.path_for(&a.out)?;
     // The length is set once the export knows what it sends.
     let bar = output::progress(0, "exporting");
     let advance = |n: u64| bar.inc(n);
     let total = |n: u64| bar.set_length(n);
     let opts = ExportOptions {
         case: a.case,
-        out: a.out,
+        out,
         format,
         items: a.items,
         recipients,
@@ -208,6 +209,9 @@ pub fn export(vault: &mut Vault, a: ExportArgs, json: bool) -> anyhow::Result<Ex
                 "left out for lack of consent: {}",
                 done.withheld_persons.join(", ")
             );
+        }
+        if let Some(note) = &done.opening_note {
+            say!("how to open it (written beside it): {}", note.display());
         }
         if format == Format::Folder {
             say!(

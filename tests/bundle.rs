@@ -854,3 +854,120 @@ fn bag_only_agrees_with_the_library_of_congress_suite() {
     }
     assert!(checked >= 40, "only {checked} bags checked");
 }
+
+#[test]
+fn bundle_files_are_named_for_what_they_are_and_an_encrypted_one_says_how_to_open_it() {
+    require_tool("age");
+    require_tool("age-keygen");
+    let (env, case) = demo();
+    // No extension given: the zip gets one.
+    let out = env.path("for-the-office");
+    let done = env.json(&[
+        "export",
+        "--case",
+        &case,
+        "--out",
+        out.to_str().unwrap(),
+        "--zip",
+    ]);
+    let zip = env.path("for-the-office.zip");
+    assert_eq!(done["path"], zip.to_str().unwrap());
+    assert!(zip.is_file() && !out.exists());
+
+    let key = env.path("key.txt");
+    assert!(
+        Command::new("age-keygen")
+            .arg("-o")
+            .arg(&key)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let recipient = std::fs::read_to_string(&key)
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("# public key: ").map(String::from))
+        .unwrap();
+    // --zip with --to is refused before any work: an encrypted bundle is a .tar.age.
+    let both = env.path("both");
+    let err = env.fails(
+        &[
+            "export",
+            "--case",
+            &case,
+            "--out",
+            both.to_str().unwrap(),
+            "--zip",
+            "--to",
+            &recipient,
+        ],
+        2,
+    );
+    assert!(err.contains("not both"), "{err}");
+    // A folder named like a file is refused.
+    let err = env.fails(
+        &[
+            "export",
+            "--case",
+            &case,
+            "--out",
+            env.path("folder.zip").to_str().unwrap(),
+        ],
+        2,
+    );
+    assert!(err.contains("add --zip"), "{err}");
+    assert!(std::fs::read_dir(env.tmp.path()).unwrap().all(|e| {
+        let n = e.unwrap().file_name().to_string_lossy().into_owned();
+        !n.starts_with("both") && !n.starts_with("folder")
+    }));
+
+    let text = env.ok(&[
+        "export",
+        "--case",
+        &case,
+        "--out",
+        env.path("sealed").to_str().unwrap(),
+        "--to",
+        &recipient,
+    ]);
+    let enc = env.path("sealed.tar.age");
+    let note_path = env.path("sealed.tar.age.how-to-open.txt");
+    assert!(enc.is_file(), "{text}");
+    assert!(text.contains(note_path.to_str().unwrap()), "{text}");
+    let note = std::fs::read_to_string(&note_path).unwrap();
+    assert!(note.contains(&common::sha256_file(&enc)), "{note}");
+    let sheet = env.json(&["case", "show", &case]);
+    assert!(
+        !note.contains(sheet["title"].as_str().unwrap()),
+        "the note says nothing of the case"
+    );
+    // The note's own command opens it.
+    let command = note
+        .lines()
+        .find(|l| l.trim_start().starts_with("age -d"))
+        .unwrap()
+        .trim()
+        .replace("YOUR-AGE-IDENTITY-FILE", key.to_str().unwrap());
+    // Run where the note lies, as its reader would.
+    let status = Command::new("sh")
+        .args(["-c", &command])
+        .current_dir(env.tmp.path())
+        .status()
+        .unwrap();
+    assert!(status.success(), "{command}");
+    assert!(env.tmp.path().join("sealed/data/VERIFY.txt").exists());
+    // A second export to the same name is refused whole, note and all.
+    let err = env.fails(
+        &[
+            "export",
+            "--case",
+            &case,
+            "--out",
+            enc.to_str().unwrap(),
+            "--to",
+            &recipient,
+        ],
+        2,
+    );
+    assert!(err.contains("exists"), "{err}");
+}

@@ -26,7 +26,8 @@ pub async fn export_bundle<R: tauri::Runtime>(
     let out = crate::paths::output(&app.state::<crate::state::AppState>(), &out)?;
     let recipients = casefile::bundle::parse_recipients(&recipients)?;
     let prepared_for = regime(prepared_for)?;
-    let format = Format::chosen(&recipients, zip);
+    let format = Format::chosen(&recipients, zip)?;
+    let out = format.path_for(&out)?;
     let items = (!items.is_empty()).then_some(items);
     let language = self::language(language)?;
     let opts = ExportOptions {

@@ -108,6 +108,7 @@ export async function exportPage() {
         h('p', {}, h('span', { text: `${t(done.sha256_of === 'bundle file' ? 'bundle_sha256' : 'tagmanifest_sha256')}: ` }), h('code', { id: 'export-sha256', dir: 'ltr', text: done.sha256 })),
         h('p', {}, h('span', { text: `${t('sealed_by_fingerprint')}: ` }), h('code', { dir: 'ltr', text: done.fingerprint })),
         h('p', { text: `${t('how_to_verify')}: ${verifyAt}` }),
+        done.opening_note ? h('p', { id: 'export-opening-note', text: t('opening_note_at', { path: done.opening_note }) }) : null,
         ...done.sealed_no_later_than.map(([a, time]) => h('p', { class: 'stamp', text: t('seal_stamped', { a, time }) })),
         ...done.stamp_failures.map(([a, error]) => h('p', { class: 'warn', text: t('stamp_failed', { a, error }) })),
         done.stamp_failures.length && !done.sealed_no_later_than.length ? h('p', { class: 'warn', text: t('seal_unstamped') }) : null,

@@ -50,14 +50,84 @@ pub enum Format {
 
 impl Format {
     /// The form a user's choices mean: encrypted when there are recipients,
-    /// else a zip when asked for, else a folder.
-    pub fn chosen(recipients: &[age::x25519::Recipient], zip: bool) -> Format {
+    /// else a zip when asked for, else a folder. Asking for a zip and for
+    /// recipients is refused: an encrypted bundle is a `.tar.age`, and a
+    /// plaintext zip must never be what someone who asked for encryption
+    /// gets, nor the reverse.
+    pub fn chosen(recipients: &[age::x25519::Recipient], zip: bool) -> Result<Format, BundleError> {
         match (recipients.is_empty(), zip) {
-            (false, _) => Format::Encrypted,
-            (true, true) => Format::Zip,
-            (true, false) => Format::Folder,
+            (false, true) => Err(BundleError::Input(
+                "a zip is not encrypted and an encrypted bundle is a .tar.age: give --zip or --to, not both"
+                    .into(),
+            )),
+            (false, false) => Ok(Format::Encrypted),
+            (true, true) => Ok(Format::Zip),
+            (true, false) => Ok(Format::Folder),
         }
     }
+
+    /// The path a bundle of this form is written to for `out`: `.zip` or
+    /// `.tar.age` added when the name lacks it, so the file says what it
+    /// is. A folder named like a file is refused.
+    pub fn path_for(self, out: &Path) -> Result<PathBuf, BundleError> {
+        let name = out
+            .file_name()
+            .map(|n| n.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
+        let with = |suffix: &str| {
+            let mut s = out.as_os_str().to_owned();
+            s.push(suffix);
+            PathBuf::from(s)
+        };
+        match self {
+            Format::Zip if name.ends_with(".zip") => Ok(out.to_path_buf()),
+            Format::Zip => Ok(with(".zip")),
+            Format::Encrypted if name.ends_with(".tar.age") => Ok(out.to_path_buf()),
+            Format::Encrypted => Ok(with(".tar.age")),
+            Format::Folder if name.ends_with(".zip") || name.ends_with(".age") => {
+                Err(BundleError::Input(format!(
+                    "{} names a file, but without --zip or --to a bundle is a folder: add --zip (or --to), or name a folder",
+                    out.display()
+                )))
+            }
+            Format::Folder => Ok(out.to_path_buf()),
+        }
+    }
+}
+
+/// Where the plaintext note on opening an encrypted bundle is written:
+/// beside it, `NAME.tar.age.how-to-open.txt`.
+pub fn opening_note_path(bundle: &Path) -> PathBuf {
+    let mut s = bundle.as_os_str().to_owned();
+    s.push(".how-to-open.txt");
+    PathBuf::from(s)
+}
+
+/// The note beside an encrypted bundle: how to open it with standard tools.
+/// It says nothing of the case: only the file's name and hash.
+fn opening_note(bundle: &Path, sha256: &str) -> String {
+    let name = bundle
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    format!(
+        "{name} is a sealed evidence bundle made with Casefile and encrypted with age
+(https://age-encryption.org) for the recipients it was made for. Without a
+recipient's age identity nothing of it can be read, and this note says nothing
+of what it holds.
+
+To open it (age and tar are standard tools):
+
+    age -d -i YOUR-AGE-IDENTITY-FILE {name} | tar x
+
+Then read data/VERIFY.txt in the folder that appears: it says how to check the
+bundle's hashes and seal with standard tools (sha256sum, minisign). With
+Casefile: casefile verify {name} --identity YOUR-AGE-IDENTITY-FILE
+
+SHA-256 of {name}, to check it arrived whole:
+{sha256}
+"
+    )
 }
 
 /// Reads age recipients as a user gives them (`age1…`, surrounding space
@@ -131,6 +201,9 @@ pub struct Exported {
     pub sealed_no_later_than: Vec<(String, String)>,
     /// Authorities that gave no token: (authority, why).
     pub stamp_failures: Vec<(String, String)>,
+    /// The plaintext note on opening an encrypted bundle, written beside it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opening_note: Option<PathBuf>,
 }
 
 /// Reports progress and honours cancellation while a file is copied.
@@ -230,6 +303,10 @@ fn content_names_withheld(vault: &Vault, item: &Item, w: &Withholding) -> Result
 fn plan(vault: &Vault, opts: &ExportOptions) -> Result<Plan, BundleError> {
     if opts.out.exists() {
         return Err(BundleError::Exists(opts.out.clone()));
+    }
+    let note = opening_note_path(&opts.out);
+    if opts.format == Format::Encrypted && note.exists() {
+        return Err(BundleError::Exists(note));
     }
     if opts.format == Format::Encrypted && opts.recipients.is_empty() {
         return Err(BundleError::Input(
@@ -802,6 +879,12 @@ pub fn export(
         io::copy(&mut f, &mut h).map_err(|e| BundleError::io(&opts.out, e))?;
         done.sha256 = hex::encode(h.finalize());
         done.sha256_of = "bundle file";
+        if opts.format == Format::Encrypted {
+            let note = opening_note_path(&opts.out);
+            std::fs::write(&note, opening_note(&opts.out, &done.sha256))
+                .map_err(|e| BundleError::io(&note, e))?;
+            done.opening_note = Some(note);
+        }
     }
     Ok(done)
 }
@@ -983,6 +1066,7 @@ fn seal(vault: &mut Vault, opts: &ExportOptions) -> Result<Recipe, BundleError> 
                 .map(|t| (t.authority.to_string(), t.time))
                 .collect(),
             stamp_failures,
+            opening_note: None,
         },
     })
 }
