@@ -874,20 +874,7 @@ fn bundle_files_are_named_for_what_they_are_and_an_encrypted_one_says_how_to_ope
     assert_eq!(done["path"], zip.to_str().unwrap());
     assert!(zip.is_file() && !out.exists());
 
-    let key = env.path("key.txt");
-    assert!(
-        Command::new("age-keygen")
-            .arg("-o")
-            .arg(&key)
-            .status()
-            .unwrap()
-            .success()
-    );
-    let recipient = std::fs::read_to_string(&key)
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix("# public key: ").map(String::from))
-        .unwrap();
+    let (key, recipient) = common::age_identity(&env);
     // --zip with --to is refused before any work: an encrypted bundle is a .tar.age.
     let both = env.path("both");
     let err = env.fails(
