@@ -204,6 +204,12 @@ pub fn export(vault: &mut Vault, a: ExportArgs, json: bool) -> anyhow::Result<Ex
         if done.sealed_no_later_than.is_empty() && !done.stamp_failures.is_empty() {
             warn!("warning: no authority answered: the seal carries no trusted time");
         }
+        if !done.unredacted.is_empty() {
+            warn!(
+                "warning: no redacted copy exists of {}: sent as they are (make one with `casefile redact`)",
+                done.unredacted.join(", ")
+            );
+        }
         if !done.withheld_persons.is_empty() {
             say!(
                 "left out for lack of consent: {}",

@@ -331,14 +331,7 @@ fn print_sheet(s: &CaseSheet, items: &HashMap<String, Item>) {
         let liability = join(p.liability.iter().map(|l| l.as_str()));
         say!("  {} ({}) {}  [{}]", p.id, p.kind, names, liability);
         for pos in &p.positions {
-            say!(
-                "      {} — {} {} ({}–{})",
-                pos.title,
-                pos.unit,
-                pos.institution,
-                pos.from,
-                pos.to
-            );
+            say!("      {}", pos.described());
         }
     }
     say!("\nVICTIMS AND WITNESSES");

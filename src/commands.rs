@@ -373,7 +373,7 @@ fn add(
         let earlier = vault.same_content(item)?;
         if let Some(first) = earlier.iter().find(|e| !later.contains(&e.id.as_str())) {
             warn!(
-                "{} has the same SHA-256 as item {} ({}), already in the vault; both are kept",
+                "warning: {} has the same SHA-256 as item {} ({}), already in the vault; both are kept",
                 item.original_name, first.id, first.title
             );
         }

@@ -27,9 +27,25 @@ pub struct IntegrityFailure(pub String);
 #[error("{0}")]
 pub struct Unpinned(pub String);
 
-/// The stable name of an exit code, for scripts reading `--json` errors.
-fn code_name(code: u8) -> &'static str {
-    match code {
+/// The stable name of an error, for scripts reading `--json` errors: the
+/// commonest cases a script acts on by name, else the exit code's name.
+pub fn code_name(e: &anyhow::Error, exit: u8) -> &'static str {
+    let vault = e
+        .downcast_ref::<VaultError>()
+        .or_else(|| match e.downcast_ref::<BundleError>() {
+            Some(BundleError::Vault(v)) => Some(v),
+            _ => None,
+        });
+    match vault {
+        Some(VaultError::NoVault(_)) => return "no_vault",
+        Some(VaultError::WrongPassphrase) => return "wrong_passphrase",
+        Some(VaultError::NoItem(_)) => return "not_found",
+        _ => {}
+    }
+    if let Some(BundleError::Exists(_)) = e.downcast_ref::<BundleError>() {
+        return "exists";
+    }
+    match exit {
         INTEGRITY => "integrity",
         USAGE => "usage",
         UNPINNED => "unpinned",
@@ -41,8 +57,8 @@ fn code_name(code: u8) -> &'static str {
 
 /// An error as one line of JSON for standard error under `--json`:
 /// `{"code": "usage", "exit": 2, "message": "..."}`.
-pub fn json(exit: u8, message: &str) -> String {
-    serde_json::json!({ "code": code_name(exit), "exit": exit, "message": message }).to_string()
+pub fn json(code: &str, exit: u8, message: &str) -> String {
+    serde_json::json!({ "code": code, "exit": exit, "message": message }).to_string()
 }
 
 /// The error as one line, with a hint where the user can act on it.

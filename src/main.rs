@@ -254,13 +254,14 @@ fn main() -> ExitCode {
         // Help and version are not errors; a usage error with --json is
         // JSON like every other.
         Err(e) if e.use_stderr() && std::env::args().any(|a| a == "--json") => {
+            // clap's message up to its usage block, on one line.
             let message = e.to_string();
-            let first = message
+            let said: Vec<&str> = message
                 .lines()
-                .next()
-                .unwrap_or_default()
-                .trim_start_matches("error: ");
-            eprintln!("{}", errors::json(errors::USAGE, first));
+                .take_while(|l| !l.trim().is_empty() && !l.starts_with("Usage:"))
+                .map(|l| l.trim().trim_start_matches("error: "))
+                .collect();
+            eprintln!("{}", errors::json("usage", errors::USAGE, &said.join(" ")));
             return ExitCode::from(errors::USAGE);
         }
         Err(e) => e.exit(),
@@ -302,7 +303,10 @@ fn main() -> ExitCode {
         Err(e) => {
             let code = errors::exit_code(&e);
             if json {
-                eprintln!("{}", errors::json(code, &errors::sentence(&e)));
+                eprintln!(
+                    "{}",
+                    errors::json(errors::code_name(&e, code), code, &errors::sentence(&e))
+                );
             } else {
                 eprintln!("error: {}", output::terminal(&errors::sentence(&e)));
             }

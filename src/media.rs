@@ -57,6 +57,15 @@ pub fn redact(vault: &mut Vault, a: RedactArgs, json: bool) -> anyhow::Result<Ex
     Ok(ExitCode::SUCCESS)
 }
 
+/// Metres as recorded: whole when whole, else to the decimetre.
+fn metres(m: f64) -> String {
+    if m.fract() == 0.0 {
+        format!("{m:.0}")
+    } else {
+        format!("{m:.1}")
+    }
+}
+
 /// The media facts of an item, one per line, in the style of `show`.
 pub fn detail(info: &MediaInfo) {
     let mut rows: Vec<(&str, String)> = Vec::new();
@@ -90,10 +99,10 @@ pub fn detail(info: &MediaInfo) {
     if let Some(p) = &info.position {
         let mut s = format!("{:.6}, {:.6}", p.latitude, p.longitude);
         if let Some(a) = p.altitude {
-            s.push_str(&format!(", {a:.0} m altitude"));
+            s.push_str(&format!(", {} m altitude", metres(a)));
         }
         if let Some(a) = p.accuracy {
-            s.push_str(&format!(", ±{a:.0} m"));
+            s.push_str(&format!(", ±{} m", metres(a)));
         }
         rows.push(("position", s));
     }
@@ -145,6 +154,6 @@ pub fn detail(info: &MediaInfo) {
         rows.push(("note", n.clone()));
     }
     for (k, v) in rows {
-        say!("{k:>17}: {v}");
+        say!("{k:>19}: {v}");
     }
 }

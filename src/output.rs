@@ -155,7 +155,7 @@ pub fn item_detail(it: &Item) {
         } else {
             one_line(v)
         };
-        say!("{k:>17}: {v}");
+        say!("{k:>19}: {v}");
     }
 }
 

@@ -312,8 +312,9 @@ fn adding_a_file_already_in_the_vault_says_which_item_holds_it() {
     assert_eq!(err.lines().count(), 2, "{err}");
     for name in ["copy-of-statement.txt", "statement.txt"] {
         assert!(
-            err.lines().any(|l| l.starts_with(name)
-                && l.contains(&format!("the same SHA-256 as item {first} (statement.txt)"))),
+            err.lines()
+                .any(|l| l.starts_with(&format!("warning: {name}"))
+                    && l.contains(&format!("the same SHA-256 as item {first} (statement.txt)"))),
             "{name}: {err}"
         );
     }
@@ -327,8 +328,14 @@ fn with_json_an_error_is_json_on_stderr_with_the_same_exit_code() {
         (
             vec!["show", "nosuchitem", "--json"],
             2,
-            "usage",
+            "not_found",
             "nosuchitem",
+        ),
+        (
+            vec!["--json", "export"],
+            2,
+            "usage",
+            "--case <CASE> --out <PATH>",
         ),
         (
             vec!["--json", "lst"],

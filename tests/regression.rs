@@ -2913,3 +2913,155 @@ fn i18_4_every_broken_directory_is_named() {
         assert!(note.contains(says), "{name}: {note}");
     }
 }
+
+/// The demo case's id, in a new vault.
+fn demo_case(env: &Env) -> String {
+    env.json(&["demo"])["id"].as_str().unwrap().to_string()
+}
+
+// #19 review: `export --redacted` of a case whose photo had no redacted copy
+// sent the original, unredacted, with exit 0 and no word.
+#[test]
+fn i19_1_redacted_export_names_what_had_no_redacted_copy() {
+    let env = Env::init();
+    let case = demo_case(&env);
+    let out = env.path("x7");
+    let run = env.run(&[
+        "export",
+        "--case",
+        &case,
+        "--out",
+        out.to_str().unwrap(),
+        "--redacted",
+    ]);
+    assert!(run.status.success());
+    let err = String::from_utf8_lossy(&run.stderr).into_owned();
+    assert!(err.contains("warning: no redacted copy exists of"), "{err}");
+    let done = env.json(&[
+        "export",
+        "--case",
+        &case,
+        "--out",
+        env.path("x8").to_str().unwrap(),
+        "--redacted",
+    ]);
+    assert!(!done["unredacted"].as_array().unwrap().is_empty(), "{done}");
+}
+
+// #19 review: `export --out fresh/` failed with "Directory not empty" and
+// left an empty folder; with --zip it aimed at a hidden file "fresh/.zip";
+// `--out f.tar.age --zip` wrote a plaintext zip named f.tar.age.zip.
+#[test]
+fn i19_2_bundle_destinations_mean_what_they_say() {
+    let env = Env::init();
+    let case = demo_case(&env);
+    let slash = format!("{}/", env.path("fresh").display());
+    env.ok(&["export", "--case", &case, "--out", &slash]);
+    assert!(env.path("fresh/data/VERIFY.txt").exists());
+    let dir = format!("{}/", env.path("z").display());
+    let err = env.fails(&["export", "--case", &case, "--out", &dir, "--zip"], 2);
+    assert!(err.contains("names a folder"), "{err}");
+    let age = env.path("f.tar.age");
+    let err = env.fails(
+        &[
+            "export",
+            "--case",
+            &case,
+            "--out",
+            age.to_str().unwrap(),
+            "--zip",
+        ],
+        2,
+    );
+    assert!(err.contains("a zip is not encrypted"), "{err}");
+    assert!(!env.path("z").exists() && !env.path("f.tar.age.zip").exists());
+}
+
+// #19 review: for a bundle named "my bundle", the how-to-open note's
+// command split the name in two and failed as written.
+#[test]
+fn i19_3_the_opening_note_command_works_as_written_for_any_name() {
+    common::require_tool("age");
+    let env = Env::init();
+    let case = demo_case(&env);
+    let (key, recipient) = common::age_identity(&env);
+    let out = env.path("my b'undle");
+    env.ok(&[
+        "export",
+        "--case",
+        &case,
+        "--out",
+        out.to_str().unwrap(),
+        "--to",
+        &recipient,
+    ]);
+    let note = std::fs::read_to_string(env.path("my b'undle.tar.age.how-to-open.txt")).unwrap();
+    let command = note
+        .lines()
+        .find(|l| l.trim_start().starts_with("age -d"))
+        .unwrap()
+        .replace("YOUR-AGE-IDENTITY-FILE", key.to_str().unwrap());
+    let status = Command::new("sh")
+        .args(["-c", &command])
+        .current_dir(env.tmp.path())
+        .status()
+        .unwrap();
+    assert!(status.success(), "{command}");
+    assert!(
+        std::fs::read_dir(env.tmp.path()).unwrap().any(|e| e
+            .unwrap()
+            .path()
+            .join("data/VERIFY.txt")
+            .exists())
+    );
+}
+
+// #19 review: an MP4 whose place has no altitude (3GPP loci writes 0) was
+// shown at "0 m altitude"; exiftool's own 37.15 written as 37° 8' 60" lost
+// the whole GPS position.
+#[test]
+fn i19_4_no_altitude_is_invented_and_a_rounded_60_is_a_position() {
+    use common::exif::{V, jpeg_with, tiff};
+    let env = Env::init();
+    let photo = jpeg_with(
+        &env,
+        "sixty.jpg",
+        &tiff([
+            vec![(0x010F, V::Ascii("Canon")), (0x8825, V::Dir(2))],
+            vec![],
+            vec![
+                (0x0001, V::Ascii("N")),
+                (0x0002, V::Rational(vec![(36, 1), (12, 1), (0, 1)])),
+                (0x0003, V::Ascii("E")),
+                (0x0004, V::Rational(vec![(37, 1), (8, 1), (60, 1)])),
+            ],
+        ]),
+    );
+    let media = media_of(&env, &photo);
+    assert_eq!(media["position"]["longitude"], 37.15, "{media}");
+    common::require_tool("ffmpeg");
+    let clip = env.path("clip.mp4");
+    let status = Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=64x48:rate=10:duration=1",
+        ])
+        .args([
+            "-c:v",
+            "libx264",
+            "-metadata",
+            "location=+36.2000+037.1500/",
+        ])
+        .arg(&clip)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let media = media_of(&env, &clip);
+    assert_eq!(media["position"]["latitude"], 36.2, "{media}");
+    assert!(media["position"].get("altitude").is_none(), "{media}");
+}

@@ -87,16 +87,7 @@ th{{background:#eef1f5}}code{{font-size:.8rem;word-break:break-all}}.meta{{color
             .iter()
             .map(|n| format!("{} <span class=meta>({})</span>", esc(&n.value), n.kind))
             .collect();
-        let pos: Vec<String> = p
-            .positions
-            .iter()
-            .map(|x| {
-                esc(&format!(
-                    "{}, {} {} ({}–{})",
-                    x.title, x.unit, x.institution, x.from, x.to
-                ))
-            })
-            .collect();
+        let pos: Vec<String> = p.positions.iter().map(|x| esc(&x.described())).collect();
         let liab: Vec<&str> = p.liability.iter().map(|l| l.as_str()).collect();
         let _ = write!(
             h,

@@ -70,10 +70,26 @@ impl Format {
     /// `.tar.age` added when the name lacks it, so the file says what it
     /// is. A folder named like a file is refused.
     pub fn path_for(self, out: &Path) -> Result<PathBuf, BundleError> {
+        let written = out.as_os_str().to_string_lossy();
+        if written.ends_with('/') && self != Format::Folder {
+            return Err(BundleError::Input(format!(
+                "{} names a folder; a zip or encrypted bundle is one file: give its name",
+                out.display()
+            )));
+        }
+        // "bundle/" is the folder "bundle".
+        let out: PathBuf = out.components().collect();
+        let out = out.as_path();
         let name = out
             .file_name()
             .map(|n| n.to_string_lossy().to_lowercase())
             .unwrap_or_default();
+        if self == Format::Zip && (name.ends_with(".age") || name.ends_with(".tar.age")) {
+            return Err(BundleError::Input(format!(
+                "{} names an encrypted bundle, but a zip is not encrypted: give --to (without --zip) to encrypt",
+                out.display()
+            )));
+        }
         let with = |suffix: &str| {
             let mut s = out.as_os_str().to_owned();
             s.push(suffix);
@@ -110,6 +126,15 @@ fn opening_note(bundle: &Path, sha256: &str) -> String {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    // Quoted for the shell when it holds anything beyond the plainest characters.
+    let quoted = if name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "._-+".contains(c))
+    {
+        name.clone()
+    } else {
+        format!("'{}'", name.replace('\'', r"'\''"))
+    };
     format!(
         "{name} is a sealed evidence bundle made with Casefile and encrypted with age
 (https://age-encryption.org) for the recipients it was made for. Without a
@@ -118,11 +143,11 @@ of what it holds.
 
 To open it (age and tar are standard tools):
 
-    age -d -i YOUR-AGE-IDENTITY-FILE {name} | tar x
+    age -d -i YOUR-AGE-IDENTITY-FILE {quoted} | tar x
 
 Then read data/VERIFY.txt in the folder that appears: it says how to check the
 bundle's hashes and seal with standard tools (sha256sum, minisign). With
-Casefile: casefile verify {name} --identity YOUR-AGE-IDENTITY-FILE
+Casefile: casefile verify {quoted} --identity YOUR-AGE-IDENTITY-FILE
 
 SHA-256 of {name}, to check it arrived whole:
 {sha256}
@@ -193,6 +218,10 @@ pub struct Exported {
     pub withheld_persons: Vec<String>,
     /// Items left out because they concern only withheld persons.
     pub withheld_items: Vec<String>,
+    /// Items sent as they are although redacted copies were asked for:
+    /// none has been made of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unredacted: Vec<String>,
     /// minisign key id of the sealing key (a label).
     pub key_id: String,
     /// Fingerprint of the sealing key.
@@ -245,6 +274,7 @@ struct Plan {
     items: Vec<Item>,
     withholding: Withholding,
     withheld_items: Vec<String>,
+    unredacted: Vec<String>,
 }
 
 /// True when an item's first event (how it entered the vault) is of log
@@ -376,13 +406,17 @@ fn plan(vault: &Vault, opts: &ExportOptions) -> Result<Plan, BundleError> {
             }
         }
     }
+    let mut unredacted = Vec::new();
     if opts.prefer_redacted {
         for id in ids.iter_mut() {
-            if let Some(copy) = vault.latest_redaction(id)? {
-                if withholding.items.contains(&copy) {
-                    return Err(BundleError::Input(concerns(&copy)));
+            match vault.latest_redaction(id)? {
+                Some(copy) => {
+                    if withholding.items.contains(&copy) {
+                        return Err(BundleError::Input(concerns(&copy)));
+                    }
+                    *id = copy;
                 }
-                *id = copy;
+                None => unredacted.push(id.clone()),
             }
         }
         let mut seen = BTreeSet::new();
@@ -420,6 +454,7 @@ fn plan(vault: &Vault, opts: &ExportOptions) -> Result<Plan, BundleError> {
         items,
         withholding,
         withheld_items,
+        unredacted,
     })
 }
 
@@ -1059,6 +1094,7 @@ fn seal(vault: &mut Vault, opts: &ExportOptions) -> Result<Recipe, BundleError> 
             bytes: plan.items.iter().map(|i| i.size).sum(),
             withheld_persons: plan.withholding.persons,
             withheld_items: plan.withheld_items,
+            unredacted: plan.unredacted,
             key_id: public.key_id_hex(),
             fingerprint: public.fingerprint(),
             sealed_no_later_than: stamps

@@ -81,7 +81,7 @@ pub fn corroboration(sheet: &CaseSheet, items: &HashMap<String, Item>) -> Vec<Al
         rows.push(row(
             &inc.id,
             None,
-            format!("{}: {} on {}{place}", inc.id, inc.violation, inc.start),
+            format!("{}: {} {}{place}", inc.id, inc.violation, inc.when()),
             linked,
         ));
         for inv in &inc.perpetrators {

@@ -297,6 +297,40 @@ pub struct Position {
     pub confidence: Option<Confidence>,
 }
 
+impl Incident {
+    /// When it happened, as a sentence part: "on 2024-05-01", or "from
+    /// 2024-05-01 to 2024-05-19" when it lasted.
+    pub fn when(&self) -> String {
+        let (start, end) = (self.start.trim(), self.end.trim());
+        if end.is_empty() || end == start {
+            format!("on {start}")
+        } else {
+            format!("from {start} to {end}")
+        }
+    }
+}
+
+impl Position {
+    /// The position as a reader cites it: "Title, Unit, Institution
+    /// (from–to)", leaving out what is not known ("from 2019" while in post).
+    pub fn described(&self) -> String {
+        let mut s = [&self.title, &self.unit, &self.institution]
+            .into_iter()
+            .map(|p| p.trim())
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let (from, to) = (self.from.trim(), self.to.trim());
+        match (from.is_empty(), to.is_empty()) {
+            (true, true) => {}
+            (false, true) => s.push_str(&format!(" (from {from})")),
+            (true, false) => s.push_str(&format!(" (until {to})")),
+            (false, false) => s.push_str(&format!(" ({from}–{to})")),
+        }
+        s
+    }
+}
+
 /// A relative or associate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -777,6 +811,51 @@ impl CaseSheet {
 #[cfg(test)]
 mod visit_tests {
     use super::*;
+
+    #[test]
+    fn a_position_reads_as_it_is_cited() {
+        let p = |title: &str, unit: &str, institution: &str, from: &str, to: &str| Position {
+            title: title.into(),
+            unit: unit.into(),
+            institution: institution.into(),
+            from: from.into(),
+            to: to.into(),
+            source: String::new(),
+            confidence: None,
+        };
+        assert_eq!(
+            p(
+                "Director",
+                "District 3 Public Security Bureau",
+                "Ministry of Public Security",
+                "2019",
+                "2023"
+            )
+            .described(),
+            "Director, District 3 Public Security Bureau, Ministry of Public Security (2019–2023)"
+        );
+        assert_eq!(
+            p("Warden", "", "Prison Service", "2020-03", "").described(),
+            "Warden, Prison Service (from 2020-03)"
+        );
+        assert_eq!(
+            p("Judge", "", "", "", "2021").described(),
+            "Judge (until 2021)"
+        );
+        assert_eq!(p("Officer", " ", "", "", "").described(), "Officer");
+    }
+
+    #[test]
+    fn an_incident_that_lasted_says_so() {
+        let sheet: CaseSheet = crate::case::parse_sheet(
+            r#"{"schema":"casefile-case/1","id":"c1","title":"t","type":"gross-violation",
+                "incidents":[{"id":"I1","violation":"torture","start":"2024-05-01","end":"2024-05-19"},
+                             {"id":"I2","violation":"torture","start":"2024-05"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(sheet.incidents[0].when(), "from 2024-05-01 to 2024-05-19");
+        assert_eq!(sheet.incidents[1].when(), "on 2024-05");
+    }
 
     /// A sheet with every optional part present and every string unique.
     fn everything() -> CaseSheet {

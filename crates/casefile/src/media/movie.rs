@@ -101,7 +101,8 @@ fn loci(body: &[u8]) -> Option<Position> {
     Some(Position {
         latitude: round(latitude),
         longitude: round(longitude),
-        altitude: Some(round(altitude)),
+        // loci always has the field; 0 is how writers say "not known".
+        altitude: (altitude != 0.0).then(|| round(altitude)),
         accuracy: None,
     })
 }

@@ -305,7 +305,8 @@ fn degrees(
     notes: &mut Vec<String>,
 ) -> Option<Option<f64>> {
     let dms = numbers(exif, tag)?;
-    if let Some(bad) = dms.iter().skip(1).take(2).find(|v| v.abs() >= 60.0) {
+    // Exactly 60 is a writer's rounding (exiftool writes 37.15 as 37 8 60).
+    if let Some(bad) = dms.iter().skip(1).take(2).find(|v| v.abs() > 60.0) {
         notes.push(format!(
             "the {what} recorded has {bad} minutes or seconds and is left out with the position"
         ));
