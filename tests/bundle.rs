@@ -929,19 +929,7 @@ fn bundle_files_are_named_for_what_they_are_and_an_encrypted_one_says_how_to_ope
         "the note says nothing of the case"
     );
     // The note's own command opens it.
-    let command = note
-        .lines()
-        .find(|l| l.trim_start().starts_with("age -d"))
-        .unwrap()
-        .trim()
-        .replace("YOUR-AGE-IDENTITY-FILE", key.to_str().unwrap());
-    // Run where the note lies, as its reader would.
-    let status = Command::new("sh")
-        .args(["-c", &command])
-        .current_dir(env.tmp.path())
-        .status()
-        .unwrap();
-    assert!(status.success(), "{command}");
+    common::open_as_the_note_says(&env, &note_path, &key);
     assert!(env.tmp.path().join("sealed/data/VERIFY.txt").exists());
     // A second export to the same name is refused whole, note and all.
     let err = env.fails(

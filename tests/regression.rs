@@ -2995,18 +2995,7 @@ fn i19_3_the_opening_note_command_works_as_written_for_any_name() {
         "--to",
         &recipient,
     ]);
-    let note = std::fs::read_to_string(env.path("my b'undle.tar.age.how-to-open.txt")).unwrap();
-    let command = note
-        .lines()
-        .find(|l| l.trim_start().starts_with("age -d"))
-        .unwrap()
-        .replace("YOUR-AGE-IDENTITY-FILE", key.to_str().unwrap());
-    let status = Command::new("sh")
-        .args(["-c", &command])
-        .current_dir(env.tmp.path())
-        .status()
-        .unwrap();
-    assert!(status.success(), "{command}");
+    common::open_as_the_note_says(&env, &env.path("my b'undle.tar.age.how-to-open.txt"), &key);
     assert!(
         std::fs::read_dir(env.tmp.path()).unwrap().any(|e| e
             .unwrap()

@@ -332,3 +332,26 @@ pub fn age_identity(env: &Env) -> (PathBuf, String) {
         .expect("a public key line");
     (file, public)
 }
+
+/// Runs the `age -d … | tar x` command an encrypted bundle's how-to-open
+/// note gives, with `identity` for its placeholder, where the note lies (as
+/// its reader would); returns the command run.
+pub fn open_as_the_note_says(env: &Env, note: &Path, identity: &Path) -> String {
+    let note = std::fs::read_to_string(note).expect("the how-to-open note");
+    let command = note
+        .lines()
+        .find(|l| l.trim_start().starts_with("age -d"))
+        .expect("an age command in the note")
+        .trim()
+        .replace(
+            "YOUR-AGE-IDENTITY-FILE",
+            identity.to_str().expect("a UTF-8 path"),
+        );
+    let status = Command::new("sh")
+        .args(["-c", &command])
+        .current_dir(env.tmp.path())
+        .status()
+        .expect("run sh");
+    assert!(status.success(), "{command}");
+    command
+}

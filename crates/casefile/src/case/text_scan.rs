@@ -22,6 +22,7 @@
 use std::io::{self, Read};
 
 use super::consent::Matcher;
+use crate::crypto::stream::read_full;
 
 /// Bytes read at a time: a whole number of blocks.
 const WINDOW: usize = 1 << 20;
@@ -43,20 +44,6 @@ fn random_looking(block: &[u8]) -> bool {
         }
     }
     distinct >= RANDOM_DISTINCT
-}
-
-/// Fills `buf` from `reader` as far as it goes; fewer bytes only at the end.
-fn fill(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match reader.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
 }
 
 /// Zeroes every whole block of `bytes` that looks random, so nothing is
@@ -175,7 +162,7 @@ pub fn find_in(m: &Matcher, mut reader: impl Read) -> io::Result<Option<String>>
     let mut carried = [String::new(), String::new()];
     let mut encoding = None;
     loop {
-        let n = fill(&mut reader, &mut buf)?;
+        let n = read_full(&mut reader, &mut buf)?;
         let end = n < WINDOW;
         let enc = *encoding.get_or_insert_with(|| sniff(&buf[..n.min(4096)]));
         if enc == Encoding::Bytes {

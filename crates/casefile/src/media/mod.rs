@@ -174,6 +174,21 @@ pub struct Analysis {
     pub thumbnail: Option<Vec<u8>>,
 }
 
+/// Longest name (a producer, an encoder) kept from a file, in characters.
+const NAME_CHARS: usize = 200;
+
+/// A name a file gives of its software or date, trimmed, without control
+/// characters, bounded; `None` when nothing is left.
+fn clean_text(s: &str) -> Option<String> {
+    let s: String = s
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(NAME_CHARS)
+        .collect();
+    (!s.is_empty()).then_some(s)
+}
+
 /// True for MIME types worth analysing.
 pub fn wanted(mime: &str) -> bool {
     mime.starts_with("image/")

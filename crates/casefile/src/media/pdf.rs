@@ -6,10 +6,7 @@
 //! The document's author and title are not kept: they often name a person,
 //! and a fact that names a person would have to be weighed for consent.
 
-use super::MediaInfo;
-
-/// Longest producer or application name kept, in characters.
-const NAME_CHARS: usize = 200;
+use super::{MediaInfo, clean_text};
 
 /// Fills `info` with the PDF's version, pages, dates, producing software
 /// and whether it is encrypted; what cannot be read becomes a note.
@@ -43,16 +40,19 @@ pub(super) fn read(bytes: &[u8], info: &mut MediaInfo) {
         );
     }
     let xmp = xmp_packet(bytes);
-    let from_xmp = |property| xmp.and_then(|x| xmp_value(x, property)).and_then(name);
+    let from_xmp = |property| {
+        xmp.and_then(|x| xmp_value(x, property))
+            .and_then(clean_text)
+    };
     info.software = meta
         .producer
         .as_deref()
-        .and_then(name)
+        .and_then(clean_text)
         .or_else(|| from_xmp("pdf:Producer"));
     info.made_with = meta
         .creator
         .as_deref()
-        .and_then(name)
+        .and_then(clean_text)
         .or_else(|| from_xmp("xmp:CreatorTool"));
     let mut notes = Vec::new();
     info.created_at = meta
@@ -80,17 +80,6 @@ fn header_version(bytes: &[u8]) -> Option<String> {
         .map(|&b| char::from(b))
         .collect();
     (!v.is_empty()).then_some(v)
-}
-
-/// A producer's name, trimmed, without control characters, bounded.
-fn name(s: &str) -> Option<String> {
-    let s: String = s
-        .trim()
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(NAME_CHARS)
-        .collect();
-    (!s.is_empty()).then_some(s)
 }
 
 /// A PDF date (`D:YYYYMMDDHHmmSSOHH'mm'`, every part after the year

@@ -18,8 +18,8 @@ use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
 use symphonia::core::io::{MediaSource, MediaSourceStream, MediaSourceStreamOptions};
 use symphonia::core::meta::{MetadataOptions, StandardTag};
 
-use super::MediaInfo;
 use super::probe::ReadSeek;
+use super::{MediaInfo, clean_text};
 
 /// A request from the probing thread to the thread that holds the reader.
 enum Request {
@@ -228,27 +228,16 @@ fn read_tags(format: &mut dyn FormatReader, info: &mut MediaInfo) {
             Some(StandardTag::Encoder(s) | StandardTag::EncodedBy(s))
                 if info.software.is_none() =>
             {
-                info.software = clean(s);
+                info.software = clean_text(s);
             }
             Some(
                 StandardTag::RecordingDate(s)
                 | StandardTag::RecordingTime(s)
                 | StandardTag::OriginalRecordingDate(s),
-            ) if info.created_at.is_none() => info.created_at = clean(s),
+            ) if info.created_at.is_none() => info.created_at = clean_text(s),
             _ => {}
         }
     }
-}
-
-/// A tag's text, trimmed, without control characters, bounded.
-fn clean(s: &str) -> Option<String> {
-    let s: String = s
-        .trim()
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(200)
-        .collect();
-    (!s.is_empty()).then_some(s)
 }
 
 /// The short name ffprobe also gives a codec.
