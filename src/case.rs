@@ -33,6 +33,16 @@ pub enum CaseAction {
     },
     /// List cases.
     List,
+    /// Print a filled, commented example sheet to edit and store with `case edit`
+    /// (with a case id: for that case, without: needs no vault).
+    Template {
+        /// Case id or unique prefix the sheet is for (default: left empty,
+        /// filled in by `case edit`).
+        id: Option<String>,
+        /// gross-violation or corruption.
+        #[arg(long = "type")]
+        case_type: Option<CaseType>,
+    },
     /// Show a case sheet (with --json: the whole versioned sheet, ready to edit).
     Show {
         /// Case id or unique prefix.
@@ -41,7 +51,8 @@ pub enum CaseAction {
         #[arg(long)]
         matrix: bool,
     },
-    /// Replace a case sheet with an edited JSON document (`-` reads standard input).
+    /// Replace a case sheet with an edited JSON document (`-` reads standard input);
+    /// `//` comments are allowed and an empty "id" means this case.
     Edit {
         /// Case id or unique prefix.
         id: String,
@@ -169,6 +180,10 @@ pub fn run(vault: &mut Vault, action: CaseAction, json: bool) -> anyhow::Result<
                 say!("created case {}  {}", sheet.id, sheet.title);
             }
         }
+        CaseAction::Template { id, case_type } => {
+            let case = id.map(|id| case::load(vault, &id)).transpose()?;
+            say!("{}", template_for(case.as_ref(), case_type).trim_end());
+        }
         CaseAction::List => {
             let cases = case::list(vault)?;
             if json {
@@ -218,7 +233,10 @@ pub fn run(vault: &mut Vault, action: CaseAction, json: bool) -> anyhow::Result<
         CaseAction::Edit { id, file } => {
             let current = case::load(vault, &id)?;
             let text = read_text(Some(&file), "case sheet")?;
-            let sheet = case::parse_sheet(&text)?;
+            let mut sheet = case::parse_written_sheet(&text)?;
+            if sheet.id.is_empty() {
+                sheet.id.clone_from(&current.id);
+            }
             if sheet.id != current.id {
                 anyhow::bail!(
                     "the sheet in {} is for case {}, not {}",
@@ -306,6 +324,20 @@ pub fn run(vault: &mut Vault, action: CaseAction, json: bool) -> anyhow::Result<
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The template for `case` (its id, title and type unless `case_type` says
+/// otherwise), or for no case yet.
+pub fn template_for(case: Option<&CaseSheet>, case_type: Option<CaseType>) -> String {
+    let (id, title, kind) = match case {
+        Some(c) => (c.id.as_str(), c.title.as_str(), c.case_type),
+        None => (
+            "",
+            "Death in custody of K.D., Detention Centre No. 3 (example)",
+            CaseType::GrossViolation,
+        ),
+    };
+    case::template::template(id, title, case_type.unwrap_or(kind))
 }
 
 fn print_sheet(s: &CaseSheet, items: &HashMap<String, Item>) {
@@ -533,4 +565,12 @@ pub fn demo(vault: &mut Vault, json: bool) -> anyhow::Result<ExitCode> {
         say!("try: casefile case show {} --matrix", sheet.id);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The closed lists of values of a sheet, shown by `casefile case --help`.
+pub fn vocabularies() -> String {
+    format!(
+        "Values a case sheet takes (`casefile case template` prints a filled example):\n{}",
+        case::vocabulary().describe()
+    )
 }

@@ -135,6 +135,17 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             ..
         } => log_verify(&mut open(&dir, pf)?, json),
         Command::Check { deep } => check(&mut open(&dir, pf)?, deep, json),
+        Command::Case {
+            action:
+                crate::case::CaseAction::Template {
+                    id: None,
+                    case_type,
+                },
+        } => {
+            // Writing a sheet needs no vault: a new user reads it before having one.
+            say!("{}", crate::case::template_for(None, case_type).trim_end());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Case { action } => crate::case::run(&mut open(&dir, pf)?, action, json),
         Command::Testimony(args) => crate::case::testimony(&mut open(&dir, pf)?, args, json),
         Command::Derive(args) => crate::case::derive(&mut open(&dir, pf)?, args, json),

@@ -103,6 +103,7 @@ pub enum Command {
         action: KeyAction,
     },
     /// Case sheets: perpetrators, victims and witnesses, incidents, evidence links.
+    #[command(after_long_help = case::vocabularies())]
     Case {
         #[command(subcommand)]
         action: case::CaseAction,

@@ -534,3 +534,111 @@ fn demo_fills_a_whole_case() {
     );
     env.ok(&["log", "verify"]);
 }
+
+/// A new user writes a case from the template alone: printed without a
+/// vault, stored with `case edit` as it is (comments, empty id and all),
+/// and read back with every part of the example in place.
+#[test]
+fn a_sheet_written_from_the_template_loads_as_it_is() {
+    let env = Env::new();
+    // No vault yet: the template is there to read before there is one.
+    let text = env.ok(&["case", "template"]);
+    assert!(!env.vault.exists(), "printing a template made a vault");
+    assert!(
+        text.contains("\"type\": \"gross-violation\",  // one of: gross-violation, corruption")
+    );
+    assert!(
+        text.contains("// one of: perpetrated, ordered, commanded, complicit, facilitated")
+            || text.contains("// any of: perpetrated, ordered, commanded, complicit, facilitated")
+    );
+    assert!(text.contains("\"id\": \"\","), "the template names no case");
+    let env = Env::init();
+    let id = new_case(&env);
+    for (kind, incidents, persons) in [
+        ("gross-violation", vec!["I1", "I2"], vec!["V1", "W1"]),
+        ("corruption", vec!["I1"], vec!["W1"]),
+    ] {
+        let text = env.ok(&["case", "template", "--type", kind]);
+        let file = env.path(&format!("{kind}.jsonc"));
+        std::fs::write(&file, &text).unwrap();
+        let out = env.json(&["case", "edit", &id, "--file", file.to_str().unwrap()]);
+        assert_eq!(out["id"], id.as_str());
+        let sheet = env.json(&["case", "show", &id]);
+        assert_eq!(sheet["type"], kind);
+        let ids = |list: &str| -> Vec<String> {
+            sheet[list]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x["id"].as_str().unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(ids("incidents"), incidents);
+        assert_eq!(ids("persons"), persons);
+        assert!(ids("perpetrators").contains(&"P3".to_string()));
+        assert_eq!(
+            sheet["perpetrators"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["id"] == "P3")
+                .unwrap()["entity"]["registration_number"],
+            "1234567890"
+        );
+    }
+    // For a named case the template carries its id and title.
+    env.ok(&[
+        "case",
+        "edit",
+        &id,
+        "--file",
+        env.path("corruption.jsonc").to_str().unwrap(),
+    ]);
+    let mut sheet = env.json(&["case", "show", &id]);
+    sheet["title"] = json!("Detention of four journalists");
+    assert!(edit(&env, &id, &sheet).status.success());
+    let text = env.ok(&["case", "template", &id]);
+    assert!(text.contains(&format!("\"id\": \"{id}\",")));
+    assert!(text.contains("\"title\": \"Detention of four journalists\","));
+    assert!(
+        text.contains("\"type\": \"corruption\","),
+        "the case's own type is the default"
+    );
+    // A comment marker inside a string is text, not a comment.
+    let mut sheet = env.json(&["case", "show", &id]);
+    sheet["submission"]["summary"] = json!("See https://example.org/report // page 2 /* of 3 */");
+    let file = env.path("with-url.jsonc");
+    std::fs::write(
+        &file,
+        format!(
+            "// a note\n{}\n/* end */",
+            serde_json::to_string_pretty(&sheet).unwrap()
+        ),
+    )
+    .unwrap();
+    env.ok(&["case", "edit", &id, "--file", file.to_str().unwrap()]);
+    assert_eq!(
+        env.json(&["case", "show", &id])["submission"]["summary"],
+        "See https://example.org/report // page 2 /* of 3 */"
+    );
+}
+
+/// The closed lists of values are in `case --help` and in the README, the
+/// same in both, so nobody needs our source to learn them.
+#[test]
+fn the_vocabularies_are_in_the_help_and_the_readme() {
+    let env = Env::new();
+    let help = env.ok(&["case", "--help"]);
+    let table = casefile::case::vocabulary().describe();
+    assert!(
+        help.contains(&table),
+        "case --help lacks the vocabularies:\n{help}"
+    );
+    assert!(table.contains("arbitrary-detention") && table.contains("command-responsibility"));
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    assert!(
+        readme.contains(&table),
+        "the README's vocabulary table differs from the build's:\n{table}"
+    );
+}

@@ -10,6 +10,7 @@ pub mod diff;
 pub mod matrix;
 pub mod sheet;
 pub(crate) mod store;
+pub mod template;
 pub mod testimony;
 pub mod text_scan;
 pub mod validate;
@@ -17,7 +18,8 @@ pub mod vocabulary;
 
 pub use sheet::CaseSheet;
 pub use store::{
-    CaseSummary, create, link, list, load, parse_sheet, real_identity, save, set_real_identity,
+    CaseSummary, create, link, list, load, parse_sheet, parse_written_sheet, real_identity, save,
+    set_real_identity,
 };
 pub use validate::FieldError;
 pub use vocabulary::{Vocabulary, vocabulary};

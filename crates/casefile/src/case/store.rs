@@ -43,6 +43,12 @@ pub fn parse_sheet(json: &str) -> Result<CaseSheet, CaseError> {
     })
 }
 
+/// Parses a sheet a person wrote: JSON, or JSON with `//` comments as
+/// `casefile case template` writes it.
+pub fn parse_written_sheet(text: &str) -> Result<CaseSheet, CaseError> {
+    parse_sheet(&super::template::strip_comments(text))
+}
+
 fn to_json(sheet: &CaseSheet) -> Result<String, CaseError> {
     serde_json::to_string(sheet).map_err(|e| CaseError::Parse {
         field: ".".into(),

@@ -65,6 +65,49 @@ pub fn vocabulary() -> Vocabulary {
     }
 }
 
+impl Vocabulary {
+    /// The fields of a sheet that take a closed list, each with its values,
+    /// as a plain-text table wrapped for a terminal (for `--help` and the README).
+    pub fn describe(&self) -> String {
+        let rows: [(&str, &[&str]); 11] = [
+            ("type", &self.case_types),
+            ("regimes, recipients", &self.regimes),
+            ("confidence", &self.confidence),
+            ("perpetrator kind", &self.party_kinds),
+            ("name kind", &self.name_kinds),
+            ("liability", &self.liability),
+            ("person role", &self.person_roles),
+            ("person status", &self.person_statuses),
+            ("risk", &self.risks),
+            ("consent uses", &self.consent_uses),
+            ("violation", &self.violations),
+        ];
+        let rows = rows
+            .into_iter()
+            .chain([("incident link", self.links.as_slice())]);
+        let mut out = String::new();
+        for (field, values) in rows {
+            let mut line = format!("  {field:<21}");
+            for (i, v) in values.iter().enumerate() {
+                let piece = if i + 1 < values.len() {
+                    format!("{v}, ")
+                } else {
+                    v.to_string()
+                };
+                if line.len() + piece.trim_end().len() > 78 {
+                    out.push_str(line.trim_end());
+                    out.push('\n');
+                    line = " ".repeat(23);
+                }
+                line.push_str(&piece);
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
