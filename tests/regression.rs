@@ -3054,3 +3054,53 @@ fn i19_4_no_altitude_is_invented_and_a_rounded_60_is_a_position() {
     assert_eq!(media["position"]["latitude"], 36.2, "{media}");
     assert!(media["position"].get("altitude").is_none(), "{media}");
 }
+
+// #19 review: the report gained each item's media facts, and a picture's
+// bytes are not read for names: a photo whose device fields name the
+// withheld witnesses (the software "Ali's phone", the model "梅 camera")
+// put both names in the EU report.
+#[test]
+fn i19_5_media_facts_in_the_report_name_nobody_withheld() {
+    use common::exif::{V, jpeg_with, tiff};
+    let a = ali_case();
+    let block = tiff([
+        vec![
+            (0x010F, V::Ascii("Fictocam")),
+            (0x0110, V::Ascii("梅 camera")),
+            (0x0131, V::Ascii("Ali's phone")),
+        ],
+        vec![],
+        vec![],
+    ]);
+    let photo = jpeg_with(&a.env, "square.jpg", &block);
+    let id = add_id(&a.env, &photo, &["--title", "The square"]);
+    a.env
+        .ok(&["case", "link", &a.case, "--item", &id, "--incident", "I1"]);
+    assert!(
+        a.env.json(&["show", &id])["media"]["software"]
+            .as_str()
+            .is_some_and(|s| s.contains("Ali")),
+        "the photo's software field is read"
+    );
+    let out = a.env.path("eu");
+    a.env.ok(&[
+        "export",
+        "--case",
+        &a.case,
+        "--out",
+        out.to_str().unwrap(),
+        "--for",
+        "eu-global-human-rights",
+        "--items",
+        &id,
+    ]);
+    let report = std::fs::read_to_string(out.join("data/report.html")).unwrap();
+    assert!(
+        report.contains(&format!("id=\"i-{id}\"")),
+        "the photo is in the report"
+    );
+    assert!(report.contains("Fictocam"), "its other facts are");
+    for name in ["Ali", "梅"] {
+        assert!(!report.contains(name), "the EU report names {name}");
+    }
+}

@@ -8,7 +8,7 @@
 //! files come first; each item is re-checked as it is decrypted, and the
 //! output appears under its final name only once complete.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs::{self, File};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
@@ -25,14 +25,17 @@ use super::format::{
     SealKey, Sha256Hex, Sha512Hex, WireItem, WithheldEvent, WithheldLine,
 };
 use super::recipe::{Carried, Generated, Recipe};
+use super::report;
 use super::sink::{BagSink, Delivery, FolderSink, TarSink, ZipSink};
 use super::{BundleError, seal};
-use crate::case::consent::Withholding;
+use crate::case::consent::{Matcher, Withholding};
+use crate::case::matrix::corroboration_by;
 use crate::case::sheet::{ConsentUse, Regime};
 use crate::case::{self, CaseSheet};
 use crate::custody::log::{self, Signing};
 use crate::custody::merkle::inclusion_proof;
 use crate::custody::{Action, NewEvent};
+use crate::media::MediaInfo;
 use crate::names::{FileName, Id, Line, Text};
 use crate::vault::CheckedReader;
 use crate::{Item, Task, Vault};
@@ -677,6 +680,25 @@ fn drop_outside_parents(wire: &mut [WireItem]) {
     }
 }
 
+/// Media facts with every withheld name scrubbed from every text in them:
+/// a picture's or recording's bytes are not read for names, so what its
+/// metadata says (an author, a device owner) is scrubbed here.
+fn scrubbed(info: &MediaInfo, m: &Matcher) -> MediaInfo {
+    fn walk(v: &mut serde_json::Value, m: &Matcher) {
+        match v {
+            serde_json::Value::String(s) => *s = m.scrub(s),
+            serde_json::Value::Array(a) => a.iter_mut().for_each(|x| walk(x, m)),
+            serde_json::Value::Object(o) => o.values_mut().for_each(|x| walk(x, m)),
+            _ => {}
+        }
+    }
+    let Ok(mut value) = serde_json::to_value(info) else {
+        return MediaInfo::default();
+    };
+    walk(&mut value, m);
+    serde_json::from_value(value).unwrap_or_default()
+}
+
 fn pretty<T: Serialize>(value: &T) -> Result<String, BundleError> {
     serde_json::to_string_pretty(value)
         .map(|s| s + "\n")
@@ -694,7 +716,21 @@ fn documents(
     language: Option<Language>,
 ) -> Result<Documents, BundleError> {
     let public = vault.device_key();
+    let m = &plan.withholding.matcher;
+    let mut media = HashMap::new();
+    for it in &plan.items {
+        if let Some(info) = vault.stored_media_info(&it.id)? {
+            media.insert(it.id.clone(), scrubbed(&info, m));
+        }
+    }
+    let sources: HashMap<&str, &str> = wire
+        .iter()
+        .map(|w| (w.id.as_str(), w.source.as_str()))
+        .collect();
+    let matrix = corroboration_by(&plan.sheet, &|id| sources.get(id).copied());
     let ctx = Context {
+        media: &media,
+        matrix: &matrix,
         sheet: &plan.sheet,
         items: wire,
         key: &public,
@@ -745,7 +781,7 @@ fn documents(
         (format::CHECKPOINT.into(), head.note.clone()),
         (format::CHECKPOINT_SIGNATURE.into(), checkpoint_signature),
         (format::DEVICE_PUB.into(), public.to_minisign()),
-        (format::REPORT.into(), documents::report_html(&ctx)),
+        (format::REPORT.into(), report::report_html(&ctx)),
         (
             format::VERIFY_TXT.into(),
             documents::verify_txt(&ctx, Language::En),

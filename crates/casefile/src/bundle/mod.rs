@@ -14,6 +14,7 @@ pub mod format;
 pub mod import;
 pub mod org;
 mod recipe;
+pub mod report;
 pub mod scan;
 pub mod seal;
 mod sink;

@@ -42,6 +42,15 @@ fn status(sources: usize) -> &'static str {
 
 /// Builds the matrix; `items` maps item ids to the vault's items.
 pub fn corroboration(sheet: &CaseSheet, items: &HashMap<String, Item>) -> Vec<Allegation> {
+    corroboration_by(sheet, &|id| items.get(id).map(|it| it.source.as_str()))
+}
+
+/// Builds the matrix from each item's recorded source (`source` of an item
+/// id; None for an item that is not known).
+pub fn corroboration_by<'a>(
+    sheet: &CaseSheet,
+    source: &dyn Fn(&str) -> Option<&'a str>,
+) -> Vec<Allegation> {
     let mut rows = Vec::new();
     let row = |incident: &str, perpetrator: Option<&str>, allegation: String, linked: Vec<&str>| {
         let item_ids: Vec<String> = linked
@@ -52,8 +61,8 @@ pub fn corroboration(sheet: &CaseSheet, items: &HashMap<String, Item>) -> Vec<Al
             .collect();
         let sources: BTreeSet<String> = item_ids
             .iter()
-            .map(|id| match items.get(id) {
-                Some(it) if !it.source.trim().is_empty() => it.source.trim().to_string(),
+            .map(|id| match source(id).map(str::trim) {
+                Some(s) if !s.is_empty() => s.to_string(),
                 _ => UNKNOWN_SOURCE.to_string(),
             })
             .collect();

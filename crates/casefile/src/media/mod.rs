@@ -3,6 +3,7 @@
 //! to disk in the clear.
 
 mod damage;
+mod facts;
 mod movie;
 mod pdf;
 mod photo;

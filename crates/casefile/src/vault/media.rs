@@ -36,6 +36,12 @@ impl Vault {
         Ok(self.ensure_media(id)?.and_then(|(_, thumb)| thumb))
     }
 
+    /// The media facts stored for an item (its exact id), without analysing
+    /// one that has none: for callers that only read, such as an export.
+    pub fn stored_media_info(&self, id: &str) -> Result<Option<MediaInfo>, VaultError> {
+        Ok(self.stored_media(id)?.map(|(info, _)| info))
+    }
+
     fn stored_media(&self, id: &str) -> Result<Option<Stored>, VaultError> {
         let row: Option<(String, Option<Vec<u8>>)> = self
             .conn
