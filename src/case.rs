@@ -6,8 +6,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
+use casefile::case::edit::{self, Added};
 use casefile::case::matrix::{Allegation, corroboration};
-use casefile::case::sheet::{CaseSheet, CaseType, ConsentUse, EvidenceLink, Regime};
+use casefile::case::sheet::{
+    Attested, CaseSheet, CaseType, Confidence, Consent, ConsentUse, EvidenceLink, Incident,
+    Involvement, Liability, Name, NameKind, PartyKind, Perpetrator, Person, PersonRole,
+    PersonStatus, Place, Position, Regime, Risk, Violation,
+};
 use casefile::case::testimony::{self, Interview};
 use casefile::vault::NewItem;
 use casefile::{Item, Task, Vault, case};
@@ -60,6 +65,12 @@ pub enum CaseAction {
         #[arg(long, value_name = "FILE")]
         file: PathBuf,
     },
+    /// Add an alleged perpetrator (the next P<n>): names, position, liability.
+    AddPerpetrator(PerpetratorArgs),
+    /// Add a victim or witness by pseudonym (the next V<n> or W<n>), with consent.
+    AddPerson(PersonArgs),
+    /// Add an incident (the next I<n>): violation, dates, place, who was involved.
+    AddIncident(IncidentArgs),
     /// Link an item to the case, an incident or a person, with what it supports.
     Link {
         /// Case id or unique prefix.
@@ -100,6 +111,143 @@ pub enum CaseAction {
     },
 }
 
+/// Arguments of `case add-perpetrator`.
+#[derive(Args)]
+pub struct PerpetratorArgs {
+    /// Case id or unique prefix.
+    id: String,
+    /// The name in its original script.
+    #[arg(long)]
+    name: String,
+    /// Script or language tag of that name (e.g. ru-Cyrl, zh-Hans, ar).
+    #[arg(long, default_value = "")]
+    script: String,
+    /// A transliteration of the name (repeatable).
+    #[arg(long = "transliteration", value_name = "NAME")]
+    transliterations: Vec<String>,
+    /// An alias or nickname (repeatable).
+    #[arg(long = "alias", value_name = "NAME")]
+    aliases: Vec<String>,
+    /// person or entity.
+    #[arg(long, default_value = "person")]
+    kind: PartyKind,
+    /// Gender, for a person.
+    #[arg(long)]
+    gender: Option<String>,
+    /// Date of birth (YYYY-MM-DD, YYYY-MM, YYYY or FROM/TO).
+    #[arg(long)]
+    birth_date: Option<String>,
+    /// Nationality (repeatable).
+    #[arg(long = "nationality", value_name = "COUNTRY")]
+    nationalities: Vec<String>,
+    /// Title of a position held.
+    #[arg(long)]
+    position: Option<String>,
+    /// Unit of that position.
+    #[arg(long, default_value = "", requires = "position")]
+    unit: String,
+    /// Institution of that position.
+    #[arg(long, default_value = "", requires = "position")]
+    institution: String,
+    /// Since when the position was held (a date of any precision).
+    #[arg(long, default_value = "", requires = "position")]
+    from: String,
+    /// Until when (empty while in post).
+    #[arg(long, default_value = "", requires = "position")]
+    to: String,
+    /// Mode of liability (repeatable): perpetrated, ordered, commanded, complicit, facilitated.
+    #[arg(long = "liability", value_name = "MODE")]
+    liability: Vec<Liability>,
+    /// A superior among the case's perpetrators (repeatable), e.g. P1.
+    #[arg(long = "superior", value_name = "ID")]
+    superiors: Vec<String>,
+    /// Where these identifiers come from (a register, an item id, a witness).
+    #[arg(long, default_value = "")]
+    source: String,
+    /// How sure they are: confirmed, probable, possible, unverified.
+    #[arg(long)]
+    confidence: Option<Confidence>,
+}
+
+/// Arguments of `case add-person`.
+#[derive(Args)]
+pub struct PersonArgs {
+    /// Case id or unique prefix.
+    id: String,
+    /// The pseudonym used everywhere (never the real name).
+    #[arg(long)]
+    pseudonym: String,
+    /// victim, witness or victim-and-witness.
+    #[arg(long)]
+    role: PersonRole,
+    /// human-rights-defender, journalist, lawyer, other or none.
+    #[arg(long, default_value = "none")]
+    status: PersonStatus,
+    /// Risk if identified: low, medium or high.
+    #[arg(long, default_value = "high")]
+    risk: Risk,
+    /// A use consented to (repeatable): submission, prosecution, publication, partners.
+    #[arg(long = "consent-use", value_name = "USE")]
+    consent_uses: Vec<ConsentUse>,
+    /// A recipient consented to (repeatable), e.g. us-global-magnitsky.
+    #[arg(long = "consent-to", value_name = "RECIPIENT")]
+    consent_to: Vec<Regime>,
+    /// When consent was given.
+    #[arg(long, default_value = "")]
+    consent_date: String,
+    /// Conditions of the consent, in the person's words.
+    #[arg(long, default_value = "")]
+    consent_notes: String,
+    /// Free notes (never the real identity: see `case identity`).
+    #[arg(long, default_value = "")]
+    notes: String,
+}
+
+/// Arguments of `case add-incident`.
+#[derive(Args)]
+pub struct IncidentArgs {
+    /// Case id or unique prefix.
+    id: String,
+    /// The violation (see `casefile case --help` for the list).
+    #[arg(long)]
+    violation: Violation,
+    /// When it began (YYYY-MM-DD, YYYY-MM, YYYY or FROM/TO).
+    #[arg(long)]
+    start: String,
+    /// When it ended, if it lasted.
+    #[arg(long, default_value = "")]
+    end: String,
+    /// Where: administrative unit and locality, as precise as known.
+    #[arg(long, default_value = "")]
+    place: String,
+    /// Latitude of the place, degrees.
+    #[arg(long, requires = "lon", allow_hyphen_values = true)]
+    lat: Option<f64>,
+    /// Longitude of the place, degrees.
+    #[arg(long, requires = "lat", allow_hyphen_values = true)]
+    lon: Option<f64>,
+    /// What happened.
+    #[arg(long, default_value = "")]
+    narrative: String,
+    /// A perpetrator involved, with the alleged link (repeatable): P1=direct,
+    /// P2=command-responsibility, P3=knowledge.
+    #[arg(long = "perpetrator", value_name = "ID=LINK", value_parser = involvement)]
+    perpetrators: Vec<Involvement>,
+    /// A victim or witness concerned (repeatable), e.g. V1.
+    #[arg(long = "person", value_name = "ID")]
+    persons: Vec<String>,
+}
+
+fn involvement(s: &str) -> Result<Involvement, String> {
+    let (id, link) = s
+        .split_once('=')
+        .ok_or_else(|| format!("{s:?}: write ID=LINK, e.g. P1=direct"))?;
+    Ok(Involvement {
+        perpetrator: id.trim().to_string(),
+        link: link.trim().parse()?,
+    })
+}
+
 /// Arguments of `testimony`.
 #[derive(Args)]
 pub struct TestimonyArgs {
@@ -127,6 +275,12 @@ pub struct TestimonyArgs {
     /// Audio or video recording of the interview.
     #[arg(long, value_name = "FILE")]
     audio: Option<PathBuf>,
+    /// The incident the statement speaks to (e.g. I1): it is linked there too.
+    #[arg(long)]
+    incident: Option<String>,
+    /// The perpetrator or person it speaks about (e.g. P1): linked there too.
+    #[arg(long)]
+    party: Option<String>,
 }
 
 /// Arguments of `derive`.
@@ -255,6 +409,21 @@ pub fn run(vault: &mut Vault, action: CaseAction, json: bool) -> anyhow::Result<
                 changed.iter().for_each(|c| say!("  {c}"));
             }
         }
+        CaseAction::AddPerpetrator(a) => {
+            let id = a.id.clone();
+            let added = edit::add_perpetrator(vault, &id, perpetrator(a))?;
+            print_added(&added, "perpetrator", json)?;
+        }
+        CaseAction::AddPerson(a) => {
+            let id = a.id.clone();
+            let added = edit::add_person(vault, &id, person(a))?;
+            print_added(&added, "person", json)?;
+        }
+        CaseAction::AddIncident(a) => {
+            let id = a.id.clone();
+            let added = edit::add_incident(vault, &id, incident(a))?;
+            print_added(&added, "incident", json)?;
+        }
         CaseAction::Link {
             id,
             item,
@@ -324,6 +493,104 @@ pub fn run(vault: &mut Vault, action: CaseAction, json: bool) -> anyhow::Result<
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn perpetrator(a: PerpetratorArgs) -> Perpetrator {
+    let (source, confidence) = (a.source.trim().to_string(), a.confidence);
+    let attested = |value: String| Attested {
+        value,
+        source: source.clone(),
+        confidence,
+    };
+    let name = |value: String, kind: NameKind, script: &str| Name {
+        value,
+        kind,
+        script: script.to_string(),
+        source: source.clone(),
+        confidence,
+    };
+    let mut names = vec![name(a.name, NameKind::Original, a.script.trim())];
+    names.extend(
+        a.transliterations
+            .into_iter()
+            .map(|n| name(n, NameKind::Transliteration, "")),
+    );
+    names.extend(a.aliases.into_iter().map(|n| name(n, NameKind::Alias, "")));
+    Perpetrator {
+        id: String::new(),
+        kind: a.kind,
+        names,
+        gender: a.gender.map(attested),
+        birth_date: a.birth_date.map(attested),
+        birth_place: None,
+        nationalities: a.nationalities.into_iter().map(attested).collect(),
+        documents: Vec::new(),
+        positions: a
+            .position
+            .map(|title| Position {
+                title,
+                unit: a.unit,
+                institution: a.institution,
+                from: a.from,
+                to: a.to,
+                source: source.clone(),
+                confidence,
+            })
+            .into_iter()
+            .collect(),
+        superiors: a.superiors,
+        liability: a.liability,
+        linked_entities: Vec::new(),
+        associates: Vec::new(),
+        entity: None,
+        notes: String::new(),
+    }
+}
+
+fn person(a: PersonArgs) -> Person {
+    Person {
+        id: String::new(),
+        pseudonym: a.pseudonym,
+        role: a.role,
+        status: a.status,
+        consent: Consent {
+            given: !a.consent_uses.is_empty() && !a.consent_to.is_empty(),
+            date: a.consent_date,
+            uses: a.consent_uses,
+            recipients: a.consent_to,
+            notes: a.consent_notes,
+        },
+        risk: a.risk,
+        notes: a.notes,
+    }
+}
+
+fn incident(a: IncidentArgs) -> Incident {
+    Incident {
+        id: String::new(),
+        violation: a.violation,
+        start: a.start,
+        end: a.end,
+        place: Place {
+            admin: a.place,
+            lat: a.lat,
+            lon: a.lon,
+        },
+        narrative: a.narrative,
+        perpetrators: a.perpetrators,
+        persons: a.persons,
+    }
+}
+
+fn print_added(added: &Added, what: &str, json: bool) -> anyhow::Result<()> {
+    if json {
+        output::json(&serde_json::json!({
+            "case": added.sheet.id, "id": added.id, "changed": added.changed,
+        }))?;
+    } else {
+        say!("added {what} {} to case {}", added.id, added.sheet.id);
+    }
+    Ok(())
 }
 
 /// The template for `case` (its id, title and type unless `case_type` says
@@ -466,6 +733,8 @@ pub fn testimony(vault: &mut Vault, a: TestimonyArgs, json: bool) -> anyhow::Res
         date: a.date,
         place: a.place,
         language: a.language,
+        incident: a.incident,
+        party: a.party,
     };
     let size = a
         .audio

@@ -642,3 +642,253 @@ fn the_vocabularies_are_in_the_help_and_the_readme() {
         "the README's vocabulary table differs from the build's:\n{table}"
     );
 }
+
+/// A case built by commands alone, without writing any JSON: a perpetrator
+/// with names in two scripts and a position, a witness with consent, an
+/// incident linking them, and a testimony linked where it belongs.
+#[test]
+fn the_common_edits_need_no_json() {
+    let env = Env::init();
+    let id = new_case(&env);
+    let p = env.json(&[
+        "case",
+        "add-perpetrator",
+        &id,
+        "--name",
+        "Арвид Марров",
+        "--script",
+        "ru-Cyrl",
+        "--transliteration",
+        "Arvid Marrow",
+        "--position",
+        "Head",
+        "--unit",
+        "District 3",
+        "--institution",
+        "Public Security Bureau",
+        "--from",
+        "2021-06",
+        "--liability",
+        "ordered",
+        "--liability",
+        "commanded",
+        "--source",
+        "official website",
+        "--confidence",
+        "confirmed",
+    ]);
+    assert_eq!(p["id"], "P1");
+    assert!(
+        p["changed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c.as_str().unwrap().contains("perpetrators"))
+    );
+    let p2 = env.json(&[
+        "case",
+        "add-perpetrator",
+        &id,
+        "--name",
+        "Rein Tolvanen",
+        "--superior",
+        "P1",
+    ]);
+    assert_eq!(p2["id"], "P2");
+    let w = env.json(&[
+        "case",
+        "add-person",
+        &id,
+        "--pseudonym",
+        "W-7",
+        "--role",
+        "witness",
+        "--consent-use",
+        "submission",
+        "--consent-to",
+        "us-global-magnitsky",
+        "--consent-date",
+        "2024-03-02",
+        "--consent-notes",
+        "pseudonym only",
+    ]);
+    assert_eq!(w["id"], "W1");
+    let v = env.json(&[
+        "case",
+        "add-person",
+        &id,
+        "--pseudonym",
+        "K.D.",
+        "--role",
+        "victim",
+        "--status",
+        "journalist",
+    ]);
+    assert_eq!(v["id"], "V1");
+    let i = env.json(&[
+        "case",
+        "add-incident",
+        &id,
+        "--violation",
+        "arbitrary-detention",
+        "--start",
+        "2024-02-12",
+        "--end",
+        "2024-02-19",
+        "--place",
+        "Detention Centre No. 3",
+        "--lat",
+        "-33.5",
+        "--lon",
+        "18.25",
+        "--perpetrator",
+        "P1=command-responsibility",
+        "--perpetrator",
+        "P2=direct",
+        "--person",
+        "V1",
+        "--person",
+        "W1",
+    ]);
+    assert_eq!(i["id"], "I1");
+    // What a command cannot accept is refused with the field named, and nothing changes.
+    let before = env.json(&["case", "show", &id]);
+    for (extra, says) in [
+        (&["--start", "2024-13-40"][..], "incidents[1].start"),
+        (&["--start", "2024", "--perpetrator", "P9=direct"][..], "P9"),
+        (&["--start", "2024", "--perpetrator", "P1"][..], "ID=LINK"),
+    ] {
+        let mut args = vec!["case", "add-incident", &id, "--violation", "killing"];
+        args.extend_from_slice(extra);
+        let err = env.fails(&args, 2);
+        assert!(err.contains(says), "{err}");
+    }
+    assert_eq!(env.json(&["case", "show", &id]), before);
+
+    let sheet = env.json(&["case", "show", &id]);
+    let p1 = &sheet["perpetrators"][0];
+    assert_eq!(
+        p1["names"][0],
+        json!({"value": "Арвид Марров", "kind": "original", "script": "ru-Cyrl", "source": "official website", "confidence": "confirmed"})
+    );
+    assert_eq!(p1["names"][1]["kind"], "transliteration");
+    assert_eq!(p1["positions"][0]["institution"], "Public Security Bureau");
+    assert_eq!(p1["liability"], json!(["ordered", "commanded"]));
+    assert_eq!(sheet["perpetrators"][1]["superiors"], json!(["P1"]));
+    assert_eq!(
+        sheet["persons"][0]["consent"],
+        json!({"given": true, "date": "2024-03-02", "uses": ["submission"], "recipients": ["us-global-magnitsky"], "notes": "pseudonym only"})
+    );
+    assert_eq!(sheet["persons"][1]["consent"]["given"], false);
+    assert_eq!(
+        sheet["incidents"][0]["place"],
+        json!({"admin": "Detention Centre No. 3", "lat": -33.5, "lon": 18.25})
+    );
+    assert_eq!(
+        sheet["incidents"][0]["perpetrators"][1],
+        json!({"perpetrator": "P2", "link": "direct"})
+    );
+    let cleared = env.json(&[
+        "case",
+        "cleared",
+        &id,
+        "--use",
+        "submission",
+        "--recipient",
+        "us-global-magnitsky",
+    ]);
+    assert_eq!(cleared.as_array().unwrap().len(), 1);
+
+    // A testimony goes where it belongs: to its witness, its incident and the party it names.
+    let text = env.path("statement.txt");
+    std::fs::write(&text, "Major Tolvanen refused the doctor.").unwrap();
+    let args = |incident: &str, party: &str| -> Vec<String> {
+        [
+            "testimony",
+            "--case",
+            &id,
+            "--witness",
+            "W-7",
+            "--interviewer",
+            "A. Monitor",
+            "--date",
+            "2024-03-02",
+            "--place",
+            "safe location",
+            "--language",
+            "en",
+            "--text",
+            text.to_str().unwrap(),
+            "--incident",
+            incident,
+            "--party",
+            party,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let items_before = env.json(&["list"]).as_array().unwrap().len();
+    for (incident, party, what) in [("I9", "P2", "I9"), ("I1", "P9", "P9")] {
+        let a = args(incident, party);
+        let err = env.fails(&a.iter().map(String::as_str).collect::<Vec<_>>(), 2);
+        assert!(err.contains(what), "{err}");
+    }
+    assert_eq!(
+        env.json(&["list"]).as_array().unwrap().len(),
+        items_before,
+        "a refused testimony stored nothing"
+    );
+    let a = args("I1", "P2");
+    env.ok(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    let sheet = env.json(&["case", "show", &id]);
+    let links: Vec<&Value> = sheet["evidence"].as_array().unwrap().iter().collect();
+    assert_eq!(links.len(), 2);
+    assert_eq!(links[0]["party"], "W1");
+    assert_eq!(
+        (links[1]["incident"].as_str(), links[1]["party"].as_str()),
+        (Some("I1"), Some("P2"))
+    );
+
+    // A photo the same witness sent, under another recorded source, is the
+    // same person: I1 rests on one source until someone else's item joins.
+    let photo = add(
+        &env,
+        "cell.jpg",
+        "not really a jpeg",
+        "sent by W-7 over Signal",
+    );
+    env.ok(&[
+        "case",
+        "link",
+        &id,
+        "--item",
+        &photo,
+        "--incident",
+        "I1",
+        "--party",
+        "W1",
+    ]);
+    let i1 = |env: &Env| -> (String, String) {
+        let text = env.ok(&["case", "show", &id, "--matrix"]);
+        let mut lines = text
+            .lines()
+            .skip_while(|l| !l.contains("I1: arbitrary-detention"));
+        let row = lines.next().unwrap_or_default().trim().to_string();
+        let sources: Vec<&str> = lines
+            .take_while(|l| l.trim_start().starts_with("- "))
+            .collect();
+        (row, sources.join("\n"))
+    };
+    let (row, sources) = i1(&env);
+    assert!(row.starts_with("single-source"), "{row}\n{sources}");
+    assert!(
+        sources.contains("W-7 (W1)") && !sources.contains("Signal"),
+        "{sources}"
+    );
+    let register = add(&env, "register.txt", "entry 0417", "detention register");
+    env.ok(&["case", "link", &id, "--item", &register, "--incident", "I1"]);
+    let (row, sources) = i1(&env);
+    assert!(row.starts_with("corroborated"), "{row}\n{sources}");
+    assert!(sources.contains("detention register"), "{sources}");
+}

@@ -61,6 +61,8 @@ pub fn fill(vault: &mut Vault) -> Result<CaseSheet, CaseError> {
         date: "2024-03-02".into(),
         place: "safe location (not recorded)".into(),
         language: "en".into(),
+        incident: None,
+        party: None,
     };
     let recorded = testimony::record(vault, &interview, STATEMENT, None, &Task::none())?;
     let mut sheet = case::load(vault, &sheet.id)?;

@@ -2,8 +2,11 @@
 //!
 //! An allegation is an incident having happened, or a perpetrator's alleged
 //! part in it. Items count as independent only when their recorded sources
-//! differ; items without a recorded source count together as one source,
-//! so the matrix never claims more corroboration than the record shows.
+//! differ; items linked to one victim or witness of the sheet (a testimony,
+//! its recording, a photo they sent) count as that one person whatever
+//! their recorded sources say; items without a recorded source count
+//! together as one source, so the matrix never claims more corroboration
+//! than the record shows.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -51,6 +54,33 @@ pub fn corroboration_by<'a>(
     sheet: &CaseSheet,
     source: &dyn Fn(&str) -> Option<&'a str>,
 ) -> Vec<Allegation> {
+    // An item linked to exactly one person of the sheet is that person's.
+    let mut persons_of: HashMap<&str, BTreeSet<&str>> = HashMap::new();
+    for l in &sheet.evidence {
+        if let Some(p) = l.party.as_deref()
+            && let Some(person) = sheet.persons.iter().find(|x| x.id == p)
+        {
+            persons_of
+                .entry(l.item.as_str())
+                .or_default()
+                .insert(person.id.as_str());
+        }
+    }
+    let source_of = |id: &str| -> String {
+        if let Some(only) = persons_of.get(id).filter(|set| set.len() == 1) {
+            let pid = only.iter().next().copied().unwrap_or_default();
+            let pseudonym = sheet
+                .persons
+                .iter()
+                .find(|x| x.id == pid)
+                .map_or("", |x| x.pseudonym.as_str());
+            return format!("{pseudonym} ({pid})");
+        }
+        match source(id).map(str::trim) {
+            Some(s) if !s.is_empty() => s.to_string(),
+            _ => UNKNOWN_SOURCE.to_string(),
+        }
+    };
     let mut rows = Vec::new();
     let row = |incident: &str, perpetrator: Option<&str>, allegation: String, linked: Vec<&str>| {
         let item_ids: Vec<String> = linked
@@ -59,13 +89,7 @@ pub fn corroboration_by<'a>(
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        let sources: BTreeSet<String> = item_ids
-            .iter()
-            .map(|id| match source(id).map(str::trim) {
-                Some(s) if !s.is_empty() => s.to_string(),
-                _ => UNKNOWN_SOURCE.to_string(),
-            })
-            .collect();
+        let sources: BTreeSet<String> = item_ids.iter().map(|id| source_of(id)).collect();
         Allegation {
             incident: incident.to_string(),
             perpetrator: perpetrator.map(String::from),

@@ -7,6 +7,7 @@
 pub mod consent;
 pub(crate) mod date;
 pub mod diff;
+pub mod edit;
 pub mod matrix;
 pub mod sheet;
 pub(crate) mod store;

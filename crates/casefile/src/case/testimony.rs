@@ -27,6 +27,10 @@ pub struct Interview {
     pub place: String,
     /// Language of the statement.
     pub language: String,
+    /// The incident of the case the statement speaks to, if any.
+    pub incident: Option<String>,
+    /// The perpetrator or person of the case it speaks about, if any.
+    pub party: Option<String>,
 }
 
 /// What recording a testimony made.
@@ -90,6 +94,26 @@ pub fn record(
         return Err(CaseError::Invalid(problems));
     }
     let mut sheet = load(vault, &interview.case)?;
+    // Where it belongs is checked before anything is stored.
+    let incident = interview.incident.as_deref().map(str::trim);
+    let party = interview.party.as_deref().map(str::trim);
+    if let Some(i) = incident.filter(|i| !sheet.incidents.iter().any(|x| x.id == *i)) {
+        return Err(CaseError::NoParty {
+            case: sheet.id.clone(),
+            what: "incident",
+            id: i.to_string(),
+        });
+    }
+    let is_party = |p: &str| {
+        sheet.perpetrators.iter().any(|x| x.id == p) || sheet.persons.iter().any(|x| x.id == p)
+    };
+    if let Some(p) = party.filter(|p| !is_party(p)) {
+        return Err(CaseError::NoParty {
+            case: sheet.id.clone(),
+            what: "perpetrator or person",
+            id: p.to_string(),
+        });
+    }
     let wanted = interview.witness.trim();
     let (witness, witness_added) = match sheet
         .persons
@@ -182,6 +206,18 @@ pub fn record(
                 supports: format!("testimony of {pseudonym}"),
             },
         )?;
+        if incident.is_some() || party.is_some() {
+            super::link(
+                vault,
+                &sheet.id,
+                EvidenceLink {
+                    item: it.id.clone(),
+                    incident: incident.map(String::from),
+                    party: party.map(String::from),
+                    supports: format!("testimony of {pseudonym}"),
+                },
+            )?;
+        }
     }
     Ok(Recorded {
         statement: item,
