@@ -5,13 +5,12 @@
 # 127.0.0.1 (Apache httpd with mod_dav, s3s-fs, microsocks), installing what is missing.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/deps.sh" minisign age openssl libimage-exiftool-perl python3-venv xvfb xauth webkit2gtk-driver apache2 apache2-utils microsocks poppler-utils qpdf ffmpeg
-if ! command -v bagit.py >/dev/null 2>&1; then
-  if [ ! -x target/tools/bin/bagit.py ]; then
-    python3 -m venv target/tools
-    target/tools/bin/pip install --quiet bagit
-  fi
-  export PATH="$PWD/target/tools/bin:$PATH"
+# bagit.py, and jsonschema for checking sheets against the published schema.
+if ! target/tools/bin/python3 -c 'import bagit, jsonschema' >/dev/null 2>&1; then
+  python3 -m venv target/tools
+  target/tools/bin/pip install --quiet bagit jsonschema
 fi
+export PATH="$PWD/target/tools/bin:$PATH"
 export PATH="$HOME/.cargo/bin:$PATH"
 if ! command -v tauri-driver >/dev/null 2>&1; then
   cargo install --locked --quiet tauri-driver

@@ -38,6 +38,8 @@ pub enum CaseAction {
     },
     /// List cases.
     List,
+    /// Print the JSON Schema of a case sheet (for editors; needs no vault).
+    Schema,
     /// Print a filled, commented example sheet to edit and store with `case edit`
     /// (with a case id: for that case, without: needs no vault).
     Template {
@@ -338,6 +340,7 @@ pub fn run(vault: &mut Vault, action: CaseAction, json: bool) -> anyhow::Result<
             let case = id.map(|id| case::load(vault, &id)).transpose()?;
             say!("{}", template_for(case.as_ref(), case_type).trim_end());
         }
+        CaseAction::Schema => print!("{}", case::schema::schema_json()),
         CaseAction::List => {
             let cases = case::list(vault)?;
             if json {

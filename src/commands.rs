@@ -146,6 +146,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             say!("{}", crate::case::template_for(None, case_type).trim_end());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Case {
+            action: crate::case::CaseAction::Schema,
+        } => {
+            print!("{}", casefile::case::schema::schema_json());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Case { action } => crate::case::run(&mut open(&dir, pf)?, action, json),
         Command::Testimony(args) => crate::case::testimony(&mut open(&dir, pf)?, args, json),
         Command::Derive(args) => crate::case::derive(&mut open(&dir, pf)?, args, json),

@@ -892,3 +892,74 @@ fn the_common_edits_need_no_json() {
     assert!(row.starts_with("corroborated"), "{row}\n{sources}");
     assert!(sources.contains("detention register"), "{sources}");
 }
+
+/// The published schema is the one the types make, and an editor's checker
+/// (Python's jsonschema) accepts every sheet the library writes and refuses
+/// what the library would refuse field by field.
+#[test]
+fn the_schema_is_the_types_and_checks_sheets_as_the_library_does() {
+    let env = Env::init();
+    let printed: Value = serde_json::from_str(&env.ok(&["case", "schema"])).unwrap();
+    let published: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/docs/case-sheet.schema.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        printed, published,
+        "docs/case-sheet.schema.json is not the build's: `casefile case schema > docs/case-sheet.schema.json`"
+    );
+    let schema = env.path("schema.json");
+    std::fs::write(&schema, serde_json::to_vec(&printed).unwrap()).unwrap();
+
+    let id = new_case(&env);
+    let mut sheets = Vec::new();
+    for kind in ["gross-violation", "corruption"] {
+        let file = env.path(&format!("{kind}.jsonc"));
+        std::fs::write(&file, env.ok(&["case", "template", "--type", kind])).unwrap();
+        env.ok(&["case", "edit", &id, "--file", file.to_str().unwrap()]);
+        sheets.push(env.json(&["case", "show", &id]));
+    }
+    let demo = env.json(&["demo"]);
+    sheets.push(env.json(&["case", "show", demo["id"].as_str().unwrap()]));
+    let mut bad = sheets[0].clone();
+    bad["incidents"][0]["violation"] = json!("genocide");
+    let mut unknown = sheets[0].clone();
+    unknown["perpetrators"][0]["nickname"] = json!("The Colonel");
+    let check = |sheet: &Value| -> String {
+        let f = env.path("sheet.json");
+        std::fs::write(&f, serde_json::to_vec(sheet).unwrap()).unwrap();
+        let out = std::process::Command::new("python3")
+            .args([
+                "-c",
+                "import json, sys, jsonschema\n\
+                 s = json.load(open(sys.argv[1])); d = json.load(open(sys.argv[2]))\n\
+                 errors = [e.message for e in jsonschema.Draft202012Validator(s).iter_errors(d)]\n\
+                 print('; '.join(errors) or 'valid')",
+                schema.to_str().unwrap(),
+                f.to_str().unwrap(),
+            ])
+            .output()
+            .expect("python3 with jsonschema (scripts/tools.sh installs it)");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    for sheet in &sheets {
+        assert_eq!(check(sheet), "valid", "{}", sheet["title"]);
+    }
+    assert!(check(&bad).contains("genocide"), "{}", check(&bad));
+    assert!(check(&unknown).contains("nickname"), "{}", check(&unknown));
+    // The library refuses both too.
+    for sheet in [&bad, &unknown] {
+        let mut s = sheet.clone();
+        s["id"] = json!(id);
+        assert!(!edit(&env, &id, &s).status.success());
+    }
+}

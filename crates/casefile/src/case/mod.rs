@@ -9,6 +9,7 @@ pub(crate) mod date;
 pub mod diff;
 pub mod edit;
 pub mod matrix;
+pub mod schema;
 pub mod sheet;
 pub(crate) mod store;
 pub mod template;

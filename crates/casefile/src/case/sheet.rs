@@ -5,6 +5,7 @@
 //! The sheet is one versioned JSON document (`casefile-case/1`); these types
 //! are its schema. Unknown fields are refused so typos never vanish silently.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The schema tag every sheet carries.
@@ -13,7 +14,7 @@ pub const SCHEMA: &str = "casefile-case/1";
 macro_rules! kebab_enum {
     ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
         pub enum $name {
             $($(#[$vm])* #[serde(rename = $text)] $variant),+
         }
@@ -219,7 +220,7 @@ kebab_enum!(
 );
 
 /// A value with where it comes from and how sure we are of it.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Attested {
     /// The value.
@@ -233,7 +234,7 @@ pub struct Attested {
 }
 
 /// A name in one script or form.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Name {
     /// The name as written.
@@ -252,7 +253,7 @@ pub struct Name {
 }
 
 /// An identity document.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IdDocument {
     /// Passport, national ID, ...
@@ -272,7 +273,7 @@ pub struct IdDocument {
 }
 
 /// A position held, with dates.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Position {
     /// The title.
@@ -332,7 +333,7 @@ impl Position {
 }
 
 /// A relative or associate.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Associate {
     /// The name.
@@ -345,7 +346,7 @@ pub struct Associate {
 }
 
 /// Facts that only an entity has.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EntityFacts {
     /// Registration number.
@@ -360,7 +361,7 @@ pub struct EntityFacts {
 }
 
 /// A person or entity alleged to be responsible.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Perpetrator {
     /// Id within the sheet (e.g. `P1`).
@@ -408,7 +409,7 @@ pub struct Perpetrator {
 }
 
 /// What a person agreed to.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Consent {
     /// Whether consent was given at all.
@@ -435,7 +436,7 @@ impl Consent {
 }
 
 /// A victim or witness, known by a pseudonym.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Person {
     /// Id within the sheet (e.g. `V1`, `W1`).
@@ -467,7 +468,7 @@ fn default_risk() -> Risk {
 }
 
 /// Where an incident took place.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Place {
     /// Administrative unit and locality, as precise as known.
@@ -481,7 +482,7 @@ pub struct Place {
 }
 
 /// A perpetrator's alleged part in an incident.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Involvement {
     /// The perpetrator's id.
@@ -491,7 +492,7 @@ pub struct Involvement {
 }
 
 /// One incident.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Incident {
     /// Id within the sheet (e.g. `I1`).
@@ -518,7 +519,7 @@ pub struct Incident {
 }
 
 /// An item linked to what it supports.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EvidenceLink {
     /// The item id in the vault.
@@ -535,7 +536,7 @@ pub struct EvidenceLink {
 }
 
 /// Submission details.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Submission {
     /// Regimes or mechanisms addressed.
@@ -562,7 +563,7 @@ pub struct Submission {
 }
 
 /// The whole case sheet.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CaseSheet {
     /// Always [`SCHEMA`].
