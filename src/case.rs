@@ -41,7 +41,8 @@ pub enum CaseAction {
     /// Print the JSON Schema of a case sheet (for editors; needs no vault).
     Schema,
     /// Print a filled, commented example sheet to edit and store with `case edit`
-    /// (with a case id: for that case, without: needs no vault).
+    /// (without a case id it needs no vault; a case that has content is
+    /// printed as it is, commented the same way).
     Template {
         /// Case id or unique prefix the sheet is for (default: left empty,
         /// filled in by `case edit`).
@@ -54,7 +55,7 @@ pub enum CaseAction {
     Show {
         /// Case id or unique prefix.
         id: String,
-        /// Also print the corroboration matrix.
+        /// Also print the corroboration matrix (with --json: the matrix alone).
         #[arg(long)]
         matrix: bool,
     },
@@ -378,7 +379,9 @@ pub fn run(vault: &mut Vault, action: CaseAction, json: bool) -> anyhow::Result<
                 .into_iter()
                 .map(|i| (i.id.clone(), i))
                 .collect();
-            if json {
+            if json && matrix {
+                output::json(&corroboration(&sheet, &items))?;
+            } else if json {
                 output::json(&sheet)?;
             } else {
                 print_sheet(&sheet, &items);
@@ -599,6 +602,16 @@ fn print_added(added: &Added, what: &str, json: bool) -> anyhow::Result<()> {
 /// The template for `case` (its id, title and type unless `case_type` says
 /// otherwise), or for no case yet.
 pub fn template_for(case: Option<&CaseSheet>, case_type: Option<CaseType>) -> String {
+    // A case with anything in it is shown as it is: an example printed
+    // under its id would replace all of it when stored.
+    if let Some(c) = case.filter(|c| {
+        !(c.perpetrators.is_empty()
+            && c.persons.is_empty()
+            && c.incidents.is_empty()
+            && c.evidence.is_empty())
+    }) {
+        return case::template::annotated(c);
+    }
     let (id, title, kind) = match case {
         Some(c) => (c.id.as_str(), c.title.as_str(), c.case_type),
         None => (

@@ -604,6 +604,14 @@ fn a_sheet_written_from_the_template_loads_as_it_is() {
         text.contains("\"type\": \"corruption\","),
         "the case's own type is the default"
     );
+    // A case with content comes back as it is: stored again, nothing changes.
+    let file = env.path("own.jsonc");
+    std::fs::write(&file, &text).unwrap();
+    let out = env.json(&["case", "edit", &id, "--file", file.to_str().unwrap()]);
+    assert_eq!(out["changed"], json!([]), "{text}");
+    // A byte order mark (Notepad's) is no error.
+    std::fs::write(&file, format!("\u{feff}{text}")).unwrap();
+    env.ok(&["case", "edit", &id, "--file", file.to_str().unwrap()]);
     // A comment marker inside a string is text, not a comment.
     let mut sheet = env.json(&["case", "show", &id]);
     sheet["submission"]["summary"] = json!("See https://example.org/report // page 2 /* of 3 */");

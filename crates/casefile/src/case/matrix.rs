@@ -8,7 +8,7 @@
 //! together as one source, so the matrix never claims more corroboration
 //! than the record shows.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
@@ -54,31 +54,36 @@ pub fn corroboration_by<'a>(
     sheet: &CaseSheet,
     source: &dyn Fn(&str) -> Option<&'a str>,
 ) -> Vec<Allegation> {
-    // An item linked to exactly one person of the sheet is that person's.
-    let mut persons_of: HashMap<&str, BTreeSet<&str>> = HashMap::new();
-    for l in &sheet.evidence {
-        if let Some(p) = l.party.as_deref()
-            && let Some(person) = sheet.persons.iter().find(|x| x.id == p)
-        {
-            persons_of
-                .entry(l.item.as_str())
-                .or_default()
-                .insert(person.id.as_str());
+    // Whose an item is: the one person it is linked to without an incident
+    // (as a testimony is to its witness), else the one person it is linked
+    // to at all; an item about several persons keeps its recorded source.
+    let persons_of = |item: &str, alone: bool| -> BTreeSet<&str> {
+        sheet
+            .evidence
+            .iter()
+            .filter(|l| l.item == item && (!alone || l.incident.is_none()))
+            .filter_map(|l| l.party.as_deref())
+            .filter(|p| sheet.persons.iter().any(|x| x.id == *p))
+            .collect()
+    };
+    let source_of = |id: &str| -> (String, String) {
+        let mut person = persons_of(id, true);
+        if person.len() != 1 {
+            person = persons_of(id, false);
         }
-    }
-    let source_of = |id: &str| -> String {
-        if let Some(only) = persons_of.get(id).filter(|set| set.len() == 1) {
-            let pid = only.iter().next().copied().unwrap_or_default();
+        if person.len() == 1 {
+            let pid = person.into_iter().next().unwrap_or_default();
             let pseudonym = sheet
                 .persons
                 .iter()
                 .find(|x| x.id == pid)
                 .map_or("", |x| x.pseudonym.as_str());
-            return format!("{pseudonym} ({pid})");
+            return (format!("\u{0}person {pid}"), format!("{pseudonym} ({pid})"));
         }
-        match source(id).map(str::trim) {
-            Some(s) if !s.is_empty() => s.to_string(),
-            _ => UNKNOWN_SOURCE.to_string(),
+        match source(id).map(|s| s.split_whitespace().collect::<Vec<_>>().join(" ")) {
+            // The same source written with other capitals or spaces is one source.
+            Some(s) if !s.is_empty() => (s.to_lowercase(), s),
+            _ => (String::new(), UNKNOWN_SOURCE.to_string()),
         }
     };
     let mut rows = Vec::new();
@@ -89,14 +94,18 @@ pub fn corroboration_by<'a>(
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        let sources: BTreeSet<String> = item_ids.iter().map(|id| source_of(id)).collect();
+        let mut sources: BTreeMap<String, String> = BTreeMap::new();
+        for id in &item_ids {
+            let (key, shown) = source_of(id);
+            sources.entry(key).or_insert(shown);
+        }
         Allegation {
             incident: incident.to_string(),
             perpetrator: perpetrator.map(String::from),
             allegation,
             status: status(sources.len()),
             items: item_ids,
-            sources: sources.into_iter().collect(),
+            sources: sources.into_values().collect(),
         }
     };
     for inc in &sheet.incidents {

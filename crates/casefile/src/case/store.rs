@@ -46,6 +46,8 @@ pub fn parse_sheet(json: &str) -> Result<CaseSheet, CaseError> {
 /// Parses a sheet a person wrote: JSON, or JSON with `//` comments as
 /// `casefile case template` writes it.
 pub fn parse_written_sheet(text: &str) -> Result<CaseSheet, CaseError> {
+    // Some editors (Windows Notepad) begin a UTF-8 file with a byte order mark.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     parse_sheet(&super::template::strip_comments(text))
 }
 

@@ -131,15 +131,27 @@ company his spouse directs, at three times the market price (an invented example
 /// sheet with each closed field followed by the values it may take.
 /// `id` may be empty: `casefile case edit ID --file` fills it in.
 pub fn template(id: &str, title: &str, case_type: CaseType) -> String {
-    let sheet = example(id, title, case_type);
+    commented(
+        &example(id, title, case_type),
+        "an invented example to replace with your case",
+    )
+}
+
+/// A stored sheet as JSONC, commented as the template is: to edit a case
+/// with the values each field may take in sight, losing nothing of it.
+pub fn annotated(sheet: &CaseSheet) -> String {
+    commented(sheet, "this case as stored")
+}
+
+fn commented(sheet: &CaseSheet, what: &str) -> String {
     // A CaseSheet is plain data; serialising it cannot fail.
-    let json = serde_json::to_string_pretty(&sheet).unwrap_or_default();
-    let mut out = String::from(
-        "// A Casefile case sheet (casefile-case/1): an invented example to replace with your case.\n\
+    let json = serde_json::to_string_pretty(sheet).unwrap_or_default();
+    let mut out = format!(
+        "// A Casefile case sheet (casefile-case/1): {what}.\n\
          // Edit it, then store it with `casefile case edit CASE --file THIS-FILE`.\n\
          // Comments like these may stay; ids (P1, V1, I1...) must be unique and are what links refer to.\n\
          // Dates are YYYY-MM-DD, YYYY-MM, YYYY or FROM/TO. Real identities never go here.\n\
-         {\n",
+         {{\n",
     );
     let mut path: Vec<String> = Vec::new();
     // The root object opens on the first line and is not a field.

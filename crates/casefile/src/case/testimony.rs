@@ -90,6 +90,13 @@ pub fn record(
             message: "is larger than 16 MiB".into(),
         });
     }
+    // A recording that cannot be read is found out before the statement is stored.
+    if let Some(p) = recording.filter(|p| !p.is_file()) {
+        problems.push(FieldError {
+            field: "audio".into(),
+            message: format!("{} is not a file that can be read", p.display()),
+        });
+    }
     if !problems.is_empty() {
         return Err(CaseError::Invalid(problems));
     }
@@ -121,6 +128,15 @@ pub fn record(
         .find(|p| p.id == wanted || p.pseudonym == wanted)
     {
         Some(p) => (p.id.clone(), false),
+        // What reads as an id (W9, P1) names a person the case lacks; it is
+        // never taken for a new witness's pseudonym.
+        None if looks_like_id(wanted) => {
+            return Err(CaseError::NoParty {
+                case: sheet.id.clone(),
+                what: "person",
+                id: wanted.to_string(),
+            });
+        }
         None => {
             let n = (1..)
                 .find(|n| !sheet.persons.iter().any(|p| p.id == format!("W{n}")))
@@ -225,4 +241,10 @@ pub fn record(
         witness,
         witness_added,
     })
+}
+
+/// True for what reads as an id of a sheet: capital letters then digits (W9, P1).
+fn looks_like_id(s: &str) -> bool {
+    let digits = s.trim_start_matches(|c: char| c.is_ascii_uppercase());
+    digits.len() < s.len() && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
