@@ -3055,32 +3055,28 @@ fn i19_4_no_altitude_is_invented_and_a_rounded_60_is_a_position() {
     assert!(media["position"].get("altitude").is_none(), "{media}");
 }
 
-// #19 review: the report gained each item's media facts, and a picture's
-// bytes are not read for names: a photo whose device fields name the
-// withheld witnesses (the software "Ali's phone", the model "梅 camera")
-// put both names in the EU report.
+// #19 review: the report gained each item's media facts, and a PDF's bytes
+// are not read for names: a PDF whose producer and creator name the
+// withheld witnesses ("Ali's scanner", "梅 notes") put both names in the
+// EU report. (A photo's metadata is read and stops the export: i19_9.)
 #[test]
 fn i19_5_media_facts_in_the_report_name_nobody_withheld() {
-    use common::exif::{V, jpeg_with, tiff};
     let a = ali_case();
-    let block = tiff([
-        vec![
-            (0x010F, V::Ascii("Fictocam")),
-            (0x0110, V::Ascii("梅 camera")),
-            (0x0131, V::Ascii("Ali's phone")),
-        ],
-        vec![],
-        vec![],
-    ]);
-    let photo = jpeg_with(&a.env, "square.jpg", &block);
-    let id = add_id(&a.env, &photo, &["--title", "The square"]);
-    a.env
-        .ok(&["case", "link", &a.case, "--item", &id, "--incident", "I1"]);
+    let bytes = common::pdf::pdf(
+        1,
+        "/Producer (Ali's scanner) /Creator <FEFF68850020006E006F007400650073> /Author (Fictocam)",
+        &[],
+    );
+    let id = add_to_ali_case(&a, "scan.pdf", &bytes);
+    let media = &a.env.json(&["show", &id])["media"];
     assert!(
-        a.env.json(&["show", &id])["media"]["software"]
+        media["software"]
             .as_str()
-            .is_some_and(|s| s.contains("Ali")),
-        "the photo's software field is read"
+            .is_some_and(|s| s.contains("Ali"))
+            && media["made_with"]
+                .as_str()
+                .is_some_and(|s| s.contains('梅')),
+        "the PDF's producer and creator are read: {media}"
     );
     let out = a.env.path("eu");
     a.env.ok(&[
@@ -3097,9 +3093,12 @@ fn i19_5_media_facts_in_the_report_name_nobody_withheld() {
     let report = std::fs::read_to_string(out.join("data/report.html")).unwrap();
     assert!(
         report.contains(&format!("id=\"i-{id}\"")),
-        "the photo is in the report"
+        "the PDF is in the report"
     );
-    assert!(report.contains("Fictocam"), "its other facts are");
+    assert!(
+        report.contains("scanner") && report.contains("notes"),
+        "its other facts are"
+    );
     for name in ["Ali", "梅"] {
         assert!(!report.contains(name), "the EU report names {name}");
     }
@@ -3294,4 +3293,90 @@ fn i19_8_a_refused_testimony_stores_nothing_and_an_unknown_id_is_no_witness() {
             "{witness}"
         );
     }
+}
+
+// #19 review: a photo's bytes were never read for names, so a withheld
+// witness's pseudonym written into it (EXIF Artist, UTF-16 as EXIF's XP
+// fields hold it, XMP, a JPEG comment, bytes after the end of the image) went out
+// in the EU bundle while the same words in a text file were refused.
+#[test]
+fn i19_9_a_photo_whose_metadata_names_a_withheld_person_is_not_sent() {
+    use common::exif::{V, jpeg_with, tiff};
+    let a = ali_case();
+    // EXIF's XP fields are UTF-16 without a byte order mark.
+    let utf16: Vec<u8> = "XPAuthor: Ali"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let plain = |name: &str| {
+        let path = a.env.path(name);
+        small_jpeg(&path, 40);
+        std::fs::read(&path).unwrap()
+    };
+    let with_segment = |name: &str, marker: u8, body: &[u8]| {
+        let jpeg = plain(name);
+        let mut out = jpeg[..2].to_vec();
+        out.extend_from_slice(&[0xFF, marker]);
+        out.extend_from_slice(&((body.len() + 2) as u16).to_be_bytes());
+        out.extend_from_slice(body);
+        out.extend_from_slice(&jpeg[2..]);
+        out
+    };
+    let mut trailer = plain("trailer.jpg");
+    trailer.extend_from_slice(b"PK\x03\x04 notes: Ali was there");
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "artist.jpg",
+            std::fs::read(jpeg_with(
+                &a.env,
+                "artist-src.jpg",
+                &tiff([vec![(0x013B, V::Ascii("Ali"))], vec![], vec![]]),
+            ))
+            .unwrap(),
+        ),
+        ("utf16.jpg", with_segment("utf16-src.jpg", 0xE2, &utf16)),
+        (
+            "xmp.jpg",
+            with_segment(
+                "xmp-src.jpg",
+                0xE1,
+                b"http://ns.adobe.com/xap/1.0/\0<dc:creator>ALI</dc:creator>",
+            ),
+        ),
+        (
+            "comment.jpg",
+            with_segment("com-src.jpg", 0xFE, b"taken by Ali"),
+        ),
+        ("trailer.jpg", trailer),
+    ];
+    for (name, bytes) in cases {
+        let id = add_to_ali_case(&a, name, &bytes);
+        let err = eu_export_stops(&a, &format!("eu-{name}"), &id);
+        assert!(
+            err.contains(&format!("metadata of photo {id}")) && err.contains("--redacted"),
+            "{name}: {err}"
+        );
+        assert!(err.contains("W1") || err.contains("W3"), "{name}: {err}");
+    }
+    // A photo that names nobody goes, and so does the redacted copy of one that does.
+    let clean = add_to_ali_case(&a, "clean.jpg", &plain("clean-src.jpg"));
+    let named = add_to_ali_case(
+        &a,
+        "named.jpg",
+        &with_segment("named-src.jpg", 0xFE, b"taken by Ali"),
+    );
+    a.env.ok(&["redact", &named, "--strip-metadata"]);
+    let out = a.env.path("eu-ok");
+    a.env.ok(&[
+        "export",
+        "--case",
+        &a.case,
+        "--out",
+        out.to_str().unwrap(),
+        "--for",
+        "eu-global-human-rights",
+        "--items",
+        &format!("{clean},{named}"),
+        "--redacted",
+    ]);
 }

@@ -3,6 +3,7 @@
 
 pub mod exif;
 pub mod forge;
+pub mod pdf;
 pub mod servers;
 pub mod tsa;
 

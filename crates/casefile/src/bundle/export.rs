@@ -311,7 +311,13 @@ pub(crate) fn content_is_read(item: &Item) -> bool {
 /// Fails when an item's own words name a withheld person: an original is
 /// never altered, so it cannot be scrubbed.
 fn content_names_withheld(vault: &Vault, item: &Item, w: &Withholding) -> Result<(), BundleError> {
-    if w.matcher.is_empty() || !content_is_read(item) {
+    if w.matcher.is_empty() {
+        return Ok(());
+    }
+    if item.mime == "image/jpeg" {
+        return jpeg_metadata_names_withheld(vault, item, w);
+    }
+    if !content_is_read(item) {
         return Ok(());
     }
     let (_, reader) = vault.open_item(&item.id)?;
@@ -330,6 +336,63 @@ fn content_names_withheld(vault: &Vault, item: &Item, w: &Withholding) -> Result
             person,
         })),
     }
+}
+
+/// Most metadata a JPEG may carry and still be read for names (its
+/// segments are at most 64 KiB each; a camera writes a few of them).
+const JPEG_METADATA_MAX: usize = 64 << 20;
+
+/// Fails when what is written into a JPEG (EXIF, XMP, IPTC, comments, what
+/// follows the image) names a withheld person, in UTF-8, Latin-1 or
+/// UTF-16 (EXIF's XP fields); its compressed picture data is not read, as
+/// a short name would turn up there by chance.
+fn jpeg_metadata_names_withheld(
+    vault: &Vault,
+    item: &Item,
+    w: &Withholding,
+) -> Result<(), BundleError> {
+    let (_, reader) = vault.open_item(&item.id)?;
+    let integrity = |e: io::Error| match crate::vault::vault_error(e) {
+        Ok(v) => BundleError::Vault(v),
+        Err(e) => BundleError::Integrity(e.to_string()),
+    };
+    let redacted = "export its redacted copy instead (casefile redact, then export --redacted), which carries no metadata";
+    let meta = crate::media::segments::jpeg_metadata(CheckedReader::new(item, reader), JPEG_METADATA_MAX)
+        .map_err(integrity)?
+        .ok_or_else(|| {
+            BundleError::Input(format!(
+                "item {} ({}) carries more than 64 MiB of metadata, which cannot be checked for the names of persons left out; {redacted}",
+                item.id, item.title
+            ))
+        })?;
+    // UTF-16 without a byte order mark reads as its letters once the zero
+    // bytes go; a pair of them (a terminator) still ends a word.
+    let mut narrow = Vec::with_capacity(meta.len());
+    let mut zeros = meta.iter().peekable();
+    while let Some(&b) = zeros.next() {
+        match (b, zeros.peek()) {
+            (0, Some(0)) => {
+                zeros.next();
+                narrow.push(b'\n');
+            }
+            (0, _) => {}
+            _ => narrow.push(b),
+        }
+    }
+    for bytes in [&meta, &narrow] {
+        if let Some(person) =
+            crate::case::text_scan::find_in(&w.matcher, &bytes[..]).map_err(integrity)?
+        {
+            return Err(BundleError::Consent(crate::case::consent::Unscrubbable {
+                place: format!(
+                    "the metadata of photo {} ({}); {redacted}",
+                    item.id, item.title
+                ),
+                person,
+            }));
+        }
+    }
+    Ok(())
 }
 
 /// Step 1: the sheet as consent allows it, and the items to send.

@@ -10,6 +10,7 @@ mod photo;
 mod probe;
 mod recording;
 pub mod redact;
+pub mod segments;
 mod tags;
 
 use std::io::{Cursor, Read, Seek};
