@@ -6,6 +6,8 @@
 
 use std::io::{self, BufReader, Read};
 
+use crate::crypto::stream::read_full as read_some;
+
 /// The metadata bytes of the JPEG read from `r`, segment after segment, or
 /// None when they exceed `most` bytes. A file that does not begin as a JPEG
 /// is returned whole, as all of it may be words.
@@ -58,20 +60,6 @@ pub fn jpeg_metadata(r: impl Read, most: usize) -> io::Result<Option<Vec<u8>>> {
             }
         }
     }
-}
-
-/// Reads until `buf` is full or the input ends; how much was read.
-fn read_some(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
 }
 
 fn byte(r: &mut impl Read) -> io::Result<Option<u8>> {
