@@ -3298,7 +3298,9 @@ fn i19_8_a_refused_testimony_stores_nothing_and_an_unknown_id_is_no_witness() {
 // #19 review: a photo's bytes were never read for names, so a withheld
 // witness's pseudonym written into it (EXIF Artist, UTF-16 as EXIF's XP
 // fields hold it, XMP, a JPEG comment, bytes after the end of the image) went out
-// in the EU bundle while the same words in a text file were refused.
+// in the EU bundle while the same words in a text file were refused. Then
+// (attack review) a name beside a thumbnail was skipped as random data, and
+// bytes past a segment's stated length were never read.
 #[test]
 fn i19_9_a_photo_whose_metadata_names_a_withheld_person_is_not_sent() {
     use common::exif::{V, jpeg_with, tiff};
@@ -3322,6 +3324,11 @@ fn i19_9_a_photo_whose_metadata_names_a_withheld_person_is_not_sent() {
         out.extend_from_slice(&jpeg[2..]);
         out
     };
+    // Bytes that look random (a thumbnail, a colour profile) beside the name.
+    let noise: Vec<u8> = (0..1500u32).map(|i| (i * 167 + 13) as u8).collect();
+    let beside_noise = [&noise[..], b" taken by Ali ", &noise[..]].concat();
+    let mut short = b"\xFF\xD8\xFF\xFE\x00\x02by Ali".to_vec();
+    short.extend_from_slice(&plain("short-src.jpg")[2..]);
     let mut trailer = plain("trailer.jpg");
     trailer.extend_from_slice(b"PK\x03\x04 notes: Ali was there");
     let cases: Vec<(&str, Vec<u8>)> = vec![
@@ -3348,6 +3355,11 @@ fn i19_9_a_photo_whose_metadata_names_a_withheld_person_is_not_sent() {
             with_segment("com-src.jpg", 0xFE, b"taken by Ali"),
         ),
         ("trailer.jpg", trailer),
+        (
+            "noise.jpg",
+            with_segment("noise-src.jpg", 0xFE, &beside_noise),
+        ),
+        ("short.jpg", short),
     ];
     for (name, bytes) in cases {
         let id = add_to_ali_case(&a, name, &bytes);

@@ -381,7 +381,7 @@ fn jpeg_metadata_names_withheld(
     }
     for bytes in [&meta, &narrow] {
         if let Some(person) =
-            crate::case::text_scan::find_in(&w.matcher, &bytes[..]).map_err(integrity)?
+            crate::case::text_scan::find_in_metadata(&w.matcher, &bytes[..]).map_err(integrity)?
         {
             return Err(BundleError::Consent(crate::case::consent::Unscrubbable {
                 place: format!(

@@ -150,7 +150,18 @@ fn tail(text: &str, n: usize) -> String {
 /// The person whose name the text read from `reader` mentions, if any.
 /// Reads to the end in windows of a mebibyte, keeping enough of each
 /// window's end that a mention across two windows is still seen.
-pub fn find_in(m: &Matcher, mut reader: impl Read) -> io::Result<Option<String>> {
+pub fn find_in(m: &Matcher, reader: impl Read) -> io::Result<Option<String>> {
+    find(m, reader, true)
+}
+
+/// As [`find_in`], for what is all words and numbers by construction (a
+/// picture's metadata): nothing is skipped as random, since a thumbnail
+/// or colour profile beside a name would otherwise hide it.
+pub fn find_in_metadata(m: &Matcher, reader: impl Read) -> io::Result<Option<String>> {
+    find(m, reader, false)
+}
+
+fn find(m: &Matcher, mut reader: impl Read, skip_random: bool) -> io::Result<Option<String>> {
     if m.is_empty() {
         return Ok(None);
     }
@@ -165,7 +176,7 @@ pub fn find_in(m: &Matcher, mut reader: impl Read) -> io::Result<Option<String>>
         let n = read_full(&mut reader, &mut buf)?;
         let end = n < WINDOW;
         let enc = *encoding.get_or_insert_with(|| sniff(&buf[..n.min(4096)]));
-        if enc == Encoding::Bytes {
+        if skip_random && enc == Encoding::Bytes {
             blank_random(&mut buf[..n]);
         }
         pending.extend_from_slice(&buf[..n]);

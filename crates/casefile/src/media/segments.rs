@@ -25,11 +25,14 @@ pub fn jpeg_metadata(r: impl Read, most: usize) -> io::Result<Option<Vec<u8>>> {
     loop {
         let marker = match next.take() {
             Some(m) => m,
-            None => match marker(&mut r)? {
+            None => match marker(&mut r, &mut out)? {
                 Some(m) => m,
                 None => return Ok(Some(out)),
             },
         };
+        if out.len() > most {
+            return Ok(None);
+        }
         match marker {
             0xD9 => return rest(&mut r, out, most),
             0x01 | 0xD0..=0xD7 => {}
@@ -67,19 +70,35 @@ fn byte(r: &mut impl Read) -> io::Result<Option<u8>> {
     Ok((read_some(r, &mut b)? == 1).then_some(b[0]))
 }
 
-/// The next marker code, skipping anything before its 0xFF and any fill bytes.
-fn marker(r: &mut impl Read) -> io::Result<Option<u8>> {
+/// The next marker code, past any fill bytes. Whatever lies between one
+/// segment and the next (a segment longer than its length says, bytes
+/// slipped in between) goes into `out`: a reader may still show it. Stops
+/// adding once `out` is a byte past `most`.
+fn marker(r: &mut impl Read, out: &mut Vec<u8>) -> io::Result<Option<u8>> {
     let mut seen_ff = false;
     while let Some(b) = byte(r)? {
         match (seen_ff, b) {
             (_, 0xFF) => seen_ff = true,
-            (true, 0x00) => seen_ff = false,
+            (true, 0x00) => {
+                seen_ff = false;
+                out.extend_from_slice(&[0xFF, 0x00]);
+            }
             (true, m) => return Ok(Some(m)),
-            (false, _) => {}
+            (false, b) => {
+                out.push(b);
+                if out.len() > MOST_BETWEEN && out.len().is_multiple_of(MOST_BETWEEN) {
+                    // The caller checks its bound after each marker; a file of
+                    // nothing but stray bytes must still end the walk.
+                    return Ok(Some(0x01));
+                }
+            }
         }
     }
     Ok(None)
 }
+
+/// How many stray bytes are read between two checks of the bound.
+const MOST_BETWEEN: usize = 1 << 20;
 
 /// Skips compressed picture data up to the marker that ends it; that marker.
 fn skip_scan(r: &mut impl Read) -> io::Result<Option<u8>> {
@@ -119,6 +138,10 @@ mod tests {
         let meta = jpeg_metadata(&jpeg[..], 1 << 20).unwrap().unwrap();
         let text = String::from_utf8_lossy(&meta);
         assert!(text.contains("hello") && text.contains("after the end"));
+        // Bytes past a segment's stated length are kept.
+        let short = b"\xFF\xD8\xFF\xFE\x00\x02by Nightjar\xFF\xD9";
+        let meta = jpeg_metadata(&short[..], 1 << 20).unwrap().unwrap();
+        assert!(String::from_utf8_lossy(&meta).contains("by Nightjar"));
         assert!(!text.contains("SCANDATA") && !text.contains("MORE") && !text.contains("STILL"));
         assert_eq!(jpeg_metadata(&jpeg[..], 5).unwrap(), None);
         assert_eq!(
