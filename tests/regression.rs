@@ -2570,6 +2570,18 @@ fn i17_15_ctrl_c_during_a_resume_deletes_every_part_of_the_send() {
 }
 
 #[test]
+fn i17_21_a_send_killed_once_its_second_part_is_on_the_server_kept_the_first() {
+    // A part the server confirmed was noted in the vault only when the next
+    // part was handed to the writer, so a send killed while that part was
+    // being made had noted none, and its resume sent every part again (the
+    // desktop's end-to-end test saw "0 parts were already there" on CI).
+    let (env, _dav) = killed_send(2);
+    let resumed = env.json(&["send", "--resume"]);
+    let kept = resumed[0]["kept"].as_u64().unwrap_or(0);
+    assert!(kept >= 1, "the first part was sent again: {resumed}");
+}
+
+#[test]
 fn i17_16_abandoning_while_the_server_is_down_keeps_the_send() {
     // `send --abandon` against a server that was down said it abandoned the
     // send (exit 0) and forgot it: its parts stayed for good.

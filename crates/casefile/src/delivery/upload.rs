@@ -257,6 +257,12 @@ fn encrypt(plain: &[u8], recipients: &[age::x25519::Recipient]) -> io::Result<Ve
 
 impl io::Write for Upload<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        // A part the remote confirmed is noted now, not when the next part
+        // is handed over: a send killed while that one is being made would
+        // otherwise have noted none, and its resume would send every part.
+        while let Ok(r) = self.written.try_recv() {
+            self.took(r)?;
+        }
         let room = index::PART - self.buffer.len();
         let n = room.min(buf.len());
         self.buffer.extend_from_slice(&buf[..n]);
