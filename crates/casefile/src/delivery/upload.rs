@@ -167,11 +167,18 @@ impl<'a> Upload<'a> {
         Ok(())
     }
 
-    /// Hands a job to the writer, waiting while two are ahead of it.
-    fn queue(&mut self, job: Job) -> io::Result<()> {
+    /// Notes every part the writer has finished since last asked, without
+    /// waiting.
+    fn note_confirmed(&mut self) -> io::Result<()> {
         while let Ok(r) = self.written.try_recv() {
             self.took(r)?;
         }
+        Ok(())
+    }
+
+    /// Hands a job to the writer, waiting while two are ahead of it.
+    fn queue(&mut self, job: Job) -> io::Result<()> {
+        self.note_confirmed()?;
         let mut job = job;
         loop {
             if self.cancelled() {
@@ -260,9 +267,7 @@ impl io::Write for Upload<'_> {
         // A part the remote confirmed is noted now, not when the next part
         // is handed over: a send killed while that one is being made would
         // otherwise have noted none, and its resume would send every part.
-        while let Ok(r) = self.written.try_recv() {
-            self.took(r)?;
-        }
+        self.note_confirmed()?;
         let room = index::PART - self.buffer.len();
         let n = room.min(buf.len());
         self.buffer.extend_from_slice(&buf[..n]);
