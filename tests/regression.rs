@@ -1517,6 +1517,83 @@ fn i13_review_full_case_folding_script_edges_and_suffixes() {
     }
 }
 
+// #13 review, stop 29: a withheld witness "Ivan" turned the perpetrator
+// "Ivanov" into "[withheld]ov" everywhere, "Swal" cut into "Swallow", a
+// suffix was left beside the scrub ("[withheld]a's"), and a pseudonym that
+// was also a perpetrator's name erased that name from the bundle.
+#[test]
+fn i13_review_a_withheld_name_inside_anothers_is_left_whole() {
+    let a = ali_case();
+    let env = &a.env;
+    let mut s = env.json(&["case", "show", &a.case]);
+    s["persons"][0]["pseudonym"] = json!("Ivan");
+    s["persons"][2]["pseudonym"] = json!("Swal");
+    s["perpetrators"] = json!([{
+        "id": "P1", "kind": "person",
+        "names": [{"value": "Ivanov", "kind": "original", "script": "Latn"}],
+        "positions": [{"title": "Commander", "unit": "Swallow Battalion"}]
+    }]);
+    s["incidents"][0]["narrative"] =
+        json!("Ivanov beat Ivan. Ivana's brother saw the Swallow Battalion and Swal.");
+    s["incidents"][0]["perpetrators"] = json!([{"perpetrator": "P1", "link": "direct"}]);
+    s["corroboration"] = json!([]);
+    let file = env.path("sheet-ivan.json");
+    std::fs::write(&file, s.to_string()).unwrap();
+    env.ok(&["case", "edit", &a.case, "--file", file.to_str().unwrap()]);
+    let out = env.path("eu-ivan");
+    env.ok(&[
+        "export",
+        "--case",
+        &a.case,
+        "--out",
+        out.to_str().unwrap(),
+        "--for",
+        "eu-global-human-rights",
+        "--items",
+        &a.kept,
+    ]);
+    let sheet: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("data/case.json")).unwrap())
+            .unwrap();
+    let case = &sheet["case"];
+    assert_eq!(case["perpetrators"][0]["names"][0]["value"], "Ivanov");
+    assert_eq!(
+        case["perpetrators"][0]["positions"][0]["unit"],
+        "Swallow Battalion"
+    );
+    assert_eq!(
+        case["incidents"][0]["narrative"],
+        "Ivanov beat [withheld]. [withheld]'s brother saw the Swallow Battalion and [withheld]."
+    );
+    env.ok(&["verify", out.to_str().unwrap()]);
+
+    // A pseudonym that is also the perpetrator's name cannot be told apart
+    // from it: the export stops, names the field, and writes nothing.
+    s["persons"][0]["pseudonym"] = json!("IVANOV");
+    std::fs::write(&file, s.to_string()).unwrap();
+    env.ok(&["case", "edit", &a.case, "--file", file.to_str().unwrap()]);
+    let out = env.path("eu-ivanov");
+    let err = env.fails(
+        &[
+            "export",
+            "--case",
+            &a.case,
+            "--out",
+            out.to_str().unwrap(),
+            "--for",
+            "eu-global-human-rights",
+        ],
+        2,
+    );
+    assert!(
+        err.contains("perpetrators[0].names[0].value")
+            && err.contains("the same name as a person left out")
+            && err.contains("W1"),
+        "{err}"
+    );
+    assert!(!out.exists(), "{err}");
+}
+
 // #13 review: the real identity stored apart from the sheet was never looked
 // for: a document giving the witness's real name was sent.
 #[test]

@@ -11,7 +11,9 @@
 //! is joined on, as in Turkish), and anywhere in scripts that do not
 //! (Chinese, Japanese, Korean, Thai, Arabic, Hebrew...), one character long
 //! or not. A letter of an unspaced script beside a Latin name is a word
-//! boundary: "证人Ali说" names Ali. Scrubbing works on the
+//! boundary: "证人Ali说" names Ali. A mention inside a longer name of
+//! someone else the sheet holds (the perpetrator "Ivanov" for a witness
+//! "Ivan") belongs to that name and stays. Scrubbing works on the
 //! typed sheet; whatever cannot be scrubbed (an id, a date, a value of a
 //! fixed vocabulary) stops the export and is named, never sent.
 
@@ -53,6 +55,10 @@ struct Pattern {
 #[derive(Debug, Clone, Default)]
 pub struct Matcher {
     patterns: Vec<Pattern>,
+    /// Names of others (a perpetrator, a unit, a person who consented),
+    /// folded: a mention that lies inside one of these, and is shorter, is
+    /// part of that name, not the withheld person's ("Ivan" in "Ivanov").
+    guarded: Vec<Vec<char>>,
 }
 
 /// Characters that change nothing a reader sees: soft hyphen, tatweel,
@@ -122,6 +128,45 @@ fn fold(text: &str) -> (Vec<char>, Vec<usize>) {
     (out, from)
 }
 
+/// Where each of `names` is written in `folded`, as (start, end) in folded
+/// characters: as a whole word in spaced scripts, anywhere in others.
+fn occurrences(folded: &[char], names: &[Vec<char>]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    for name in names {
+        let n = name.len();
+        if n > folded.len() {
+            continue;
+        }
+        let anywhere = name.iter().any(|c| unspaced(*c));
+        for start in 0..=folded.len() - n {
+            if folded[start..start + n] != name[..] {
+                continue;
+            }
+            let before = start.checked_sub(1).map(|i| folded[i]);
+            let after = folded.get(start + n).copied();
+            if anywhere || !(before.is_some_and(is_word) || after.is_some_and(is_word)) {
+                out.push((start, start + n));
+            }
+        }
+    }
+    out
+}
+
+/// Fields of the sheet that hold the name of someone or something other
+/// than a person left out: a perpetrator's names and associates, units and
+/// institutions, owners, the persons who stay, the submitting organisation.
+fn names_another(path: &str) -> bool {
+    let last = path.rsplit('.').next().unwrap_or(path);
+    (path.contains(".names[") && last == "value")
+        || (path.contains(".associates[") && last == "name")
+        || (path.contains(".owners_directors[") && last == "value")
+        || (path.starts_with("perpetrators[") && (last == "unit" || last == "institution"))
+        || (path.starts_with("persons[") && last == "pseudonym")
+        || path == "submission.organisation"
+        || path == "submission.contact_name"
+        || path.starts_with("submission.partners[")
+}
+
 /// A character that continues a word in a spaced script: a letter or digit
 /// of a script that separates words with spaces (a Chinese character next to
 /// a Latin name is a boundary).
@@ -146,7 +191,33 @@ impl Matcher {
             .collect();
         // Longest first, so "Ali Hassan" is scrubbed whole before "Ali".
         patterns.sort_by_key(|p| std::cmp::Reverse(p.folded.len()));
-        Matcher { patterns }
+        Matcher {
+            patterns,
+            guarded: Vec::new(),
+        }
+    }
+
+    /// The same matcher, leaving alone the names of others: where one of
+    /// `names` is written, a withheld name inside it that is shorter is
+    /// part of it, and stays.
+    pub fn guarding<'a>(mut self, names: impl IntoIterator<Item = &'a str>) -> Matcher {
+        self.guarded.extend(
+            names
+                .into_iter()
+                .map(|n| fold(n.trim()).0)
+                .filter(|f| !f.is_empty()),
+        );
+        self
+    }
+
+    /// The person whose name `text` is, whole (folded alike): a name of
+    /// someone else that cannot be told apart from theirs.
+    pub fn same_name(&self, text: &str) -> Option<&str> {
+        let (folded, _) = fold(text.trim());
+        self.patterns
+            .iter()
+            .find(|p| p.folded == folded)
+            .map(|p| p.person.as_str())
     }
 
     /// The most characters a mention can span once folded; a window this
@@ -155,6 +226,7 @@ impl Matcher {
         self.patterns
             .iter()
             .map(|p| p.folded.len())
+            .chain(self.guarded.iter().map(Vec::len))
             .max()
             .unwrap_or(0)
     }
@@ -183,6 +255,7 @@ impl Matcher {
                     .all(|d| unicode_normalization::char::is_combining_mark(d) || invisible(d))
             })
             .collect();
+        let guarded = occurrences(&folded, &self.guarded);
         let mut spans: Vec<(usize, usize, &str)> = Vec::new();
         for p in &self.patterns {
             let n = p.folded.len();
@@ -193,6 +266,7 @@ impl Matcher {
                 if folded[start..start + n] != p.folded[..] {
                     continue;
                 }
+                let mut stop = start + n;
                 if !p.anywhere {
                     let before = start.checked_sub(1).map(|i| folded[i]);
                     let after = folded.get(start + n).copied();
@@ -201,8 +275,19 @@ impl Matcher {
                     {
                         continue;
                     }
+                    // A suffix goes with the name: "[withheld]ın" would
+                    // still say a name stood there and how it ended.
+                    while folded.get(stop).copied().is_some_and(is_word) {
+                        stop += 1;
+                    }
                 }
-                let mut end = from[start + n - 1] + 1;
+                if guarded
+                    .iter()
+                    .any(|&(s, e)| s <= start && start + n <= e && e - s > n)
+                {
+                    continue;
+                }
+                let mut end = from[stop - 1] + 1;
                 while silent.get(end).copied().unwrap_or(false) {
                     end += 1;
                 }
@@ -316,7 +401,18 @@ impl Withholding {
                 names.push((p.id.clone(), real));
             }
         }
-        let matcher = Matcher::new(names.iter().map(|(p, n)| (p.as_str(), n.as_str())));
+        // The names of everyone and everything else, so that a withheld
+        // "Ivan" leaves the perpetrator "Ivanov" whole.
+        let mut others = sheet.clone();
+        others.persons.retain(|p| !persons.contains(&p.id));
+        let mut guarded = Vec::new();
+        others.visit_strings(&mut |path, _, value| {
+            if names_another(path) {
+                guarded.push(value.clone());
+            }
+        });
+        let matcher = Matcher::new(names.iter().map(|(p, n)| (p.as_str(), n.as_str())))
+            .guarding(guarded.iter().map(String::as_str));
         Withholding {
             recipient,
             persons,
@@ -344,6 +440,20 @@ impl Withholding {
                 return;
             }
             match kind {
+                StringKind::Free if names_another(path) => {
+                    // Scrubbing would erase someone else's name, or leave
+                    // it saying whose name was taken out.
+                    if let Some(person) = self.matcher.same_name(value) {
+                        problem = Some(Unscrubbable {
+                            place: format!(
+                                "case sheet field {path}, the same name as a person left out,"
+                            ),
+                            person: person.to_string(),
+                        });
+                    } else {
+                        *value = self.matcher.scrub(value);
+                    }
+                }
                 StringKind::Free => *value = self.matcher.scrub(value),
                 StringKind::Id | StringKind::Date => {
                     if let Err(e) = self
@@ -451,5 +561,35 @@ mod tests {
             "[withheld] and [withheld]"
         );
         assert!(m(&[""]).is_empty());
+    }
+
+    #[test]
+    fn a_suffix_goes_with_the_name() {
+        assert_eq!(
+            m(&["Dilan"]).scrub("Dilanın evi yandı"),
+            "[withheld] evi yandı"
+        );
+        assert_eq!(m(&["Ivan"]).scrub("Ivana's"), "[withheld]'s");
+    }
+
+    #[test]
+    fn names_of_others_are_left_whole() {
+        let ivan = m(&["Ivan"]).guarding(["Ivanov", "Swallow Battalion"]);
+        assert_eq!(
+            ivan.scrub("IVANOV beat Ivan; Ivanovich too"),
+            "IVANOV beat [withheld]; [withheld] too"
+        );
+        let swal = m(&["Swal"]).guarding(["Swallow Battalion"]);
+        assert_eq!(
+            swal.scrub("the Swallow Battalion, Swal, a swallow"),
+            "the Swallow Battalion, [withheld], a [withheld]"
+        );
+        let mei = m(&["梅"]).guarding(["梅建国"]);
+        assert_eq!(mei.scrub("梅建国打了梅"), "梅建国打了[withheld]");
+        // The same name is not told apart: it is scrubbed, and found whole.
+        let same = m(&["Ivanov"]).guarding(["Ivanov"]);
+        assert_eq!(same.scrub("Ivanov"), "[withheld]");
+        assert_eq!(same.same_name(" ivanov "), Some("W1"));
+        assert_eq!(same.same_name("Ivanov Jr"), None);
     }
 }
