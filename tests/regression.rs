@@ -1594,6 +1594,55 @@ fn i13_review_a_withheld_name_inside_anothers_is_left_whole() {
     assert!(!out.exists(), "{err}");
 }
 
+// #19 review, stop 29: a sheet was accepted with an incident that ended
+// before it started, a position held "to" before "from", a latitude with no
+// longitude, two persons under one pseudonym (neither could then be
+// withheld alone) and a regime listed twice.
+#[test]
+fn i19_review_a_sheet_that_contradicts_itself_is_refused() {
+    let a = ali_case();
+    let env = &a.env;
+    let good = env.json(&["case", "show", &a.case]);
+    let file = env.path("sheet-bad.json");
+    let edits: [(&str, fn(&mut Value)); 5] = [
+        ("incidents[0].end", |s| {
+            s["incidents"][0]["end"] = json!("2024-04-30");
+        }),
+        ("perpetrators[0].positions[0].to", |s| {
+            s["perpetrators"] = json!([{"id": "P1", "kind": "person",
+                "names": [{"value": "Rein", "kind": "original", "script": "Latn"}],
+                "positions": [{"title": "Warden", "from": "2021-03", "to": "2020"}]}]);
+        }),
+        ("incidents[0].place", |s| {
+            s["incidents"][0]["place"]["lat"] = json!(12.5);
+        }),
+        ("persons[2].pseudonym", |s| {
+            s["persons"][2]["pseudonym"] = json!(" ALI ");
+        }),
+        ("submission.regimes[1]", |s| {
+            s["submission"]["regimes"] =
+                json!(["eu-global-human-rights", "eu-global-human-rights"]);
+        }),
+    ];
+    for (field, edit) in edits {
+        let mut s = good.clone();
+        edit(&mut s);
+        std::fs::write(&file, s.to_string()).unwrap();
+        let err = env.fails(
+            &["case", "edit", &a.case, "--file", file.to_str().unwrap()],
+            2,
+        );
+        assert!(err.contains(field), "{field}: {err}");
+        assert_eq!(env.json(&["case", "show", &a.case]), good, "{field}");
+    }
+    // A month and a day in it may be the same time: not a contradiction.
+    let mut s = good.clone();
+    s["incidents"][0]["start"] = json!("2024-05");
+    s["incidents"][0]["end"] = json!("2024-05-01");
+    std::fs::write(&file, s.to_string()).unwrap();
+    env.ok(&["case", "edit", &a.case, "--file", file.to_str().unwrap()]);
+}
+
 // #13 review: the real identity stored apart from the sheet was never looked
 // for: a document giving the witness's real name was sent.
 #[test]

@@ -18,6 +18,24 @@ pub fn check(text: &str) -> Result<(), String> {
     }
 }
 
+/// Whether `end` cannot be as late as `start`: the latest day it can mean
+/// is before the earliest day `start` can. Dates that do not parse are
+/// left to [`check`].
+pub fn ends_before(start: &str, end: &str) -> bool {
+    match (span(start), span(end)) {
+        (Ok((earliest, _)), Ok((_, latest))) => latest < earliest,
+        _ => false,
+    }
+}
+
+/// The earliest and latest day a date or range can mean.
+fn span(text: &str) -> Result<(Date, Date), String> {
+    match text.split_once('/') {
+        Some((from, to)) => Ok((parse_one(from)?.0, parse_one(to)?.1)),
+        None => parse_one(text),
+    }
+}
+
 /// The earliest and latest day a date of any precision can mean.
 fn parse_one(text: &str) -> Result<(Date, Date), String> {
     let bad = || format!("{text:?} is not a date (use YYYY, YYYY-MM, YYYY-MM-DD or FROM/TO)");
@@ -55,7 +73,17 @@ fn parse_one(text: &str) -> Result<(Date, Date), String> {
 
 #[cfg(test)]
 mod tests {
-    use super::check;
+    use super::{check, ends_before};
+
+    #[test]
+    fn an_end_before_its_start() {
+        assert!(ends_before("2024-05-10", "2024-05-01"));
+        assert!(ends_before("2024", "2023-12"));
+        assert!(!ends_before("2024-05", "2024-05-01"), "may be the same day");
+        assert!(!ends_before("2024-05-01", "2024"));
+        assert!(!ends_before("2020/2024", "2021"));
+        assert!(!ends_before("soon", "2021"), "left to check");
+    }
 
     #[test]
     fn precisions_and_ranges() {

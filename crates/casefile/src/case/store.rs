@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::CaseError;
 use super::diff::changes;
 use super::sheet::{CaseSheet, CaseType, EvidenceLink, Regime};
-use super::validate::validate;
+use super::validate::validate_written;
 use crate::Vault;
 use crate::custody::{Action, NewEvent};
 use crate::vault::index;
@@ -92,7 +92,7 @@ pub fn create(
     regimes: Vec<Regime>,
 ) -> Result<CaseSheet, CaseError> {
     let sheet = CaseSheet::new(&new_id(), title.trim(), case_type, regimes);
-    let errors = validate(&sheet, &|_| true);
+    let errors = validate_written(&sheet, &|_| true);
     if !errors.is_empty() {
         return Err(CaseError::Invalid(errors));
     }
@@ -175,7 +175,7 @@ pub fn save(vault: &mut Vault, sheet: &CaseSheet) -> Result<Vec<String>, CaseErr
     }
     let errors = {
         let exists = |item: &str| vault.item(item).is_ok_and(|i| i.id == item);
-        validate(sheet, &exists)
+        validate_written(sheet, &exists)
     };
     if !errors.is_empty() {
         return Err(CaseError::Invalid(errors));

@@ -447,7 +447,7 @@ mod tests {
             let text = template("abc2345678", "Example", *kind);
             let sheet = crate::case::parse_written_sheet(&text).unwrap();
             assert_eq!(sheet, example("abc2345678", "Example", *kind));
-            let errors = crate::case::validate::validate(&sheet, &|_| true);
+            let errors = crate::case::validate::validate_written(&sheet, &|_| true);
             assert!(errors.is_empty(), "{kind}: {errors:?}");
         }
     }

@@ -15,6 +15,66 @@ pub struct FieldError {
     pub message: String,
 }
 
+/// Every problem in a sheet the user writes: those of [`validate`], and
+/// what a sheet made by an earlier release (and so a received bundle) may
+/// hold but a new one should not: an end before its start, a latitude
+/// without a longitude, one pseudonym for two persons, a regime twice.
+pub fn validate_written(sheet: &CaseSheet, item_exists: &dyn Fn(&str) -> bool) -> Vec<FieldError> {
+    let mut errs = validate(sheet, item_exists);
+    let mut err = |field: String, message: String| errs.push(FieldError { field, message });
+    for (i, r) in sheet.submission.regimes.iter().enumerate() {
+        if sheet.submission.regimes[..i].contains(r) {
+            err(
+                format!("submission.regimes[{i}]"),
+                format!("{:?} is listed twice", r.as_str()),
+            );
+        }
+    }
+    for (i, p) in sheet.perpetrators.iter().enumerate() {
+        for (j, pos) in p.positions.iter().enumerate() {
+            if date::ends_before(&pos.from, &pos.to) {
+                err(
+                    format!("perpetrators[{i}].positions[{j}].to"),
+                    format!("{:?} is before the start, {:?}", pos.to, pos.from),
+                );
+            }
+        }
+    }
+    // Two persons under one pseudonym cannot be told apart in a bundle, nor
+    // could one of them be withheld without the other.
+    for (i, p) in sheet.persons.iter().enumerate() {
+        let folded = p.pseudonym.trim().to_lowercase();
+        if let Some(other) = sheet.persons[..i]
+            .iter()
+            .find(|o| !folded.is_empty() && o.pseudonym.trim().to_lowercase() == folded)
+        {
+            err(
+                format!("persons[{i}].pseudonym"),
+                format!(
+                    "is also the pseudonym of {:?}; give each person their own",
+                    other.id
+                ),
+            );
+        }
+    }
+    for (i, inc) in sheet.incidents.iter().enumerate() {
+        if date::ends_before(&inc.start, &inc.end) {
+            err(
+                format!("incidents[{i}].end"),
+                format!("{:?} is before the start, {:?}", inc.end, inc.start),
+            );
+        }
+        if inc.place.lat.is_some() != inc.place.lon.is_some() {
+            err(
+                format!("incidents[{i}].place"),
+                "gives a latitude without a longitude or the other way round; give both or neither"
+                    .into(),
+            );
+        }
+    }
+    errs
+}
+
 /// Every problem in `sheet`; `item_exists` says whether a vault item id is real.
 pub fn validate(sheet: &CaseSheet, item_exists: &dyn Fn(&str) -> bool) -> Vec<FieldError> {
     let mut errs = Vec::new();
