@@ -1587,11 +1587,88 @@ fn i13_review_a_withheld_name_inside_anothers_is_left_whole() {
     );
     assert!(
         err.contains("perpetrators[0].names[0].value")
-            && err.contains("the same name as a person left out")
+            && err.contains("someone else's name that holds the name of a person left out")
             && err.contains("W1"),
         "{err}"
     );
     assert!(!out.exists(), "{err}");
+}
+
+// #13 review, stop 29: a withheld name was found only written as in the
+// sheet. "Ivan  Petrov", "Ivan-Petrov", "IvanPetrov" in the narrative and a
+// document with "Ivan" at the end of a line and "Petrov" on the next were
+// sent; the real name "Karim Haddad" written "Haddad Karim" too; and a
+// consenting person called "Ivan's mother" shielded every "Ivan's" in the
+// text as part of her name.
+#[test]
+fn i13_review_a_name_however_its_words_are_parted_is_found() {
+    let a = ali_case();
+    let env = &a.env;
+    let mut s = env.json(&["case", "show", &a.case]);
+    s["persons"][0]["pseudonym"] = json!("Ivan Petrov");
+    s["incidents"][0]["narrative"] = json!(
+        "Ivan  Petrov saw it; Ivan-Petrov wrote it down; IvanPetrov signed; \
+         Beatriz was taken."
+    );
+    s["corroboration"] = json!([]);
+    let file = env.path("sheet-petrov.json");
+    std::fs::write(&file, s.to_string()).unwrap();
+    env.ok(&["case", "edit", &a.case, "--file", file.to_str().unwrap()]);
+    let out = env.path("eu-petrov");
+    env.ok(&[
+        "export",
+        "--case",
+        &a.case,
+        "--out",
+        out.to_str().unwrap(),
+        "--for",
+        "eu-global-human-rights",
+        "--items",
+        &a.kept,
+    ]);
+    let sheet = std::fs::read_to_string(out.join("data/case.json")).unwrap();
+    assert!(!sheet.to_lowercase().contains("petrov"), "{sheet}");
+    assert!(
+        sheet.contains("[withheld] saw it; [withheld] wrote it down; [withheld] signed"),
+        "{sheet}"
+    );
+
+    let id = add_to_ali_case(&a, "statement.txt", b"The arrest was seen by Ivan\nPetrov.");
+    let err = eu_export_stops(&a, "out-line-break", &id);
+    assert!(
+        err.contains("the content of item") && err.contains("W1"),
+        "{err}"
+    );
+
+    let identity = env.path("identity.txt");
+    std::fs::write(&identity, "Karim Haddad\n").unwrap();
+    env.ok(&[
+        "case",
+        "identity",
+        &a.case,
+        "W1",
+        "--set-file",
+        identity.to_str().unwrap(),
+    ]);
+    let id = add_to_ali_case(&a, "record.txt", b"Detainee: HADDAD Karim, 34.");
+    let err = eu_export_stops(&a, "out-reversed", &id);
+    assert!(
+        err.contains("W1") && !err.to_lowercase().contains("karim"),
+        "{err}"
+    );
+
+    s["persons"][0]["pseudonym"] = json!("Ivan");
+    s["persons"][1]["pseudonym"] = json!("Ivan's mother");
+    s["incidents"][0]["narrative"] = json!("Ivan's mother was taken.");
+    std::fs::write(&file, s.to_string()).unwrap();
+    env.ok(&["case", "edit", &a.case, "--file", file.to_str().unwrap()]);
+    let err = eu_export_stops(&a, "out-mother", &a.kept);
+    assert!(
+        err.contains("persons[1].pseudonym")
+            && err.contains("someone else's name that holds the name of a person left out")
+            && err.contains("W1"),
+        "{err}"
+    );
 }
 
 // #19 review, stop 29: a sheet was accepted with an incident that ended
@@ -1604,7 +1681,8 @@ fn i19_review_a_sheet_that_contradicts_itself_is_refused() {
     let env = &a.env;
     let good = env.json(&["case", "show", &a.case]);
     let file = env.path("sheet-bad.json");
-    let edits: [(&str, fn(&mut Value)); 5] = [
+    type Edit = (&'static str, fn(&mut Value));
+    let edits: [Edit; 5] = [
         ("incidents[0].end", |s| {
             s["incidents"][0]["end"] = json!("2024-04-30");
         }),

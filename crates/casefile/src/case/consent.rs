@@ -11,9 +11,13 @@
 //! is joined on, as in Turkish), and anywhere in scripts that do not
 //! (Chinese, Japanese, Korean, Thai, Arabic, Hebrew...), one character long
 //! or not. A letter of an unspaced script beside a Latin name is a word
-//! boundary: "证人Ali说" names Ali. A mention inside a longer name of
-//! someone else the sheet holds (the perpetrator "Ivanov" for a witness
-//! "Ivan") belongs to that name and stays. Scrubbing works on the
+//! boundary: "证人Ali说" names Ali. Spaces, line breaks, dashes and
+//! underscores between the words of a name count as one space, and a name
+//! of several words is also found run together. A mention that is part of a
+//! word of a longer name of someone else the sheet holds (the perpetrator
+//! "Ivanov" for a witness "Ivan") belongs to that name and stays; someone
+//! else's name that holds a withheld one as a word stops the export.
+//! Scrubbing works on the
 //! typed sheet; whatever cannot be scrubbed (an id, a date, a value of a
 //! fixed vocabulary) stops the export and is named, never sent.
 
@@ -92,6 +96,26 @@ fn unspaced(c: char) -> bool {
         | '\u{20000}'..='\u{3ffff}')
 }
 
+/// Characters that part the words of a name however it is written: any
+/// space or line break, dashes and hyphens, the underscore. A run of them
+/// folds to one space, so "Ivan  Petrov", "Ivan-Petrov" and "Ivan" at the
+/// end of a line with "Petrov" on the next are one name.
+fn separator(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '-' | '_' | '\u{2010}'
+                ..='\u{2015}'
+                    | '\u{2212}'
+                    | '\u{2e3a}'
+                    | '\u{2e3b}'
+                    | '\u{fe58}'
+                    | '\u{fe63}'
+                    | '\u{ff0d}'
+                    | '\u{ff3f}'
+        )
+}
+
 /// `text` folded for matching, with the index of the original character
 /// each folded one came from.
 fn fold(text: &str) -> (Vec<char>, Vec<usize>) {
@@ -100,6 +124,13 @@ fn fold(text: &str) -> (Vec<char>, Vec<usize>) {
     for (i, c) in text.chars().enumerate() {
         for d in std::iter::once(c).nfkd() {
             if unicode_normalization::char::is_combining_mark(d) || invisible(d) {
+                continue;
+            }
+            if separator(d) {
+                if out.last() != Some(&' ') {
+                    out.push(' ');
+                    from.push(i);
+                }
                 continue;
             }
             for l in d.to_lowercase() {
@@ -177,18 +208,25 @@ fn is_word(c: char) -> bool {
 impl Matcher {
     /// A matcher for `(person id, pseudonym)` pairs; empty pseudonyms are skipped.
     pub fn new<'a>(names: impl IntoIterator<Item = (&'a str, &'a str)>) -> Matcher {
-        let mut patterns: Vec<Pattern> = names
-            .into_iter()
-            .filter_map(|(person, name)| {
-                let (folded, _) = fold(name.trim());
-                (!folded.is_empty()).then(|| Pattern {
+        let mut patterns: Vec<Pattern> = Vec::new();
+        for (person, name) in names {
+            let (folded, _) = fold(name.trim());
+            // A name of several words is also found run together ("IvanPetrov").
+            let joined: Vec<char> = folded.iter().copied().filter(|c| *c != ' ').collect();
+            let forms = if joined.len() < folded.len() {
+                vec![folded, joined]
+            } else {
+                vec![folded]
+            };
+            for folded in forms.into_iter().filter(|f| !f.is_empty()) {
+                patterns.push(Pattern {
                     anywhere: folded.iter().any(|c| unspaced(*c)),
                     with_suffix: folded.iter().filter(|c| c.is_alphabetic()).count() >= 4,
                     folded,
                     person: person.to_string(),
-                })
-            })
-            .collect();
+                });
+            }
+        }
         // Longest first, so "Ali Hassan" is scrubbed whole before "Ali".
         patterns.sort_by_key(|p| std::cmp::Reverse(p.folded.len()));
         Matcher {
@@ -208,16 +246,6 @@ impl Matcher {
                 .filter(|f| !f.is_empty()),
         );
         self
-    }
-
-    /// The person whose name `text` is, whole (folded alike): a name of
-    /// someone else that cannot be told apart from theirs.
-    pub fn same_name(&self, text: &str) -> Option<&str> {
-        let (folded, _) = fold(text.trim());
-        self.patterns
-            .iter()
-            .find(|p| p.folded == folded)
-            .map(|p| p.person.as_str())
     }
 
     /// The most characters a mention can span once folded; a window this
@@ -281,10 +309,13 @@ impl Matcher {
                         stop += 1;
                     }
                 }
-                if guarded
-                    .iter()
-                    .any(|&(s, e)| s <= start && start + n <= e && e - s > n)
-                {
+                // Inside another's name only as part of a word of it: a
+                // withheld name that is a word of it ("Ivan's mother",
+                // "Ivan.") is a mention, and in unspaced scripts no one
+                // can tell, so it is scrubbed there too.
+                let part_of_word =
+                    !p.anywhere && folded.get(start + n).copied().is_some_and(is_word);
+                if part_of_word && guarded.iter().any(|&(s, e)| s <= start && start + n <= e) {
                     continue;
                 }
                 let mut end = from[stop - 1] + 1;
@@ -398,6 +429,12 @@ impl Withholding {
                         .filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 3)
                         .map(|w| (p.id.clone(), w.to_string())),
                 );
+                // Family name first or last: both orders are looked for.
+                let words: Vec<&str> = real.split_whitespace().collect();
+                if words.len() > 1 {
+                    let reversed: Vec<&str> = words.iter().rev().copied().collect();
+                    names.push((p.id.clone(), reversed.join(" ")));
+                }
                 names.push((p.id.clone(), real));
             }
         }
@@ -425,33 +462,54 @@ impl Withholding {
     /// links gone, their pseudonyms scrubbed from every free-text field.
     /// Fails, naming the field, where a mention cannot be scrubbed.
     pub fn sheet(&self, sheet: &CaseSheet) -> Result<CaseSheet, Unscrubbable> {
-        let mut out = sheet.clone();
-        out.persons.retain(|p| !self.persons.contains(&p.id));
-        for inc in &mut out.incidents {
-            inc.persons.retain(|p| !self.persons.contains(p));
+        let withheld = |id: &String| self.persons.contains(id);
+        let link_goes = |l: &super::sheet::EvidenceLink| {
+            self.items.contains(&l.item) || l.party.as_ref().is_some_and(withheld)
+        };
+        // Fields are named by their place in the sheet the user wrote, so
+        // the walk runs before anything is taken out, past what will be.
+        let mut removed: Vec<String> = Vec::new();
+        for (i, p) in sheet.persons.iter().enumerate() {
+            if withheld(&p.id) {
+                removed.push(format!("persons[{i}]"));
+            }
         }
-        out.evidence.retain(|l| {
-            !self.items.contains(&l.item)
-                && !l.party.as_ref().is_some_and(|p| self.persons.contains(p))
-        });
+        for (i, inc) in sheet.incidents.iter().enumerate() {
+            for (j, p) in inc.persons.iter().enumerate() {
+                if withheld(p) {
+                    removed.push(format!("incidents[{i}].persons[{j}]"));
+                }
+            }
+        }
+        for (i, l) in sheet.evidence.iter().enumerate() {
+            if link_goes(l) {
+                removed.push(format!("evidence[{i}]"));
+            }
+        }
+        let goes = |path: &str| {
+            removed.iter().any(|r| {
+                path.strip_prefix(r.as_str())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+            })
+        };
+        let mut out = sheet.clone();
         let mut problem = None;
         out.visit_strings(&mut |path, kind, value| {
-            if problem.is_some() {
+            if problem.is_some() || goes(path) {
                 return;
             }
             match kind {
                 StringKind::Free if names_another(path) => {
-                    // Scrubbing would erase someone else's name, or leave
-                    // it saying whose name was taken out.
-                    if let Some(person) = self.matcher.same_name(value) {
+                    // Someone else's name that holds a withheld one as a
+                    // word, or is the same: scrubbing would change whom it
+                    // names, and leaving it would name the person left out.
+                    if let Some(person) = self.matcher.find(value) {
                         problem = Some(Unscrubbable {
                             place: format!(
-                                "case sheet field {path}, the same name as a person left out,"
+                                "case sheet field {path}, someone else's name that holds the name of a person left out,"
                             ),
                             person: person.to_string(),
                         });
-                    } else {
-                        *value = self.matcher.scrub(value);
                     }
                 }
                 StringKind::Free => *value = self.matcher.scrub(value),
@@ -468,6 +526,11 @@ impl Withholding {
         if let Some(e) = problem {
             return Err(e);
         }
+        out.persons.retain(|p| !withheld(&p.id));
+        for inc in &mut out.incidents {
+            inc.persons.retain(|p| !withheld(p));
+        }
+        out.evidence.retain(|l| !link_goes(l));
         // What the typed walk does not reach (values of fixed vocabularies)
         // is checked as the recipient will read it.
         let json = serde_json::to_value(&out).unwrap_or_default();
@@ -584,12 +647,44 @@ mod tests {
             swal.scrub("the Swallow Battalion, Swal, a swallow"),
             "the Swallow Battalion, [withheld], a [withheld]"
         );
+        // In an unspaced script no one can tell a name from a part of
+        // another's: it is scrubbed there too.
         let mei = m(&["梅"]).guarding(["梅建国"]);
-        assert_eq!(mei.scrub("梅建国打了梅"), "梅建国打了[withheld]");
-        // The same name is not told apart: it is scrubbed, and found whole.
+        assert_eq!(mei.scrub("梅建国打了梅"), "[withheld]建国打了[withheld]");
+        // The same name is not told apart, nor a word of another's name.
         let same = m(&["Ivanov"]).guarding(["Ivanov"]);
         assert_eq!(same.scrub("Ivanov"), "[withheld]");
-        assert_eq!(same.same_name(" ivanov "), Some("W1"));
-        assert_eq!(same.same_name("Ivanov Jr"), None);
+        let word = m(&["Ivan"]).guarding(["Ivan Petrov", "Ivan's mother"]);
+        assert_eq!(word.find("Ivan Petrov"), Some("W1"));
+        assert_eq!(word.find("Ivan's mother"), Some("W1"));
+        assert_eq!(word.scrub("Ivan."), "[withheld].");
+    }
+
+    #[test]
+    fn however_the_words_of_a_name_are_parted() {
+        let ivan = m(&["Ivan Petrov"]);
+        for text in [
+            "Ivan  Petrov",
+            "Ivan\nPetrov",
+            "Ivan\r\n  Petrov",
+            "Ivan-Petrov",
+            "Ivan_Petrov",
+            "Ivan\u{2011}Petrov",
+            "IvanPetrov",
+            "IVAN PETROV",
+        ] {
+            assert_eq!(ivan.scrub(text), "[withheld]", "{text:?}");
+        }
+        assert_eq!(
+            ivan.scrub("seen by Ivan\nPetrov at dawn"),
+            "seen by [withheld] at dawn"
+        );
+        let w9 = m(&["W-9"]);
+        for text in ["W-9", "W\u{2011}9", "W - 9", "W 9", "w_9", "W9"] {
+            assert_eq!(w9.scrub(text), "[withheld]", "{text:?}");
+        }
+        // A suffix goes with it; a one-word name is not found spelt apart.
+        assert_eq!(ivan.scrub("Ivan Petrovich"), "[withheld]");
+        assert_eq!(m(&["Ali"]).scrub("Al-i"), "Al-i");
     }
 }
