@@ -304,7 +304,16 @@ fn init(dir: &Path, pf: Option<&Path>, collector: &str, json: bool) -> anyhow::R
     if dir.join(casefile::vault::KEYSLOTS_FILE).exists() {
         return Err(casefile::VaultError::Exists(dir.to_path_buf()).into());
     }
-    let pass = passphrase(pf, true)?;
+    // A person at a terminal is told the rules first, asked again after a
+    // weak passphrase, and types part of the recovery code back.
+    let person = pf.is_none()
+        && std::env::var_os("CASEFILE_PASSPHRASE").is_none()
+        && std::io::IsTerminal::is_terminal(&std::io::stdin());
+    let pass = if person {
+        new_vault_passphrase(collector)?
+    } else {
+        passphrase(pf, true)?
+    };
     let (vault, code) = Vault::create(dir, &pass, collector)?;
     let key = vault.device_key();
     if json {
@@ -324,9 +333,70 @@ fn init(dir: &Path, pf: Option<&Path>, collector: &str, json: bool) -> anyhow::R
         say!();
         say!("    {}", code.as_str());
         say!();
+        if person {
+            type_back(&code)?;
+        }
     }
     vault.close()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Asks for a new vault's passphrase at a terminal, the rules said first;
+/// a weak one is refused with the reason and asked for again.
+fn new_vault_passphrase(collector: &str) -> anyhow::Result<zeroize::Zeroizing<String>> {
+    use casefile::vault::passphrase;
+    warn!("{}", passphrase::RULES);
+    for _ in 0..3 {
+        let pass = secret(
+            None,
+            "--passphrase-file",
+            "CASEFILE_PASSPHRASE",
+            "New passphrase: ",
+            false,
+        )?;
+        if let Err(e) = passphrase::check_new(&pass, &[collector]) {
+            warn!("{e}");
+            continue;
+        }
+        let again = secret(
+            None,
+            "--passphrase-file",
+            "CASEFILE_PASSPHRASE",
+            "Repeat the passphrase: ",
+            false,
+        )?;
+        if *again != *pass {
+            warn!("the two entries differ; choose it again");
+            continue;
+        }
+        return Ok(pass);
+    }
+    anyhow::bail!("no passphrase was chosen; nothing was created")
+}
+
+/// Has the person type one group of the recovery code, picked at random,
+/// until it is right: the code is shown only once.
+fn type_back(code: &str) -> anyhow::Result<()> {
+    use casefile::store::keyslots::{RECOVERY_GROUPS, is_recovery_group};
+    use std::io::{BufRead, Write};
+    let group = 1 + usize::from(casefile::crypto::random_bytes::<1>()[0]) % RECOVERY_GROUPS;
+    loop {
+        eprint!(
+            "To show it is written down, type group {group} of {RECOVERY_GROUPS} (four characters): "
+        );
+        let _ = std::io::stderr().flush();
+        let mut line = zeroize::Zeroizing::new(String::new());
+        if std::io::stdin().lock().read_line(&mut line)? == 0 {
+            anyhow::bail!(
+                "the recovery code was not typed back; the vault is created, and the code above is the only copy"
+            );
+        }
+        if is_recovery_group(code, group, &line) {
+            say!("Right. Keep the written code apart from this computer.");
+            return Ok(());
+        }
+        warn!("That is not group {group}. Check what you wrote against the code above.");
+    }
 }
 
 fn add(

@@ -216,6 +216,93 @@ fn init_prints_a_recovery_code_that_opens_the_vault() {
     ));
 }
 
+/// Drives `casefile init` at a real terminal (a pseudo-terminal made by
+/// Python's pty module): the rules come before the first question, a weak
+/// passphrase is asked for again, and a wrong group of the recovery code is
+/// refused until the right one is typed.
+const AT_A_TERMINAL: &str = r#"
+import os, pty, re, sys, termios, time
+bin, vault, good = sys.argv[1], sys.argv[2], sys.argv[3]
+env = {k: v for k, v in os.environ.items() if not k.startswith("CASEFILE_")}
+pid, fd = pty.fork()
+if pid == 0:
+    os.execve(bin, [bin, "--vault", vault, "init", "--collector", "Dana Field"], env)
+seen = b""
+def until(pattern):
+    global seen
+    while not re.search(pattern, seen):
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            chunk = b""
+        if not chunk:
+            sys.stdout.write(seen.decode(errors="replace"))
+            sys.exit("ended before " + pattern.decode())
+        seen += chunk
+    return re.search(pattern, seen)
+def hidden(data):
+    # As a person would: typed once the terminal stopped echoing.
+    for _ in range(500):
+        if not termios.tcgetattr(fd)[3] & termios.ECHO:
+            break
+        time.sleep(0.01)
+    os.write(fd, data + b"\n")
+until(rb"New passphrase: ")
+hidden(b"password")
+until(rb"too weak[\s\S]*New passphrase: ")
+hidden(good.encode())
+until(rb"Repeat the passphrase: ")
+hidden(good.encode())
+m = until(rb"type group (\d) of 8")
+code = re.search(rb"[0-9A-Z]{4}(?:-[0-9A-Z]{4}){7}", seen).group(0).decode()
+group = code.split("-")[int(m.group(1)) - 1]
+os.write(fd, b"!!!!\n")
+until(rb"That is not group[\s\S]*type group \d of 8[^\n]*: ")
+os.write(fd, group.lower().encode() + b"\n")
+until(rb"Right\.")
+_, status = os.waitpid(pid, 0)
+try:
+    while True:
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            break
+        seen += chunk
+except OSError:
+    pass
+sys.stdout.write(seen.decode(errors="replace"))
+print("\nEXIT", os.waitstatus_to_exitcode(status))
+print("CODE", code)
+"#;
+
+#[test]
+fn init_at_a_terminal_says_the_rules_and_has_the_code_typed_back() {
+    let env = Env::new();
+    let out = Command::new("python3")
+        .args(["-c", AT_A_TERMINAL, env!("CARGO_BIN_EXE_casefile")])
+        .arg(&env.vault)
+        .arg(PASS)
+        .output()
+        .expect("python3");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rules = said.find("at least 8 characters").expect("the rules");
+    assert!(rules < said.find("New passphrase: ").unwrap(), "{said}");
+    assert!(said.contains("EXIT 0"), "{said}");
+    assert!(
+        !said.contains(PASS),
+        "the passphrase is never echoed: {said}"
+    );
+    // The vault it made opens with the passphrase, and with the code shown.
+    env.ok(&["list"]);
+    let code = said.rsplit("CODE ").next().unwrap().trim();
+    let vault = casefile::Vault::open(&env.vault, casefile::vault::Secret::RecoveryCode(code));
+    assert!(vault.is_ok(), "{code}");
+}
+
 #[test]
 fn missing_vault_and_bad_input_give_clear_errors() {
     let env = Env::new();

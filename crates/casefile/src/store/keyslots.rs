@@ -369,10 +369,38 @@ pub fn normalize_recovery_code(input: &str) -> Zeroizing<String> {
     out
 }
 
+/// The groups of four characters a recovery code is written in.
+pub const RECOVERY_GROUPS: usize = 8;
+
+/// Whether `typed` is group `group` (1 to [`RECOVERY_GROUPS`]) of `code`,
+/// folded as a typed code is: proof that the code was written down right
+/// before the screen that showed it is gone.
+pub fn is_recovery_group(code: &str, group: usize, typed: &str) -> bool {
+    let want = group
+        .checked_sub(1)
+        .and_then(|i| code.split('-').nth(i))
+        .map(normalize_recovery_code);
+    let got = normalize_recovery_code(typed);
+    want.is_some_and(|w| !w.is_empty() && *w == *got)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::crypto::random_key;
+
+    #[test]
+    fn a_group_typed_back_is_folded_as_a_code_is() {
+        let code = "AB0C-DEFG-HJ1K-MNPQ-RSTV-WXYZ-0123-4567";
+        assert!(is_recovery_group(code, 1, "ab0c"));
+        assert!(is_recovery_group(code, 1, " aboc\n"));
+        assert!(is_recovery_group(code, 3, "hjik"));
+        assert!(is_recovery_group(code, 8, "4567"));
+        assert!(!is_recovery_group(code, 8, "4566"));
+        assert!(!is_recovery_group(code, 2, "AB0C"));
+        assert!(!is_recovery_group(code, 0, ""));
+        assert!(!is_recovery_group(code, 9, ""));
+    }
 
     #[test]
     fn slots_open_with_their_secret_only() {

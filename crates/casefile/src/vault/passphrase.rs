@@ -13,6 +13,11 @@ pub const MIN_PASSPHRASE_CHARS: usize = 8;
 /// Argon2id at 64 MiB.
 pub const MIN_SCORE: u8 = 3;
 
+/// What a new passphrase must be, said before one is asked for.
+pub const RULES: &str = "Choose a new passphrase for this vault: at least 8 characters and hard to guess \
+(four or five uncommon words, or a long sentence only you would write; not your name). \
+It is stored nowhere: without it or the recovery code shown next, nothing in the vault can be opened.";
+
 /// An estimate of a passphrase's strength, for a meter while typing.
 #[derive(Debug, Clone, Serialize)]
 pub struct Strength {
