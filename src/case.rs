@@ -97,7 +97,9 @@ pub enum CaseAction {
         id: String,
         /// Person id in the sheet.
         person: String,
-        /// Store the identity read from this file (`-` for standard input).
+        /// Store the identity read from this file (`-` for standard input). Its
+        /// first line is the name, looked for in what a bundle for a recipient
+        /// without consent would hold; further lines (birth, address, phone) are kept, not looked for.
         #[arg(long, value_name = "FILE")]
         set_file: Option<PathBuf>,
     },

@@ -1671,6 +1671,91 @@ fn i13_review_a_name_however_its_words_are_parted_is_found() {
     );
 }
 
+// #13 review, stop 29 (second attack): initials "K.D." were found only as
+// written, so "K. D.", "KD" and "K-D" in the narrative were sent; "Maria.Lopez"
+// (a user name) in a document was sent; a Cyrillic name in a Windows-1251
+// text was sent; and every word of a stored identity was taken for a name,
+// so "Moscow" and "phone" were scrubbed from the narrative and a document
+// saying "detained in Moscow" stopped the export.
+#[test]
+fn i13_review_initials_user_names_cyrillic_bytes_and_identity_lines() {
+    let a = ali_case();
+    let env = &a.env;
+    let mut s = env.json(&["case", "show", &a.case]);
+    s["persons"][0]["pseudonym"] = json!("K.D.");
+    s["incidents"][0]["narrative"] =
+        json!("K. D. and KD and K-D were there; Beatriz was taken to Moscow on the phone.");
+    s["corroboration"] = json!([]);
+    let file = env.path("sheet-kd.json");
+    std::fs::write(&file, s.to_string()).unwrap();
+    env.ok(&["case", "edit", &a.case, "--file", file.to_str().unwrap()]);
+    let identity = env.path("identity.txt");
+    std::fs::write(
+        &identity,
+        "Maria Lopez\nborn 1985, Moscow\nphone +7 999 123 4567\n",
+    )
+    .unwrap();
+    env.ok(&[
+        "case",
+        "identity",
+        &a.case,
+        "W1",
+        "--set-file",
+        identity.to_str().unwrap(),
+    ]);
+    let plain = add_to_ali_case(
+        &a,
+        "order.txt",
+        b"Beatriz was detained in Moscow by phone order.",
+    );
+    let out = env.path("eu-kd");
+    env.ok(&[
+        "export",
+        "--case",
+        &a.case,
+        "--out",
+        out.to_str().unwrap(),
+        "--for",
+        "eu-global-human-rights",
+        "--items",
+        &format!("{},{plain}", a.kept),
+    ]);
+    let sheet = std::fs::read_to_string(out.join("data/case.json")).unwrap();
+    assert!(
+        sheet.contains(
+            "[withheld]. and [withheld] and [withheld] were there; Beatriz was taken to Moscow on the phone."
+        ),
+        "{sheet}"
+    );
+
+    let id = add_to_ali_case(
+        &a,
+        "mail.txt",
+        b"From: maria.lopez@example.org\nMaria.Lopez said so.",
+    );
+    let err = eu_export_stops(&a, "out-user-name", &id);
+    assert!(
+        err.contains("the content of item") && err.contains("W1"),
+        "{err}"
+    );
+
+    s["persons"][0]["pseudonym"] = json!("Иван");
+    s["incidents"][0]["narrative"] = json!("Beatriz was taken.");
+    std::fs::write(&file, s.to_string()).unwrap();
+    env.ok(&["case", "edit", &a.case, "--file", file.to_str().unwrap()]);
+    // "Иван был там" in Windows-1251.
+    let id = add_to_ali_case(
+        &a,
+        "cp1251.txt",
+        b"\xc8\xe2\xe0\xed \xe1\xfb\xeb \xf2\xe0\xec",
+    );
+    let err = eu_export_stops(&a, "out-cp1251", &id);
+    assert!(
+        err.contains("the content of item") && err.contains("W1"),
+        "{err}"
+    );
+}
+
 // #19 review, stop 29: a sheet was accepted with an incident that ended
 // before it started, a position held "to" before "from", a latitude with no
 // longitude, two persons under one pseudonym (neither could then be

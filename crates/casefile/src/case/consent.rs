@@ -97,23 +97,17 @@ fn unspaced(c: char) -> bool {
 }
 
 /// Characters that part the words of a name however it is written: any
-/// space or line break, dashes and hyphens, the underscore. A run of them
-/// folds to one space, so "Ivan  Petrov", "Ivan-Petrov" and "Ivan" at the
-/// end of a line with "Petrov" on the next are one name.
+/// space or line break, dashes and hyphens, the underscore, the full stop,
+/// comma and slash (initials "K. D.", a user name "maria.lopez", a list
+/// "Lopez,Maria"), and their full-width forms. A run of them folds to one
+/// space, so "Ivan  Petrov", "Ivan-Petrov" and "Ivan" at the end of a line
+/// with "Petrov" on the next are one name.
 fn separator(c: char) -> bool {
-    c.is_whitespace()
-        || matches!(
-            c,
-            '-' | '_' | '\u{2010}'
-                ..='\u{2015}'
-                    | '\u{2212}'
-                    | '\u{2e3a}'
-                    | '\u{2e3b}'
-                    | '\u{fe58}'
-                    | '\u{fe63}'
-                    | '\u{ff0d}'
-                    | '\u{ff3f}'
-        )
+    const PARTING: &[char] = &[
+        '-', '_', '.', ',', '/', '\u{2212}', '\u{2e3a}', '\u{2e3b}', '\u{fe58}', '\u{fe63}',
+        '\u{ff0c}', '\u{ff0d}', '\u{ff0e}', '\u{ff0f}', '\u{ff3f}',
+    ];
+    c.is_whitespace() || ('\u{2010}'..='\u{2015}').contains(&c) || PARTING.contains(&c)
 }
 
 /// `text` folded for matching, with the index of the original character
@@ -210,7 +204,14 @@ impl Matcher {
     pub fn new<'a>(names: impl IntoIterator<Item = (&'a str, &'a str)>) -> Matcher {
         let mut patterns: Vec<Pattern> = Vec::new();
         for (person, name) in names {
-            let (folded, _) = fold(name.trim());
+            let (mut folded, _) = fold(name.trim());
+            // "K.D." is the words "k d": what parts them, not what ends them.
+            while folded.last() == Some(&' ') {
+                folded.pop();
+            }
+            while folded.first() == Some(&' ') {
+                folded.remove(0);
+            }
             // A name of several words is also found run together ("IvanPetrov").
             let joined: Vec<char> = folded.iter().copied().filter(|c| *c != ' ').collect();
             let forms = if joined.len() < folded.len() {
@@ -243,9 +244,24 @@ impl Matcher {
             names
                 .into_iter()
                 .map(|n| fold(n.trim()).0)
+                .map(|f| {
+                    f.into_iter()
+                        .collect::<String>()
+                        .trim()
+                        .chars()
+                        .collect::<Vec<char>>()
+                })
                 .filter(|f| !f.is_empty()),
         );
         self
+    }
+
+    /// Whether a name holds Cyrillic letters, so texts are also read in the
+    /// byte encodings of Cyrillic (Windows-1251, KOI8-R).
+    pub fn has_cyrillic(&self) -> bool {
+        self.patterns
+            .iter()
+            .any(|p| p.folded.iter().any(|c| ('\u{400}'..='\u{52f}').contains(c)))
     }
 
     /// The most characters a mention can span once folded; a window this
@@ -423,7 +439,16 @@ impl Withholding {
             .map(|p| (p.id.clone(), p.pseudonym.clone()))
             .collect();
         for p in &withheld {
-            if let Some(real) = real_name(&p.id) {
+            // The first line of a stored identity is the name; what follows
+            // (a birth date, an address, a telephone) is kept, not looked
+            // for, or "Moscow" and "phone" would be scrubbed from every text.
+            let real = real_name(&p.id).and_then(|r| {
+                r.lines()
+                    .map(str::trim)
+                    .find(|l| !l.is_empty())
+                    .map(str::to_string)
+            });
+            if let Some(real) = real {
                 names.extend(
                     real.split_whitespace()
                         .filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 3)

@@ -3,7 +3,8 @@
 //! An original is never altered, so a text that names a withheld person
 //! cannot be scrubbed: it stops the export. A sender may have written it in
 //! any of the encodings documenters meet, so each window of bytes is read
-//! both as UTF-8 and as Windows-1252 (a superset of Latin-1 in practice), and
+//! both as UTF-8 and as Windows-1252 (a superset of Latin-1 in practice),
+//! also as Windows-1251 and KOI8-R when a name is written in Cyrillic, and
 //! as UTF-16 when the file says so with a byte-order mark or looks like it
 //! (most bytes of one parity are zero). Pictures, sound, video and PDFs are
 //! not read: their words are not in their bytes as text.
@@ -170,7 +171,14 @@ fn find(m: &Matcher, mut reader: impl Read, skip_random: bool) -> io::Result<Opt
     let keep = m.longest() * 4 + 8;
     let mut buf = vec![0u8; WINDOW];
     let mut pending: Vec<u8> = Vec::new();
-    let mut carried = [String::new(), String::new()];
+    // Single-byte encodings of Cyrillic read too only when a name needs them:
+    // each reading is a pass over the text.
+    let cyrillic: &[&'static encoding_rs::Encoding] = if m.has_cyrillic() {
+        &[encoding_rs::WINDOWS_1251, encoding_rs::KOI8_R]
+    } else {
+        &[]
+    };
+    let mut carried = vec![String::new(); 2 + cyrillic.len()];
     let mut encoding = None;
     loop {
         let n = read_full(&mut reader, &mut buf)?;
@@ -186,13 +194,20 @@ fn find(m: &Matcher, mut reader: impl Read, skip_random: bool) -> io::Result<Opt
             (false, _) => pending.len() & !1,
         };
         let bytes: Vec<u8> = pending.drain(..whole).collect();
-        let readings = match enc {
+        let readings: Vec<String> = match enc {
             Encoding::Bytes => [
                 String::from_utf8_lossy(&bytes).into_owned(),
                 windows_1252(&bytes),
-            ],
-            Encoding::Utf16Le => [utf16(&bytes, false), String::new()],
-            Encoding::Utf16Be => [utf16(&bytes, true), String::new()],
+            ]
+            .into_iter()
+            .chain(
+                cyrillic
+                    .iter()
+                    .map(|e| e.decode_without_bom_handling(&bytes).0.into_owned()),
+            )
+            .collect(),
+            Encoding::Utf16Le => vec![utf16(&bytes, false)],
+            Encoding::Utf16Be => vec![utf16(&bytes, true)],
         };
         for (carry, reading) in carried.iter_mut().zip(readings) {
             let text = std::mem::take(carry) + &reading;
@@ -217,6 +232,17 @@ mod tests {
 
     fn found(bytes: &[u8]) -> Option<String> {
         find_in(&m(), bytes).unwrap()
+    }
+
+    #[test]
+    fn cyrillic_in_its_byte_encodings() {
+        let ivan = Matcher::new([("W1", "Иван")]);
+        let (cp1251, _, _) = encoding_rs::WINDOWS_1251.encode("Иван был там");
+        let (koi8, _, _) = encoding_rs::KOI8_R.encode("там был ИВАН.");
+        assert_eq!(find_in(&ivan, &cp1251[..]).unwrap().as_deref(), Some("W1"));
+        assert_eq!(find_in(&ivan, &koi8[..]).unwrap().as_deref(), Some("W1"));
+        let (other, _, _) = encoding_rs::WINDOWS_1251.encode("Пётр был там");
+        assert_eq!(find_in(&ivan, &other[..]).unwrap(), None);
     }
 
     #[test]
