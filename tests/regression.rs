@@ -1451,6 +1451,32 @@ fn eu_export_stops(a: &AliCase, name: &str, item: &str) -> String {
     err
 }
 
+/// Exports the Ali case for the EU with `items`, asserts it succeeded, and
+/// returns the bundle folder.
+fn eu_export_ok(a: &AliCase, name: &str, items: &str) -> std::path::PathBuf {
+    let out = a.env.path(name);
+    a.env.ok(&[
+        "export",
+        "--case",
+        &a.case,
+        "--out",
+        out.to_str().unwrap(),
+        "--for",
+        "eu-global-human-rights",
+        "--items",
+        items,
+    ]);
+    out
+}
+
+/// Replaces the Ali case's sheet with `sheet` through `case edit`.
+fn edit_ali_sheet(a: &AliCase, sheet: &Value) {
+    let file = a.env.path("sheet-edit.json");
+    std::fs::write(&file, sheet.to_string()).unwrap();
+    a.env
+        .ok(&["case", "edit", &a.case, "--file", file.to_str().unwrap()]);
+}
+
 /// Adds a file and links it to the Ali case's incident.
 fn add_to_ali_case(a: &AliCase, name: &str, bytes: &[u8]) -> String {
     let path = a.env.path(name);
@@ -1537,21 +1563,8 @@ fn i13_review_a_withheld_name_inside_anothers_is_left_whole() {
         json!("Ivanov beat Ivan. Ivana's brother saw the Swallow Battalion and Swal.");
     s["incidents"][0]["perpetrators"] = json!([{"perpetrator": "P1", "link": "direct"}]);
     s["corroboration"] = json!([]);
-    let file = env.path("sheet-ivan.json");
-    std::fs::write(&file, s.to_string()).unwrap();
-    env.ok(&["case", "edit", &a.case, "--file", file.to_str().unwrap()]);
-    let out = env.path("eu-ivan");
-    env.ok(&[
-        "export",
-        "--case",
-        &a.case,
-        "--out",
-        out.to_str().unwrap(),
-        "--for",
-        "eu-global-human-rights",
-        "--items",
-        &a.kept,
-    ]);
+    edit_ali_sheet(&a, &s);
+    let out = eu_export_ok(&a, "eu-ivan", &a.kept);
     let sheet: Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("data/case.json")).unwrap())
             .unwrap();
@@ -1570,8 +1583,7 @@ fn i13_review_a_withheld_name_inside_anothers_is_left_whole() {
     // A pseudonym that is also the perpetrator's name cannot be told apart
     // from it: the export stops, names the field, and writes nothing.
     s["persons"][0]["pseudonym"] = json!("IVANOV");
-    std::fs::write(&file, s.to_string()).unwrap();
-    env.ok(&["case", "edit", &a.case, "--file", file.to_str().unwrap()]);
+    edit_ali_sheet(&a, &s);
     let out = env.path("eu-ivanov");
     let err = env.fails(
         &[
@@ -1611,21 +1623,8 @@ fn i13_review_a_name_however_its_words_are_parted_is_found() {
          Beatriz was taken."
     );
     s["corroboration"] = json!([]);
-    let file = env.path("sheet-petrov.json");
-    std::fs::write(&file, s.to_string()).unwrap();
-    env.ok(&["case", "edit", &a.case, "--file", file.to_str().unwrap()]);
-    let out = env.path("eu-petrov");
-    env.ok(&[
-        "export",
-        "--case",
-        &a.case,
-        "--out",
-        out.to_str().unwrap(),
-        "--for",
-        "eu-global-human-rights",
-        "--items",
-        &a.kept,
-    ]);
+    edit_ali_sheet(&a, &s);
+    let out = eu_export_ok(&a, "eu-petrov", &a.kept);
     let sheet = std::fs::read_to_string(out.join("data/case.json")).unwrap();
     assert!(!sheet.to_lowercase().contains("petrov"), "{sheet}");
     assert!(
@@ -1660,8 +1659,7 @@ fn i13_review_a_name_however_its_words_are_parted_is_found() {
     s["persons"][0]["pseudonym"] = json!("Ivan");
     s["persons"][1]["pseudonym"] = json!("Ivan's mother");
     s["incidents"][0]["narrative"] = json!("Ivan's mother was taken.");
-    std::fs::write(&file, s.to_string()).unwrap();
-    env.ok(&["case", "edit", &a.case, "--file", file.to_str().unwrap()]);
+    edit_ali_sheet(&a, &s);
     let err = eu_export_stops(&a, "out-mother", &a.kept);
     assert!(
         err.contains("persons[1].pseudonym")
@@ -1686,9 +1684,7 @@ fn i13_review_initials_user_names_cyrillic_bytes_and_identity_lines() {
     s["incidents"][0]["narrative"] =
         json!("K. D. and KD and K-D were there; Beatriz was taken to Moscow on the phone.");
     s["corroboration"] = json!([]);
-    let file = env.path("sheet-kd.json");
-    std::fs::write(&file, s.to_string()).unwrap();
-    env.ok(&["case", "edit", &a.case, "--file", file.to_str().unwrap()]);
+    edit_ali_sheet(&a, &s);
     let identity = env.path("identity.txt");
     std::fs::write(
         &identity,
@@ -1708,18 +1704,7 @@ fn i13_review_initials_user_names_cyrillic_bytes_and_identity_lines() {
         "order.txt",
         b"Beatriz was detained in Moscow by phone order.",
     );
-    let out = env.path("eu-kd");
-    env.ok(&[
-        "export",
-        "--case",
-        &a.case,
-        "--out",
-        out.to_str().unwrap(),
-        "--for",
-        "eu-global-human-rights",
-        "--items",
-        &format!("{},{plain}", a.kept),
-    ]);
+    let out = eu_export_ok(&a, "eu-kd", &format!("{},{plain}", a.kept));
     let sheet = std::fs::read_to_string(out.join("data/case.json")).unwrap();
     assert!(
         sheet.contains(
@@ -1741,8 +1726,7 @@ fn i13_review_initials_user_names_cyrillic_bytes_and_identity_lines() {
 
     s["persons"][0]["pseudonym"] = json!("Иван");
     s["incidents"][0]["narrative"] = json!("Beatriz was taken.");
-    std::fs::write(&file, s.to_string()).unwrap();
-    env.ok(&["case", "edit", &a.case, "--file", file.to_str().unwrap()]);
+    edit_ali_sheet(&a, &s);
     // "Иван был там" in Windows-1251.
     let id = add_to_ali_case(
         &a,
