@@ -12,6 +12,7 @@ const COMMANDS: &[&str] = &[
     "list_senders",
     "trust_sender",
     "create_vault",
+    "recovery_group_matches",
     "unlock",
     "lock",
     "wipe_vault",

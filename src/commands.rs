@@ -377,9 +377,9 @@ fn new_vault_passphrase(collector: &str) -> anyhow::Result<zeroize::Zeroizing<St
 /// Has the person type one group of the recovery code, picked at random,
 /// until it is right: the code is shown only once.
 fn type_back(code: &str) -> anyhow::Result<()> {
-    use casefile::store::keyslots::{RECOVERY_GROUPS, is_recovery_group};
+    use casefile::store::keyslots::{RECOVERY_GROUPS, is_recovery_group, pick_recovery_group};
     use std::io::{BufRead, Write};
-    let group = 1 + usize::from(casefile::crypto::random_bytes::<1>()[0]) % RECOVERY_GROUPS;
+    let group = pick_recovery_group();
     loop {
         eprint!(
             "To show it is written down, type group {group} of {RECOVERY_GROUPS} (four characters): "

@@ -37,6 +37,7 @@ fn app<R: tauri::Runtime>(
             commands::bundles::list_senders,
             commands::bundles::trust_sender,
             commands::vault::create_vault,
+            commands::vault::recovery_group_matches,
             commands::vault::unlock,
             commands::vault::lock,
             commands::vault::wipe_vault,

@@ -62,7 +62,23 @@ fn commands_speak_code_and_message() {
         json!({"passphrase": "mock runtime passphrase", "collector": "Tester"}),
     )
     .expect("created");
-    assert_eq!(created["recovery_code"].as_str().expect("code").len(), 39);
+    let code = created["recovery_code"].as_str().expect("code");
+    assert_eq!(code.len(), 39);
+    let group = created["confirm_group"].as_u64().expect("group");
+    assert!((1..=8).contains(&group), "{group}");
+    let part = code.split('-').nth(group as usize - 1).expect("part");
+    let matches = |typed: &str| {
+        call(
+            &w,
+            "recovery_group_matches",
+            json!({"code": code, "group": group, "typed": typed}),
+        )
+        .expect("matches")
+    };
+    assert_eq!(matches(&part.to_lowercase()), json!(true));
+    assert_eq!(matches(""), json!(false));
+    let other = code.split('-').nth(group as usize % 8).expect("other");
+    assert_eq!(matches(other), json!(other == part));
     assert_eq!(call(&w, "list_items", json!({})).expect("items"), json!([]));
 
     let status = call(&w, "status", json!({})).expect("status");

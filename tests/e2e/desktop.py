@@ -406,7 +406,11 @@ def main():
         d.click("#create-btn")
         code = d.text("#recovery-code")
         assert len(code) == 39 and code.count("-") == 7, code
-        assert d.js("return document.querySelector('#recovery-continue').disabled"), "continue must wait for confirmation"
+        # One group of the code, picked at random, must be typed back before
+        # the card goes on: the number is in the label, in the page's language.
+        group = d.js("return JSON.parse(document.querySelector('label[for=recovery-group]').dataset.i18nVars).group")
+        assert 1 <= group <= 8, group
+        assert f"第 {group} 组" in d.text("label[for=recovery-group]"), d.text("label[for=recovery-group]")
         assert len(d.text("#device-fingerprint")) == 64
         problems.extend(unnamed(d, "recovery code [zh]"))
         heading = d.text("#recovery-title")
@@ -421,11 +425,24 @@ def main():
         assert d.text("#recovery-code") == code, "the recovery code was lost when the language changed"
         assert d.text("#vault-status") != "Locked", d.text("#vault-status")
         problems.extend(unnamed(d, "recovery code [en]"))
-        d.js("document.querySelector('#recovery-confirm').focus()")
+        assert f"type group {group} of" in d.text("label[for=recovery-group]").lower(), d.text("label[for=recovery-group]")
+        # A wrong group (another group of the same code) is refused with one
+        # sentence naming the group asked for, and the code stays shown.
+        wrong = code.split("-")[group % 8]
+        d.type("#recovery-group", wrong)
+        d.click("#recovery-continue")
+        d.wait("return document.querySelector('#recovery-group-error').textContent !== ''", "the wrong group refused")
+        assert f"not group {group}" in d.text("#recovery-group-error"), d.text("#recovery-group-error")
+        assert d.text("#recovery-code") == code, "the code must stay until a group is typed back right"
+        d.js("document.querySelector('#recovery-group').focus()")
         d.shot(a.shots, "01-recovery-code")
         d.select("#lang-select", "zh")
         d.wait("return document.documentElement.lang === 'zh' && document.querySelector('#recovery-code').textContent !== ''", "the card in Chinese again")
-        d.click("#recovery-confirm")
+        # The refusal followed the language too.
+        assert f"第 {group} 组" in d.text("#recovery-group-error"), d.text("#recovery-group-error")
+        # Typed as a person would: lower case, O for zero, spaces around.
+        right = code.split("-")[group - 1].lower().replace("0", "o")
+        d.type("#recovery-group", f" {right} ")
         d.click("#recovery-continue")
         d.relang("en", "document.querySelector('#add-path')")
 

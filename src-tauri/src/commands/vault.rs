@@ -60,6 +60,8 @@ pub async fn passphrase_strength(
 #[derive(Serialize)]
 pub struct Created {
     recovery_code: String,
+    /// The group of the code (1 to 8) the person types back before going on.
+    confirm_group: usize,
     key_id: String,
     fingerprint: String,
 }
@@ -76,6 +78,7 @@ pub async fn create_vault<R: tauri::Runtime>(
         let (vault, code) = Vault::create(&state.dir, &passphrase, &collector)?;
         let created = Created {
             recovery_code: code.to_string(),
+            confirm_group: casefile::store::keyslots::pick_recovery_group(),
             key_id: vault.device_key().key_id_hex(),
             fingerprint: vault.device_key().fingerprint(),
         };
@@ -83,6 +86,17 @@ pub async fn create_vault<R: tauri::Runtime>(
         Ok(created)
     })
     .await
+}
+
+/// Whether `typed` is group `group` of the recovery code just shown, folded
+/// as a typed code is (case, O for 0, I or L for 1): the card that shows the
+/// code goes on only once part of it was written down right.
+#[tauri::command]
+pub async fn recovery_group_matches(code: String, group: usize, typed: String) -> ApiResult<bool> {
+    let (code, typed) = (Zeroizing::new(code), Zeroizing::new(typed));
+    Ok(casefile::store::keyslots::is_recovery_group(
+        &code, group, &typed,
+    ))
 }
 
 /// Unlocks the vault with the passphrase.

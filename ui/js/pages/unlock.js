@@ -1,5 +1,5 @@
 // Create a vault (a passphrase that is hard to guess; the recovery code
-// shown once, with a confirmation) or unlock it.
+// shown once, and one group of it typed back) or unlock it.
 import { call } from '../api.js';
 import { h, field } from '../dom.js';
 import { t, translate } from '../i18n.js';
@@ -79,7 +79,7 @@ function createForm(status, done) {
       translate(card);
       // Not "Locked": the vault is open, waiting for the code to be written down.
       document.getElementById('vault-status').textContent = t('status_created');
-      card.querySelector('#recovery-confirm').focus();
+      card.querySelector('#recovery-group').focus();
     } catch (err) {
       error.textContent = err.message;
     }
@@ -87,12 +87,31 @@ function createForm(status, done) {
   return form;
 }
 
+// The code is shown once, so the card goes on only once one group of it,
+// picked at random, is typed back right: a checkbox is ticked without
+// writing anything down.
 function recoveryCard(created, done) {
-  const check = h('input', { type: 'checkbox', id: 'recovery-confirm' });
-  const go = h('button', { class: 'primary', id: 'recovery-continue', disabled: true, 'data-i18n': 'continue' });
-  check.addEventListener('change', () => { go.disabled = !check.checked; });
-  go.addEventListener('click', () => { code.textContent = ''; done(); });
+  const vars = JSON.stringify({ group: created.confirm_group });
+  const input = h('input', { type: 'text', id: 'recovery-group', autocomplete: 'off', spellcheck: 'false', maxlength: 8, dir: 'ltr', 'aria-describedby': 'recovery-group-error' });
+  const label = h('label', { for: 'recovery-group', 'data-i18n': 'recovery_type_back', 'data-i18n-vars': vars });
+  const error = h('p', { class: 'error', role: 'alert', id: 'recovery-group-error' });
+  const go = h('button', { type: 'submit', class: 'primary', id: 'recovery-continue', 'data-i18n': 'continue' });
   const code = h('p', { class: 'recovery', id: 'recovery-code', text: created.recovery_code });
+  const form = h('form', { id: 'recovery-form' }, h('div', { class: 'field' }, label, input), error, go);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const right = await call('recovery_group_matches', { code: created.recovery_code, group: created.confirm_group, typed: input.value });
+    if (!right) {
+      error.dataset.i18n = 'recovery_group_wrong';
+      error.dataset.i18nVars = vars;
+      error.textContent = t('recovery_group_wrong', { group: created.confirm_group });
+      input.setAttribute('aria-invalid', 'true');
+      input.select();
+      return;
+    }
+    code.textContent = '';
+    done();
+  });
   return h('section', { class: 'card narrow', 'aria-labelledby': 'recovery-title' },
     h('h1', { id: 'recovery-title', 'data-i18n': 'recovery_title' }),
     h('p', { 'data-i18n': 'recovery_intro' }),
@@ -100,6 +119,5 @@ function recoveryCard(created, done) {
     h('h2', { 'data-i18n': 'device_fingerprint' }),
     h('p', { 'data-i18n': 'device_fingerprint_intro' }),
     h('p', { class: 'hash', dir: 'ltr', id: 'device-fingerprint', text: created.fingerprint }),
-    h('label', { class: 'check' }, check, h('span', { 'data-i18n': 'recovery_confirm' })),
-    go);
+    form);
 }

@@ -372,6 +372,14 @@ pub fn normalize_recovery_code(input: &str) -> Zeroizing<String> {
 /// The groups of four characters a recovery code is written in.
 pub const RECOVERY_GROUPS: usize = 8;
 
+/// A group of the recovery code (1 to [`RECOVERY_GROUPS`]) picked at random
+/// for the person to type back, so that no fixed group can be learnt and
+/// written down alone.
+pub fn pick_recovery_group() -> usize {
+    // 256 is a multiple of 8: every group is equally likely.
+    1 + usize::from(crate::crypto::random_bytes::<1>()[0]) % RECOVERY_GROUPS
+}
+
 /// Whether `typed` is group `group` (1 to [`RECOVERY_GROUPS`]) of `code`,
 /// folded as a typed code is: proof that the code was written down right
 /// before the screen that showed it is gone.
@@ -400,6 +408,11 @@ mod tests {
         assert!(!is_recovery_group(code, 2, "AB0C"));
         assert!(!is_recovery_group(code, 0, ""));
         assert!(!is_recovery_group(code, 9, ""));
+        assert!(
+            (0..64)
+                .map(|_| pick_recovery_group())
+                .all(|g| (1..=RECOVERY_GROUPS).contains(&g))
+        );
     }
 
     #[test]
