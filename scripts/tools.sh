@@ -4,7 +4,7 @@
 # WebKitWebDriver, tauri-driver) and the servers the delivery tests start on
 # 127.0.0.1 (Apache httpd with mod_dav, s3s-fs, microsocks), installing what is missing.
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/deps.sh" minisign age openssl libimage-exiftool-perl python3-venv xvfb xauth webkit2gtk-driver apache2 apache2-utils microsocks poppler-utils qpdf ffmpeg
+source "$(dirname "${BASH_SOURCE[0]}")/deps.sh" minisign age openssl libimage-exiftool-perl python3-venv xvfb xauth webkit2gtk-driver apache2 apache2-utils microsocks poppler-utils qpdf ffmpeg libheif-examples
 # bagit.py, and jsonschema for checking sheets against the published schema.
 if ! target/tools/bin/python3 -c 'import bagit, jsonschema' >/dev/null 2>&1; then
   python3 -m venv target/tools

@@ -218,7 +218,7 @@ fn broken_and_unsupported_pictures_are_kept_with_a_note() {
 
     for (path, says) in [
         (&cut, "no preview"),
-        (&heic, "cannot be decoded by this version"),
+        (&heic, "the image cannot be decoded: HEIF:"),
     ] {
         let id = add(&env, path);
         let shown = env.json(&["show", &id]);
@@ -233,6 +233,139 @@ fn broken_and_unsupported_pictures_are_kept_with_a_note() {
         let err = env.fails(&["redact", &id, "--strip-metadata"], 2);
         assert!(err.contains("decode"), "{err}");
     }
+}
+
+/// A HEIC made from `jpeg` by libheif's own encoder (x265), as a phone's
+/// would be; the EXIF of the JPEG goes with it.
+fn heic_from(env: &Env, jpeg: &Path, name: &str) -> PathBuf {
+    require_tool("heif-enc");
+    let heic = env.path(name);
+    let status = std::process::Command::new("heif-enc")
+        .args(["-q", "92"])
+        .arg(jpeg)
+        .arg("-o")
+        .arg(&heic)
+        .status()
+        .expect("run heif-enc");
+    assert!(status.success(), "heif-enc failed");
+    heic
+}
+
+/// What exiftool reads from a file, as one JSON object (numbers as numbers).
+fn exiftool_json(path: &Path) -> Value {
+    let out = std::process::Command::new("exiftool")
+        .args([
+            "-j",
+            "-n",
+            "-MIMEType",
+            "-ImageWidth",
+            "-ImageHeight",
+            "-Make",
+            "-GPSLatitude",
+        ])
+        .arg(path)
+        .output()
+        .expect("run exiftool");
+    let all: Value = serde_json::from_slice(&out.stdout).expect("exiftool JSON");
+    all[0].clone()
+}
+
+#[test]
+fn a_phone_heic_gets_a_preview_and_a_clean_jpeg_copy() {
+    require_tool("exiftool");
+    let env = Env::init();
+    let jpeg = tagged_photo(&env, "source.jpg", (800, 400), 1);
+    let heic = heic_from(&env, &jpeg, "IMG_0042.HEIC");
+    let reference = exiftool_json(&heic);
+    assert_eq!(reference["MIMEType"], "image/heic", "{reference}");
+    assert_eq!(reference["Make"], "Acme", "the EXIF went into the HEIC");
+    let original = sha256_file(&heic);
+    let id = add(&env, &heic);
+
+    let shown = env.json(&["show", &id]);
+    assert_eq!(shown["sha256"], original.as_str());
+    let media = &shown["media"];
+    assert_eq!(media["width"], reference["ImageWidth"], "{media}");
+    assert_eq!(media["height"], reference["ImageHeight"], "{media}");
+    assert_eq!(media["make"], "Acme");
+    assert!(
+        media["note"].as_str().unwrap_or_default().is_empty(),
+        "no note: {media}"
+    );
+    let thumb = open(&env).thumbnail(&id).unwrap().expect("a preview");
+    let small = image::load_from_memory(&thumb).unwrap();
+    assert_eq!(
+        small.dimensions(),
+        (320, 160),
+        "the preview keeps the shape"
+    );
+    // The picture itself came through: white on the left, the checkerboard
+    // on the right (grey when small).
+    assert!(
+        small.get_pixel(40, 80).0[0] > 240,
+        "{:?}",
+        small.get_pixel(40, 80)
+    );
+    assert!(
+        small.get_pixel(280, 80).0[0] < 200,
+        "{:?}",
+        small.get_pixel(280, 80)
+    );
+
+    let out = env.ok(&[
+        "redact",
+        &id,
+        "--strip-metadata",
+        "--box",
+        "40,40,200,100",
+        "--blur",
+        "500,100,240,200",
+    ]);
+    assert!(out.contains("metadata stripped"), "{out}");
+    let copy = open(&env).latest_redaction(&id).unwrap().expect("a copy");
+    let path = env.path("redacted.out");
+    env.ok(&["extract", &copy, "--out", path.to_str().unwrap()]);
+    let bytes = std::fs::read(&path).unwrap();
+    assert_eq!(
+        image::guess_format(&bytes).unwrap(),
+        image::ImageFormat::Jpeg,
+        "a redacted HEIC is a JPEG"
+    );
+    assert_eq!(exiftool_json(&path)["MIMEType"], "image/jpeg");
+    assert_eq!(
+        metadata_groups(&path),
+        Vec::<String>::new(),
+        "no metadata survives"
+    );
+    let picture = image::load_from_memory(&bytes).unwrap();
+    assert_eq!(picture.dimensions(), (800, 400));
+    let (mean, _) = stats(&picture, 44, 44, 192, 92);
+    assert!(mean < 8.0, "box mean {mean}");
+    let (_, dev) = stats(&picture, 504, 104, 232, 192);
+    assert!(dev < 12.0, "blurred region keeps detail (deviation {dev})");
+    let (mean, _) = stats(&picture, 300, 250, 50, 50);
+    assert!(mean > 240.0, "untouched area {mean}");
+    let name = env.json(&["show", &copy])["original_name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(name.ends_with(".jpg"), "{name}");
+    assert_eq!(env.json(&["show", &id])["sha256"], original.as_str());
+
+    // A HEIC cut short is kept as evidence with a note, and not redacted.
+    let whole = std::fs::read(&heic).unwrap();
+    let cut = env.path("cut.heic");
+    std::fs::write(&cut, &whole[..whole.len() / 2]).unwrap();
+    let cut_id = add(&env, &cut);
+    let shown = env.json(&["show", &cut_id]);
+    assert_eq!(shown["sha256"], sha256_file(&cut).as_str());
+    let note = shown["media"]["note"].as_str().unwrap_or_default();
+    assert!(
+        note.contains("no preview: the image cannot be decoded: HEIF:"),
+        "{note}"
+    );
+    let err = env.fails(&["redact", &cut_id, "--strip-metadata"], 2);
+    assert!(err.contains("decode"), "{err}");
 }
 
 #[test]

@@ -4,6 +4,7 @@
 
 mod damage;
 mod facts;
+mod heif;
 mod movie;
 mod pdf;
 mod photo;

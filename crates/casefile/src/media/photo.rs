@@ -18,6 +18,9 @@ pub const MAX_SIDE: u32 = 30_000;
 
 /// Decodes an image and applies its EXIF orientation.
 pub fn decode(bytes: &[u8]) -> Result<DynamicImage, MediaError> {
+    if super::heif::is_heif(bytes) {
+        return super::heif::decode(bytes);
+    }
     let reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(MediaError::Io)?;
@@ -63,10 +66,6 @@ pub fn decode(bytes: &[u8]) -> Result<DynamicImage, MediaError> {
 
 fn unsupported(bytes: &[u8]) -> String {
     match infer::get(bytes).map(|t| t.mime_type()) {
-        Some(m @ ("image/heif" | "image/heic" | "image/avif")) => format!(
-            "{m} pictures cannot be decoded by this version (no maintained pure-Rust decoder); \
-             the original is kept unchanged and can be extracted"
-        ),
         Some(m) => format!("{m} pictures cannot be decoded by this version"),
         None => "the picture's format is not recognised".to_string(),
     }

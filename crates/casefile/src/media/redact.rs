@@ -80,8 +80,8 @@ pub struct Redacted {
 }
 
 impl Redaction {
-    /// Applies the redaction to an encoded picture. JPEGs stay JPEG; every
-    /// other format becomes PNG.
+    /// Applies the redaction to an encoded picture. JPEGs stay JPEG, HEIF
+    /// pictures become JPEG; every other format becomes PNG.
     pub fn apply(&self, original: &[u8]) -> Result<Redacted, MediaError> {
         let image = photo::decode(original)?;
         let (width, height) = image.dimensions();
@@ -106,7 +106,10 @@ impl Redaction {
                 }
             }
         }
-        let jpeg = image::guess_format(original).ok() == Some(image::ImageFormat::Jpeg);
+        // A phone's HEIC becomes a JPEG: what every recipient can open, and
+        // what a photograph was.
+        let jpeg = image::guess_format(original).ok() == Some(image::ImageFormat::Jpeg)
+            || super::heif::is_heif(original);
         let mut bytes = Vec::new();
         let encoded = if jpeg {
             JpegEncoder::new_with_quality(&mut bytes, JPEG_QUALITY).encode_image(&rgb)
