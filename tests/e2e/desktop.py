@@ -326,6 +326,125 @@ def hostile_phase(d, a, passphrase):
     print("hostile id: the export was refused by name, nothing written")
 
 
+# Times a navigation inside the page: from the click to the first time `ready`
+# holds, watched on every change of the document (ms, as the page saw it).
+OPEN_TIMED = """
+const [button, ready] = arguments;
+return new Promise((done) => {
+  const t0 = performance.now();
+  const check = () => { if (document.querySelector(ready)) { obs.disconnect(); done(performance.now() - t0); } };
+  const obs = new MutationObserver(check);
+  obs.observe(document.body, { childList: true, subtree: true });
+  document.querySelector(button).click();
+});
+"""
+
+# Scrolls the pane as a person does, after 30 still frames: 60 frames of a third of a screen each
+# (the wheel), then 60 frames that drag the scroll bar down the whole list
+# and 60 back up; returns each frame's time and the most rows that were ever
+# in the page at once.
+SCROLL_TIMED = """
+const pane = document.querySelector('#items-pane');
+return new Promise((done) => {
+  const frames = []; let most = 0; let last = performance.now(); let n = 0;
+  const drag = pane.scrollHeight / 60;
+  const step = () => {
+    const now = performance.now(); frames.push(now - last); last = now;
+    most = Math.max(most, document.querySelectorAll('#items tr.item-row').length);
+    // 30 frames of nothing first: what a frame costs here anyway.
+    if (n < 30) {}
+    else if (n < 90) pane.scrollTop += pane.clientHeight / 3;
+    else if (n < 150) pane.scrollTop += drag;
+    else if (n < 210) pane.scrollTop -= drag;
+    else { done({ frames, most }); return; }
+    n += 1;
+    requestAnimationFrame(step);
+  };
+  requestAnimationFrame(step);
+});
+"""
+
+# Types `word` into the search box a letter at a time, as a person does, and
+# times from the last letter to the list showing the one item it names.
+SEARCH_TIMED = """
+const [word, id] = arguments;
+const box = document.querySelector('#search');
+return new Promise((done) => {
+  box.focus(); box.value = '';
+  let t0 = 0;
+  const obs = new MutationObserver(() => {
+    const rows = document.querySelectorAll('#items tr.item-row');
+    if (t0 && rows.length === 1 && rows[0].dataset.id === id) { obs.disconnect(); done(performance.now() - t0); }
+  });
+  obs.observe(document.querySelector('#items tbody'), { childList: true });
+  for (const ch of word) { box.value += ch; t0 = performance.now(); box.dispatchEvent(new Event('input')); }
+});
+"""
+
+
+def median(xs):
+    xs = sorted(xs)
+    return xs[len(xs) // 2]
+
+
+def scale_phase(d, a, passphrase):
+    """A vault of `--items` items and `--cases` cases: the evidence list,
+    the case list and the export wizard open, the list scrolls and search
+    answers while typing. Prints the times; asserts what is drawn."""
+    d.type("#unlock-pass", passphrase)
+    d.click("#unlock-btn")
+    d.wait("return !document.querySelector('#nav').hidden", "unlocked", timeout=120)
+    d.wait("return document.querySelector('#items tr.item-row')", "the evidence list after unlocking", timeout=120)
+    d.click("nav button[data-page=settings]")
+    d.find("#idle-minutes")
+    opened = [d.js(OPEN_TIMED, "nav button[data-page=" + page + "]", ready)
+              for page, ready in [("evidence", "#items tr.item-row"), ("cases", "#case-list li"),
+                                  ("evidence", "#items tr.item-row")]]
+    drawn = d.js("return document.querySelectorAll('#items tr.item-row').length")
+    assert 0 < drawn <= 120, f"{drawn} rows drawn of {a.items}: the list is not windowed"
+    assert d.js("return document.querySelector('#items').getAttribute('aria-rowcount')") == str(a.items + 1)
+    said = d.text("#items-count")
+    assert f"{a.items}" in said.replace(",", ""), said
+    d.shot(a.shots, "20-ten-thousand-items")
+    scrolled = d.js(SCROLL_TIMED)
+    assert scrolled["most"] <= 120, f"{scrolled['most']} rows drawn at once while scrolling"
+    # At the end of the list the last row is drawn, with its place in the whole.
+    d.js("const p = document.querySelector('#items-pane'); p.scrollTop = p.scrollHeight;")
+    try:
+        d.wait(f"return [...document.querySelectorAll('#items tr.item-row')].some((r) => r.getAttribute('aria-rowindex') === '{a.items + 1}')",
+               "the last row drawn at the end of the list", timeout=10)
+    except RuntimeError:
+        state = d.js("const p = document.querySelector('#items-pane'); const r = [...document.querySelectorAll('#items tr.item-row')]; "
+                     "return { top: p.scrollTop, height: p.scrollHeight, view: p.clientHeight, rows: r.length, "
+                     "first: r[0]?.getAttribute('aria-rowindex'), last: r.at(-1)?.getAttribute('aria-rowindex'), rowH: r[0]?.getBoundingClientRect().height, "
+                     "spacers: [...document.querySelectorAll('#items tr.spacer')].map((x) => x.getBoundingClientRect().height) }")
+        raise RuntimeError(f"the last row is not drawn at the end of the list: {state}")
+    d.shot(a.shots, "21-end-of-the-list")
+    # The keyboard keeps its place: a focused row survives the redraw a scroll makes.
+    d.js("[...document.querySelectorAll('#items tr.item-row')].at(-1).querySelector('button').focus()")
+    focused = d.js("return document.activeElement.closest('tr').dataset.id")
+    d.js("const p = document.querySelector('#items-pane'); p.scrollTop -= 200;")
+    d.js("return new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    assert d.js("return document.activeElement.closest('tr')?.dataset.id") == focused, "focus lost in a redraw"
+    # The item the search must come down to, asked of the command the page uses.
+    # Item n is statement-n.txt, n as wide as the largest.
+    word = str(7777).zfill(len(str(a.items - 1)))
+    target = d.js("return window.__TAURI_INTERNALS__.invoke('search', { query: arguments[0] }).then((h) => h.filter((x) => x.kind === 'item').map((x) => x.id))", word)
+    assert len(target) == 1, target
+    searched = d.js(SEARCH_TIMED, word, target[0])
+    assert d.js("return document.querySelectorAll('#items tr.item-row').length") == 1
+    d.shot(a.shots, "22-search-while-typing")
+    export = d.js(OPEN_TIMED, "nav button[data-page=export]", "#export-form")
+    cases = d.js("return document.querySelectorAll('#export-form select')[0].options.length")
+    assert cases == a.cases, f"{cases} cases offered of {a.cases}"
+    still, wheel, dragged = scrolled["frames"][2:31], scrolled["frames"][31:91], scrolled["frames"][91:]
+    print(f"scale: {a.items} items, {a.cases} cases; evidence list opened in {opened[0]:.0f} ms "
+          f"(again {opened[2]:.0f} ms), {drawn} rows drawn; case list {opened[1]:.0f} ms; "
+          f"frames (median, slowest): still {median(still):.0f}, {max(still):.0f} ms; wheel {median(wheel):.0f}, {max(wheel):.0f} ms; "
+          f"scroll bar dragged {median(dragged):.0f}, {max(dragged):.0f} ms; "
+          f"search answered {searched:.0f} ms after the last letter; export wizard {export:.0f} ms")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--app", required=True)
@@ -343,7 +462,9 @@ def main():
     ap.add_argument("--send-to", help="the age recipient the walk sends the case to")
     ap.add_argument("--sent-record", help="where the walk writes the delivery it sent")
     ap.add_argument("--identity", help="the age identity the inbox phase takes deliveries in with")
-    ap.add_argument("--phase", default="walk", choices=["walk", "inbox", "hostile"])
+    ap.add_argument("--items", type=int, help="how many items the scale phase's vault holds")
+    ap.add_argument("--cases", type=int, help="how many cases the scale phase's vault holds")
+    ap.add_argument("--phase", default="walk", choices=["walk", "inbox", "hostile", "scale"])
     a = ap.parse_args()
     os.makedirs(a.shots, exist_ok=True)
     display = f":{free_port() % 400 + 100}"
@@ -371,6 +492,8 @@ def main():
         passphrase = "e2e passphrase for the desktop"
         if a.phase == "hostile":
             return hostile_phase(d, a, passphrase)
+        if a.phase == "scale":
+            return scale_phase(d, a, passphrase)
         problems, named, walked = [], 0, 0
 
         def check_page(where, ready, walk=True):

@@ -44,41 +44,99 @@ export async function evidencePage() {
   const sort = select([['new', t('sort_newest')], ['old', t('sort_oldest')], ['title', t('sort_title')], ['size', t('sort_size')]], 'new');
   sort.setAttribute('aria-label', t('sort_by'));
   const tbody = h('tbody');
+  const table = h('table', { id: 'items' }, h('thead', {}, h('tr', { 'aria-rowindex': 1 }, ...['col_title', 'col_kind', 'col_size', 'col_added', 'col_sha256'].map((k) => h('th', { scope: 'col', 'data-i18n': k })))), tbody);
+  const pane = h('div', { class: 'scroll', id: 'items-pane' }, table);
+  const count = h('p', { class: 'muted', id: 'items-count', 'aria-live': 'polite' });
   let hits = null;
+  let rows = [];
+  let painted = null;
+  let rowH = 0;
+
+  const rowOf = (i, n) => {
+    const open = h('button', { class: 'link', text: i.title, onclick: () => show('evidence_item', i.id) });
+    // Thumbnails stream from the vault only for the rows drawn.
+    const thumb = shownAsPicture(i.mime)
+      ? h('img', { class: 'thumb', src: previewUrl('thumb', i.id), alt: '', loading: 'lazy', onerror: (e) => e.target.remove() }) : null;
+    return h('tr', { class: 'item-row', 'aria-rowindex': n + 2, 'data-id': i.id }, h('td', {}, h('div', { class: 'title-cell' }, thumb, open)), h('td', { text: t(`kind_${i.kind}`) }), h('td', { class: 'num', text: size(i.size) }),
+      h('td', { text: i.ingested_at.slice(0, 16).replace('T', ' ') }), h('td', { class: 'hash', dir: 'ltr', text: i.sha256.slice(0, 16) }));
+  };
+  // Set through the style object: the page's CSP refuses style attributes.
+  const spacer = (px) => {
+    const tr = h('tr', { class: 'spacer', 'aria-hidden': 'true' }, h('td', { colspan: 5 }));
+    tr.style.height = `${px}px`;
+    return tr;
+  };
+  // Only the rows in view (and a screenful either side) are in the page: ten
+  // thousand items draw as quickly as ten. Rows are all one height (the CSS
+  // fixes it), so where each one lies is arithmetic.
+  const paint = () => {
+    if (!rows.length) {
+      tbody.replaceChildren(h('tr', {}, h('td', { colspan: 5, class: 'muted', text: t('no_items') })));
+      painted = null;
+      return;
+    }
+    if (!rowH) rowH = parseFloat(getComputedStyle(document.documentElement).fontSize) * 4.25;
+    const view = pane.clientHeight || window.innerHeight;
+    const top = Math.max(0, pane.scrollTop - table.tHead.offsetHeight);
+    const seenFirst = Math.floor(top / rowH);
+    const seenLast = Math.min(rows.length, Math.ceil((top + view) / rowH));
+    // Drawn rows reach a screenful past the view each way: a scroll that
+    // stays inside them costs nothing.
+    if (painted && seenFirst >= painted[0] && seenLast <= painted[1]) return;
+    const first = Math.max(0, seenFirst - 20);
+    const last = Math.min(rows.length, seenLast + 20);
+    painted = [first, last];
+    // Redrawing would drop the focus of a row the keyboard is on: keep it.
+    const focused = tbody.contains(document.activeElement) ? document.activeElement.closest('tr')?.dataset.id : null;
+    tbody.replaceChildren(spacer(first * rowH), ...rows.slice(first, last).map((i, k) => rowOf(i, first + k)), spacer((rows.length - last) * rowH));
+    if (focused) tbody.querySelector(`tr[data-id="${CSS.escape(focused)}"] button`)?.focus({ preventScroll: true });
+    // The estimate was off (fonts, text size): measure a drawn row and draw again.
+    const real = tbody.querySelector('tr.item-row')?.getBoundingClientRect().height;
+    if (real && Math.abs(real - rowH) > 0.5) { rowH = real; painted = null; paint(); }
+  };
+  let frame = 0;
+  pane.addEventListener('scroll', () => { if (!frame) frame = requestAnimationFrame(() => { frame = 0; paint(); }); });
+  const resized = () => { rowH = 0; painted = null; paint(); };
+  window.addEventListener('resize', resized);
+  onLeave(() => window.removeEventListener('resize', resized));
 
   const render = () => {
-    let rows = items.filter((i) => !kind.value || i.kind === kind.value);
+    rows = items.filter((i) => !kind.value || i.kind === kind.value);
     if (hits) rows = rows.filter((i) => hits.has(i.id));
     const by = { new: (a, b) => b.ingested_at.localeCompare(a.ingested_at), old: (a, b) => a.ingested_at.localeCompare(b.ingested_at),
       title: (a, b) => a.title.localeCompare(b.title), size: (a, b) => b.size - a.size }[sort.value];
     rows.sort(by);
-    tbody.replaceChildren(...rows.map((i) => {
-      const open = h('button', { class: 'link', text: i.title, onclick: () => show('evidence_item', i.id) });
-      // Thumbnails stream from the vault only as rows scroll into view.
-      const thumb = shownAsPicture(i.mime)
-        ? h('img', { class: 'thumb', src: previewUrl('thumb', i.id), alt: '', loading: 'lazy', onerror: (e) => e.target.remove() }) : null;
-      return h('tr', {}, h('td', {}, h('div', { class: 'title-cell' }, thumb, open)), h('td', { text: t(`kind_${i.kind}`) }), h('td', { class: 'num', text: size(i.size) }),
-        h('td', { text: i.ingested_at.slice(0, 16).replace('T', ' ') }), h('td', { class: 'hash', dir: 'ltr', text: i.sha256.slice(0, 16) }));
-    }));
-    if (!rows.length) tbody.append(h('tr', {}, h('td', { colspan: 5, class: 'muted', text: t('no_items') })));
+    table.setAttribute('aria-rowcount', rows.length + 1);
+    count.textContent = t('items_shown', { n: rows.length, all: items.length });
+    pane.scrollTop = 0;
+    painted = null;
+    paint();
   };
+  // Each keystroke asks again; an answer that comes after a later one's is dropped.
+  let asked = 0;
   query.addEventListener('input', async () => {
     const q = query.value.trim();
+    const mine = ++asked;
     if (!q) { hits = null; render(); return; }
+    let found;
     try {
-      hits = new Set((await call('search', { query: q })).filter((x) => x.kind === 'item').map((x) => x.id));
-    } catch { hits = new Set(); }
+      found = new Set((await call('search', { query: q })).filter((x) => x.kind === 'item').map((x) => x.id));
+    } catch { found = new Set(); }
+    if (mine !== asked) return;
+    hits = found;
     render();
   });
   kind.addEventListener('change', render);
   sort.addEventListener('change', render);
-  render();
+  // The pane has its height once the page is in the document.
+  requestAnimationFrame(render);
 
+  const importCard = h('div', { class: 'card', role: 'region', 'aria-labelledby': 'import-h' }, h('h2', { id: 'import-h', 'data-i18n': 'import' }), drop, h('div', { class: 'row' }, pickBtn), srcField, pathField, addPathBtn);
+  const list = [h('div', { class: 'toolbar' }, query, kind, sort), count, pane];
+  // An empty vault opens on adding evidence; one with evidence on the list.
   return h('section', { 'aria-labelledby': 'ev-title' },
     h('h1', { id: 'ev-title', 'data-i18n': 'nav_evidence' }),
-    h('div', { class: 'card', role: 'region', 'aria-labelledby': 'import-h' }, h('h2', { id: 'import-h', 'data-i18n': 'import' }), drop, h('div', { class: 'row' }, pickBtn), srcField, pathField, addPathBtn),
-    h('div', { class: 'toolbar' }, query, kind, sort),
-    h('div', { class: 'scroll' }, h('table', { id: 'items' }, h('thead', {}, h('tr', {}, ...['col_title', 'col_kind', 'col_size', 'col_added', 'col_sha256'].map((k) => h('th', { scope: 'col', 'data-i18n': k })))), tbody)));
+    ...(items.length ? [...list, importCard] : [importCard, ...list]));
 }
 
 export async function itemPage(id) {
