@@ -10,13 +10,14 @@ use std::path::Path;
 use std::process::Command;
 
 use casefile::Vault;
-use casefile::case::sheet::{CaseType, Regime};
+use casefile::case::sheet::{CaseType, EvidenceLink, Regime};
 use casefile::vault::Secret;
 use common::{Env, require_tool};
 
 const PASS: &str = "e2e passphrase for the desktop";
 const ITEMS: usize = 10_000;
 const CASES: usize = 100;
+const LINKED: usize = 2_000;
 
 #[test]
 fn the_evidence_list_stays_quick_with_ten_thousand_items() {
@@ -45,16 +46,32 @@ fn the_evidence_list_stays_quick_with_ten_thousand_items() {
     }
     env.ok(&["add", files.to_str().unwrap()]);
     let mut vault = Vault::open(&env.vault, Secret::Passphrase(PASS)).unwrap();
+    let items = vault.list().unwrap();
+    assert_eq!(items.len(), ITEMS);
     for n in 0..CASES {
-        casefile::case::create(
+        let sheet = casefile::case::create(
             &mut vault,
             &format!("Case {n:03} of the archive"),
             CaseType::GrossViolation,
             vec![Regime::UsGlobalMagnitsky],
         )
         .unwrap();
+        // The first case holds the first LINKED statements: the export
+        // wizard lists them all.
+        if n == 0 {
+            let mut sheet = casefile::case::load(&vault, &sheet.id).unwrap();
+            sheet.evidence = items[..LINKED]
+                .iter()
+                .map(|i| EvidenceLink {
+                    item: i.id.clone(),
+                    incident: None,
+                    party: None,
+                    supports: String::new(),
+                })
+                .collect();
+            casefile::case::save(&mut vault, &sheet).unwrap();
+        }
     }
-    assert_eq!(vault.list().unwrap().len(), ITEMS);
     drop(vault);
 
     let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screenshots");
@@ -65,6 +82,7 @@ fn the_evidence_list_stays_quick_with_ten_thousand_items() {
         .args(["--vault", env.vault.to_str().unwrap()])
         .args(["--bundle", env.path("unused").to_str().unwrap()])
         .args(["--items", &ITEMS.to_string(), "--cases", &CASES.to_string()])
+        .args(["--linked", &LINKED.to_string()])
         .args(["--shots", shots.to_str().unwrap()])
         .args(["--home", home.to_str().unwrap()])
         .status()

@@ -434,9 +434,26 @@ def scale_phase(d, a, passphrase):
     searched = d.js(SEARCH_TIMED, word, target[0])
     assert d.js("return document.querySelectorAll('#items tr.item-row').length") == 1
     d.shot(a.shots, "22-search-while-typing")
+    # The case list, filtered as it is typed into.
+    d.click("nav button[data-page=cases]")
+    d.type("#case-filter", "case 042")
+    d.wait("return document.querySelectorAll('#case-list li:not([hidden])').length === 1", "one case left by the filter")
+    assert "Case 042" in d.text("#case-list li:not([hidden])")
+    assert f"{a.cases}" in d.text("#case-count")
     export = d.js(OPEN_TIMED, "nav button[data-page=export]", "#export-form")
     cases = d.js("return document.querySelectorAll('#export-form select')[0].options.length")
     assert cases == a.cases, f"{cases} cases offered of {a.cases}"
+    # The case with many items: all offered, filtered, cleared and ticked by what is shown.
+    first = d.js("const s = document.querySelector('#export-form select'); return [...s.options].find((o) => o.text.startsWith('Case 000')).value")
+    d.select("#export-form select", first)
+    d.wait(f"return document.querySelectorAll('#export-items input[type=checkbox]').length === {a.linked}", "the linked items offered")
+    d.type("#export-filter", "statement-00")
+    d.wait("return [...document.querySelectorAll('#export-items label.check')].filter((l) => !l.hidden).length === 100", "100 items left by the filter")
+    d.click("#export-clear-shown")
+    assert d.text("#export-chosen").startswith(f"{a.linked - 100} of {a.linked}"), d.text("#export-chosen")
+    d.click("#export-select-shown")
+    assert d.text("#export-chosen").startswith(f"{a.linked} of {a.linked}"), d.text("#export-chosen")
+    d.shot(a.shots, "23-export-filtered")
     still, wheel, dragged = scrolled["frames"][2:31], scrolled["frames"][31:91], scrolled["frames"][91:]
     print(f"scale: {a.items} items, {a.cases} cases; evidence list opened in {opened[0]:.0f} ms "
           f"(again {opened[2]:.0f} ms), {drawn} rows drawn; case list {opened[1]:.0f} ms; "
@@ -464,6 +481,7 @@ def main():
     ap.add_argument("--identity", help="the age identity the inbox phase takes deliveries in with")
     ap.add_argument("--items", type=int, help="how many items the scale phase's vault holds")
     ap.add_argument("--cases", type=int, help="how many cases the scale phase's vault holds")
+    ap.add_argument("--linked", type=int, help="how many items the scale phase's first case links")
     ap.add_argument("--phase", default="walk", choices=["walk", "inbox", "hostile", "scale"])
     a = ap.parse_args()
     os.makedirs(a.shots, exist_ok=True)

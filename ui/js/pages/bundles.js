@@ -25,12 +25,27 @@ export async function exportPage() {
     const linked = new Set(sheet.evidence.map((l) => l.item));
     const offered = allItems.filter((i) => linked.has(i.id) || (i.parent && linked.has(i.parent)));
     boxes.clear();
-    itemsBox.replaceChildren(h('legend', { text: t('export_items') }), ...offered.map((i) => {
+    const labels = offered.map((i) => {
       const box = h('input', { type: 'checkbox', checked: linked.has(i.id) });
       boxes.set(i.id, box);
-      return h('label', { class: 'check' }, box,
-        h('span', { text: i.parent ? `${i.title} (${t('derived_from')} ${i.parent})` : i.title }));
-    }));
+      const text = i.parent ? `${i.title} (${t('derived_from')} ${i.parent})` : i.title;
+      return [text.toLocaleLowerCase(), box, h('label', { class: 'check' }, box, h('span', { text }))];
+    });
+    // A case with many items: filter them by title, then tick or clear all shown.
+    const filter = h('input', { type: 'search', id: 'export-filter', 'aria-label': t('filter_items'), placeholder: t('filter_items') });
+    const chosen = h('p', { class: 'muted', id: 'export-chosen', 'aria-live': 'polite' });
+    const shownBoxes = () => labels.filter(([, , label]) => !label.hidden).map(([, box]) => box);
+    const recount = () => { chosen.textContent = t('items_chosen', { n: [...boxes.values()].filter((b) => b.checked).length, all: labels.length }); };
+    filter.addEventListener('input', () => {
+      const q = filter.value.trim().toLocaleLowerCase();
+      for (const [text, , label] of labels) label.hidden = Boolean(q) && !text.includes(q);
+    });
+    const all = h('button', { type: 'button', id: 'export-select-shown', text: t('select_shown'), onclick: () => { for (const b of shownBoxes()) b.checked = true; recount(); } });
+    const none = h('button', { type: 'button', id: 'export-clear-shown', text: t('clear_shown'), onclick: () => { for (const b of shownBoxes()) b.checked = false; recount(); } });
+    itemsBox.replaceChildren(h('legend', { text: t('export_items') }),
+      ...(labels.length > 1 ? [h('div', { class: 'toolbar' }, filter, all, none)] : []), chosen, ...labels.map(([, , label]) => label));
+    itemsBox.onchange = recount;
+    recount();
   };
   // The library picks the redacted copy of each original (one made in this
   // vault, never one received); the page only says whether to.

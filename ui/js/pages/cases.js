@@ -25,11 +25,25 @@ export async function casesPage() {
       show('case', sheet.id);
     } catch (err) { fail(err); }
   });
-  const list = h('ul', { class: 'cards', id: 'case-list' }, ...cases.map((c) => h('li', {},
+  const entries = cases.map((c) => [c, h('li', {},
     h('button', { class: 'link', onclick: () => show('case', c.id), text: c.title }),
-    h('span', { class: 'muted', text: ` · ${t(`type_${c.type}`)} · ${t('counts', { p: c.perpetrators, i: c.incidents, e: c.evidence })}` }))));
+    h('span', { class: 'muted', text: ` · ${t(`type_${c.type}`)} · ${t('counts', { p: c.perpetrators, i: c.incidents, e: c.evidence })}` }))]);
+  const list = h('ul', { class: 'cards', id: 'case-list' }, ...entries.map(([, li]) => li));
   if (!cases.length) list.append(h('li', { class: 'muted', 'data-i18n': 'no_cases' }));
-  return h('section', { 'aria-labelledby': 'cases-title' }, h('h1', { id: 'cases-title', 'data-i18n': 'nav_cases' }), list, form);
+  // Many cases: a filter on their titles and types, as the list is read.
+  const filter = h('input', { type: 'search', id: 'case-filter', 'data-i18n-placeholder': 'filter_cases', 'data-i18n-label': 'filter_cases' });
+  const shown = h('p', { class: 'muted', id: 'case-count', 'aria-live': 'polite' });
+  filter.addEventListener('input', () => {
+    const q = filter.value.trim().toLocaleLowerCase();
+    let n = 0;
+    for (const [c, li] of entries) {
+      li.hidden = Boolean(q) && !`${c.title} ${t(`type_${c.type}`)}`.toLocaleLowerCase().includes(q);
+      if (!li.hidden) n += 1;
+    }
+    shown.textContent = q ? t('cases_shown', { n, all: cases.length }) : '';
+  });
+  const tools = cases.length > 1 ? [h('div', { class: 'toolbar' }, filter), shown] : [];
+  return h('section', { 'aria-labelledby': 'cases-title' }, h('h1', { id: 'cases-title', 'data-i18n': 'nav_cases' }), ...tools, list, form);
 }
 
 function opts(values, prefix) { return values.map((v) => [v, t(`${prefix}${v}`)]); }
