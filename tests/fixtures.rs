@@ -17,6 +17,7 @@ const RELEASES: &[(&str, bool)] = &[
     ("r2-42a0695", true),
     ("r3-0a3ebae", true),
     ("r4-e6d6cb0", true),
+    ("r6-60beca4", true),
 ];
 
 fn fixture(release: &str) -> PathBuf {
