@@ -247,6 +247,9 @@ pub enum KeyAction {
 }
 
 fn main() -> ExitCode {
+    // A HEIF picture is decoded by this program started again (see
+    // casefile::media::HEIF_CHILD_ARG): that run decodes and exits here.
+    casefile::media::serve_heif_decoder_if_asked();
     if let Err(e) = casefile::harden::harden_process() {
         eprintln!("warning: cannot keep this process out of core dumps and debuggers: {e}");
     }

@@ -218,7 +218,7 @@ fn broken_and_unsupported_pictures_are_kept_with_a_note() {
 
     for (path, says) in [
         (&cut, "no preview"),
-        (&heic, "the image cannot be decoded: HEIF:"),
+        (&heic, "the HEIF picture is damaged or unsupported"),
     ] {
         let id = add(&env, path);
         let shown = env.json(&["show", &id]);
@@ -361,7 +361,7 @@ fn a_phone_heic_gets_a_preview_and_a_clean_jpeg_copy() {
     assert_eq!(shown["sha256"], sha256_file(&cut).as_str());
     let note = shown["media"]["note"].as_str().unwrap_or_default();
     assert!(
-        note.contains("no preview: the image cannot be decoded: HEIF:"),
+        note.contains("no preview: the image cannot be decoded: the HEIF picture is damaged"),
         "{note}"
     );
     let err = env.fails(&["redact", &cut_id, "--strip-metadata"], 2);

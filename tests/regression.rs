@@ -3702,3 +3702,104 @@ fn an_item_is_found_by_its_hash_through_an_index_not_by_reading_every_item() {
     assert!(plan.contains("USING INDEX items_by_sha256"), "{plan}");
     assert!(!plan.contains("SCAN items"), "{plan}");
 }
+
+/// A HEIC binds libheif to nothing it declares: one whose `ispe` box says
+/// 640×480 over an 8300×8300 picture was decoded whole (200 MiB of pixels,
+/// past the bound; a 9 KB grid the same way took 5 GB) and got a preview.
+/// Decoding now runs in a child process with its memory capped, and the
+/// size decoded is checked again: the picture is kept with a note.
+#[test]
+fn i18_review_a_heic_that_declares_a_small_size_over_a_large_picture_is_not_decoded() {
+    common::require_tool("heif-enc");
+    let env = Env::init();
+    let (w, h) = (8300u32, 8300u32);
+    let png = env.path("big.png");
+    image::RgbImage::from_pixel(w, h, image::Rgb([128, 128, 128]))
+        .save(&png)
+        .unwrap();
+    let heic = env.path("liar.heic");
+    let status = Command::new("heif-enc")
+        .args(["-q", "10", "-p", "preset=ultrafast"])
+        .arg(&png)
+        .arg("-o")
+        .arg(&heic)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut bytes = std::fs::read(&heic).unwrap();
+    let at = bytes.windows(4).position(|b| b == b"ispe").unwrap() + 8;
+    assert_eq!(
+        &bytes[at..at + 8],
+        [w.to_be_bytes(), h.to_be_bytes()].concat()
+    );
+    bytes[at..at + 8].copy_from_slice(&[640u32.to_be_bytes(), 480u32.to_be_bytes()].concat());
+    std::fs::write(&heic, &bytes).unwrap();
+
+    let out = env.ok(&["add", heic.to_str().unwrap()]);
+    let id = out.split_whitespace().nth(1).unwrap().to_string();
+    let shown = env.json(&["show", &id]);
+    assert_eq!(shown["sha256"], common::sha256_file(&heic).as_str());
+    let note = shown["media"]["note"].as_str().unwrap_or_default();
+    assert!(
+        note.contains("too large to preview or redact here (8300 x 8300 pixels)"),
+        "{}",
+        shown["media"]
+    );
+    assert!(shown["media"]["width"].is_null(), "{}", shown["media"]);
+    let err = env.fails(&["redact", &id, "--strip-metadata"], 2);
+    assert!(err.contains("too large"), "{err}");
+}
+
+/// Redaction dropped the alpha channel of a picture: what its transparent
+/// pixels held (unseen in the original) came back in the "clean" copy, for
+/// a HEIC and a PNG alike. Transparent pixels are now laid on white.
+#[test]
+fn i18_review_what_transparent_pixels_hold_does_not_come_back_in_a_redacted_copy() {
+    common::require_tool("heif-enc");
+    let env = Env::init();
+    // Left half: red, fully transparent (nothing a viewer shows); right: opaque grey.
+    let picture = image::RgbaImage::from_fn(128, 64, |x, _| {
+        if x < 64 {
+            image::Rgba([255, 0, 0, 0])
+        } else {
+            image::Rgba([90, 90, 90, 255])
+        }
+    });
+    let png = env.path("hidden.png");
+    picture.save(&png).unwrap();
+    let heic = env.path("hidden.heic");
+    let status = Command::new("heif-enc")
+        .args(["-q", "95"])
+        .arg(&png)
+        .arg("-o")
+        .arg(&heic)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    for file in [&png, &heic] {
+        let out = env.ok(&["add", file.to_str().unwrap()]);
+        let id = out.split_whitespace().nth(1).unwrap().to_string();
+        let redacted = env.ok(&["redact", &id, "--strip-metadata"]);
+        let copy = redacted.split_whitespace().nth(3).unwrap().to_string();
+        let path = env.path(&format!(
+            "{}.copy",
+            file.file_name().unwrap().to_string_lossy()
+        ));
+        env.ok(&["extract", &copy, "--out", path.to_str().unwrap()]);
+        let seen = image::load_from_memory(&std::fs::read(&path).unwrap())
+            .unwrap()
+            .into_rgb8();
+        let hidden = seen.get_pixel(16, 32).0;
+        assert!(
+            hidden.iter().all(|&c| c > 235),
+            "{}: the transparent half came back as {hidden:?}",
+            file.display()
+        );
+        let opaque = seen.get_pixel(100, 32).0;
+        assert!(
+            opaque.iter().all(|&c| (80..=100).contains(&c)),
+            "{}: {opaque:?}",
+            file.display()
+        );
+    }
+}

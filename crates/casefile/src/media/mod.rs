@@ -14,6 +14,8 @@ pub mod redact;
 pub mod segments;
 mod tags;
 
+pub use heif::{CHILD_ARG as HEIF_CHILD_ARG, serve_if_asked as serve_heif_decoder_if_asked};
+
 use std::io::{Cursor, Read, Seek};
 
 use serde::{Deserialize, Serialize};

@@ -75,13 +75,30 @@ fn unsupported(bytes: &[u8]) -> String {
 pub fn thumbnail(image: &DynamicImage) -> Result<Vec<u8>, MediaError> {
     // `thumbnail` would also enlarge a picture smaller than the target.
     let small = if image.width().max(image.height()) > THUMBNAIL_SIDE {
-        image.thumbnail(THUMBNAIL_SIDE, THUMBNAIL_SIDE).into_rgb8()
+        flatten(image.thumbnail(THUMBNAIL_SIDE, THUMBNAIL_SIDE))
     } else {
-        image.to_rgb8()
+        flatten(image.clone())
     };
     let mut out = Vec::new();
     JpegEncoder::new_with_quality(&mut out, 80)
         .encode_image(&small)
         .map_err(|e| MediaError::Encode(e.to_string()))?;
     Ok(out)
+}
+
+/// The picture as RGB, its transparent pixels laid on white as a viewer
+/// shows them: dropping the alpha channel instead would bring back whatever
+/// the transparent pixels hold, which no one saw in the original.
+pub fn flatten(image: DynamicImage) -> image::RgbImage {
+    if !image.color().has_alpha() {
+        return image.into_rgb8();
+    }
+    let rgba = image.into_rgba8();
+    let (w, h) = rgba.dimensions();
+    image::RgbImage::from_fn(w, h, |x, y| {
+        let p = rgba.get_pixel(x, y).0;
+        let a = u16::from(p[3]);
+        let lay = |c: u8| ((u16::from(c) * a + 255 * (255 - a) + 127) / 255) as u8;
+        image::Rgb([lay(p[0]), lay(p[1]), lay(p[2])])
+    })
 }

@@ -94,7 +94,7 @@ impl Redaction {
                 )));
             }
         }
-        let mut rgb = image.into_rgb8();
+        let mut rgb = photo::flatten(image);
         for r in &self.blurs {
             blur(&mut rgb, r);
         }
