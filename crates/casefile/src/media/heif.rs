@@ -17,7 +17,7 @@ use image::{DynamicImage, RgbImage};
 use libheif_rs::{ColorSpace, HeifContext, LibHeif, RgbChroma};
 
 use super::MediaError;
-use super::photo::{MAX_DECODED_BYTES, MAX_SIDE};
+use super::photo::{MAX_DECODED_BYTES, on_white, within_bounds};
 
 /// The first argument that makes a Casefile program decode one HEIF picture
 /// from its standard input instead of starting (see [`serve_if_asked`]).
@@ -117,11 +117,10 @@ fn pixels(mut out: Vec<u8>) -> Result<DynamicImage, MediaError> {
     }
     let w = u32::from_le_bytes([out[0], out[1], out[2], out[3]]);
     let h = u32::from_le_bytes([out[4], out[5], out[6], out[7]]);
-    if w == 0 || h == 0 || w > MAX_SIDE || h > MAX_SIDE {
+    if w == 0 || h == 0 || within_bounds(w, h, 3).is_err() {
         return Err(bad());
     }
-    let size = u64::from(w) * u64::from(h) * 3;
-    if size > MAX_DECODED_BYTES || out.len() as u64 != 8 + size {
+    if out.len() as u64 != 8 + u64::from(w) * u64::from(h) * 3 {
         return Err(bad());
     }
     out.drain(..8);
@@ -212,7 +211,7 @@ fn decode_here(bytes: &[u8]) -> Result<RgbImage, MediaError> {
             "the HEIF picture declares no size".into(),
         ));
     }
-    too_large(w, h)?;
+    within_bounds(w, h, 3)?;
     let alpha = handle.has_alpha_channel();
     let chroma = if alpha {
         RgbChroma::Rgba
@@ -229,7 +228,7 @@ fn decode_here(bytes: &[u8]) -> Result<RgbImage, MediaError> {
         ));
     };
     let (pw, ph) = (plane.width, plane.height);
-    too_large(pw, ph)?;
+    within_bounds(pw, ph, 3)?;
     let channels = if alpha { 4 } else { 3 };
     let row = pw as usize * channels;
     // libheif gives the bits of one channel here.
@@ -249,10 +248,7 @@ fn decode_here(bytes: &[u8]) -> Result<RgbImage, MediaError> {
         };
         if alpha {
             for p in line.chunks_exact(4) {
-                let a = u16::from(p[3]);
-                for &c in &p[..3] {
-                    rgb.push(((u16::from(c) * a + 255 * (255 - a) + 127) / 255) as u8);
-                }
+                rgb.extend(p[..3].iter().map(|&c| on_white(c, p[3])));
             }
         } else {
             rgb.extend_from_slice(line);
@@ -260,16 +256,6 @@ fn decode_here(bytes: &[u8]) -> Result<RgbImage, MediaError> {
     }
     RgbImage::from_raw(pw, ph, rgb)
         .ok_or_else(|| MediaError::Decode("the HEIF picture's pixels do not fill it".into()))
-}
-
-fn too_large(w: u32, h: u32) -> Result<(), MediaError> {
-    if w > MAX_SIDE || h > MAX_SIDE || u64::from(w) * u64::from(h) * 3 > MAX_DECODED_BYTES {
-        return Err(MediaError::TooLarge {
-            width: w,
-            height: h,
-        });
-    }
-    Ok(())
 }
 
 /// Whether `bytes` begin as a HEIF file (HEIC, HEIF or AVIF) does.

@@ -48,13 +48,7 @@ pub fn decode(bytes: &[u8]) -> Result<DynamicImage, MediaError> {
     // The header's dimensions decide before any pixel memory is taken: a
     // 69-byte PNG may declare 100,000 x 100,000 pixels.
     let (w, h) = decoder.dimensions();
-    let bytes = u64::from(w) * u64::from(h) * u64::from(decoder.color_type().bytes_per_pixel());
-    if w > MAX_SIDE || h > MAX_SIDE || bytes > MAX_DECODED_BYTES {
-        return Err(MediaError::TooLarge {
-            width: w,
-            height: h,
-        });
-    }
+    within_bounds(w, h, decoder.color_type().bytes_per_pixel())?;
     let orientation = decoder
         .orientation()
         .unwrap_or(image::metadata::Orientation::NoTransforms);
@@ -62,6 +56,19 @@ pub fn decode(bytes: &[u8]) -> Result<DynamicImage, MediaError> {
         DynamicImage::from_decoder(decoder).map_err(|e| MediaError::Decode(e.to_string()))?;
     image.apply_orientation(orientation);
     Ok(image)
+}
+
+/// Refuses a picture of `w`×`h` pixels of `bytes_per_pixel` that would pass
+/// [`MAX_SIDE`] or [`MAX_DECODED_BYTES`] once decoded.
+pub(super) fn within_bounds(w: u32, h: u32, bytes_per_pixel: u8) -> Result<(), MediaError> {
+    let bytes = u64::from(w) * u64::from(h) * u64::from(bytes_per_pixel);
+    if w > MAX_SIDE || h > MAX_SIDE || bytes > MAX_DECODED_BYTES {
+        return Err(MediaError::TooLarge {
+            width: w,
+            height: h,
+        });
+    }
+    Ok(())
 }
 
 fn unsupported(bytes: &[u8]) -> String {
@@ -96,9 +103,13 @@ pub fn flatten(image: DynamicImage) -> image::RgbImage {
     let rgba = image.into_rgba8();
     let (w, h) = rgba.dimensions();
     image::RgbImage::from_fn(w, h, |x, y| {
-        let p = rgba.get_pixel(x, y).0;
-        let a = u16::from(p[3]);
-        let lay = |c: u8| ((u16::from(c) * a + 255 * (255 - a) + 127) / 255) as u8;
-        image::Rgb([lay(p[0]), lay(p[1]), lay(p[2])])
+        let [r, g, b, a] = rgba.get_pixel(x, y).0;
+        image::Rgb([on_white(r, a), on_white(g, a), on_white(b, a)])
     })
+}
+
+/// One channel `c` of a pixel of opacity `a`, laid on white.
+pub(super) fn on_white(c: u8, a: u8) -> u8 {
+    let (c, a) = (u16::from(c), u16::from(a));
+    ((c * a + 255 * (255 - a) + 127) / 255) as u8
 }
