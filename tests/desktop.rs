@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{Env, raw_db_with, require_tool};
+use common::{Env, raw_db_with};
 
 const PASS: &str = "e2e passphrase for the desktop";
 
@@ -101,22 +101,7 @@ fn holding_marker(dir: &Path, since: std::time::SystemTime) -> Vec<std::path::Pa
 
 #[test]
 fn desktop_app_end_to_end() {
-    for tool in [
-        "Xvfb",
-        "tauri-driver",
-        "WebKitWebDriver",
-        "python3",
-        "age-keygen",
-    ] {
-        require_tool(tool);
-    }
-    let cli = Path::new(env!("CARGO_BIN_EXE_casefile"));
-    let app = cli.with_file_name("casefile-desktop");
-    assert!(
-        app.is_file(),
-        "{} is missing: ./scripts/test builds it before the tests",
-        app.display()
-    );
+    let app = common::desktop_app(&["age-keygen"]);
     let env = Env::new();
     let started = std::time::SystemTime::now() - std::time::Duration::from_secs(2);
     // The photo carries a marker in a JPEG comment: viewing it must leave no

@@ -12,7 +12,7 @@ use std::process::Command;
 use casefile::Vault;
 use casefile::case::sheet::{CaseType, EvidenceLink, Regime};
 use casefile::vault::Secret;
-use common::{Env, require_tool};
+use common::Env;
 
 const PASS: &str = "e2e passphrase for the desktop";
 const ITEMS: usize = 10_000;
@@ -21,16 +21,7 @@ const LINKED: usize = 2_000;
 
 #[test]
 fn the_evidence_list_stays_quick_with_ten_thousand_items() {
-    for tool in ["Xvfb", "tauri-driver", "WebKitWebDriver", "python3"] {
-        require_tool(tool);
-    }
-    let cli = Path::new(env!("CARGO_BIN_EXE_casefile"));
-    let app = cli.with_file_name("casefile-desktop");
-    assert!(
-        app.is_file(),
-        "{} is missing: ./scripts/test builds it before the tests",
-        app.display()
-    );
+    let app = common::desktop_app(&[]);
     let env = Env::with_passphrase(PASS);
     env.ok(&["init", "--collector", "Archive Collector"]);
     let files = env.path("statements");

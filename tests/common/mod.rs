@@ -234,6 +234,24 @@ pub fn require_tool(name: &str) {
     assert!(found, "{name} is not installed; ./scripts/test installs it");
 }
 
+/// The desktop app, which scripts/test builds beside the `casefile` binary,
+/// once the window tests' tools (and `extra` ones) are found installed.
+pub fn desktop_app(extra: &[&str]) -> PathBuf {
+    for tool in ["Xvfb", "tauri-driver", "WebKitWebDriver", "python3"]
+        .iter()
+        .chain(extra)
+    {
+        require_tool(tool);
+    }
+    let app = Path::new(env!("CARGO_BIN_EXE_casefile")).with_file_name("casefile-desktop");
+    assert!(
+        app.is_file(),
+        "{} is missing: ./scripts/test builds it before the tests",
+        app.display()
+    );
+    app
+}
+
 /// Copies a folder tree.
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("mkdir");
