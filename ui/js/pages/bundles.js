@@ -20,8 +20,13 @@ export async function exportPage() {
   const itemsBox = h('fieldset', { id: 'export-items' }, h('legend', { 'data-i18n': 'export_items' }));
   const allItems = await call('list_items');
   const boxes = new Map();
+  // A case chosen while an earlier one's sheet is still coming: only the
+  // latest answer fills the list.
+  let asked = 0;
   const fillItems = async () => {
+    const mine = ++asked;
     const sheet = await call('case_sheet', { id: caseSel.value });
+    if (mine !== asked) return;
     const linked = new Set(sheet.evidence.map((l) => l.item));
     const offered = allItems.filter((i) => linked.has(i.id) || (i.parent && linked.has(i.parent)));
     boxes.clear();
