@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what building Casefile needs on Debian/Ubuntu, if missing: the C
 # toolchain, OpenSSL for SQLCipher, WebKitGTK for the desktop app, libheif for
-# phones' pictures, and any further packages named as arguments. Sourced by the other scripts.
+# phones' pictures, the fonts report.pdf is set in, and any further packages
+# named as arguments. Sourced by the other scripts.
 set -euo pipefail
 
 need_apt=()
 for pkg in build-essential pkg-config libssl-dev curl file \
-    libwebkit2gtk-4.1-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev libheif-dev "$@"; do
+    libwebkit2gtk-4.1-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev libheif-dev \
+    fonts-dejavu-core fonts-noto-cjk "$@"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -21,14 +21,6 @@ fn demo() -> (Env, String) {
     (env, id)
 }
 
-fn export(env: &Env, case: &str, name: &str, extra: &[&str]) -> PathBuf {
-    let out = env.path(name);
-    let mut args = vec!["export", "--case", case, "--out", out.to_str().unwrap()];
-    args.extend_from_slice(extra);
-    env.ok(&args);
-    out
-}
-
 fn run_in(dir: &Path, cmd: &str, args: &[&str]) -> std::process::Output {
     Command::new(cmd)
         .args(args)
@@ -113,7 +105,7 @@ fn recipients_tools_accept_a_folder_bundle() {
     require_tool("bagit.py");
     require_tool("minisign");
     let (env, case) = demo();
-    let bag = export(&env, &case, "bundle", &[]);
+    let bag = env.export(&case, "bundle", &[]);
     let out = run_in(&bag, "bagit.py", &["--validate", "."]);
     assert!(
         out.status.success(),
@@ -208,7 +200,7 @@ fn zip_and_age_encrypted_bundles_verify_with_standard_tools() {
     require_tool("age-keygen");
     require_tool("bagit.py");
     let (env, case) = demo();
-    let zip = export(&env, &case, "bundle.zip", &["--zip"]);
+    let zip = env.export(&case, "bundle.zip", &["--zip"]);
     let (code, text) = verify(&env, &zip);
     assert_eq!(code, 0, "{text}");
     let unzip_dir = env.path("unzipped");
@@ -237,7 +229,7 @@ fn zip_and_age_encrypted_bundles_verify_with_standard_tools() {
         .lines()
         .find_map(|l| l.strip_prefix("# public key: ").map(String::from))
         .unwrap();
-    let enc = export(&env, &case, "bundle.tar.age", &["--to", &recipient]);
+    let enc = env.export(&case, "bundle.tar.age", &["--to", &recipient]);
     let head = std::fs::read(&enc).unwrap();
     assert!(head.starts_with(b"age-encryption.org/v1"));
     let err = env.fails(&["verify", enc.to_str().unwrap()], 2);
@@ -297,7 +289,7 @@ fn zip_and_age_encrypted_bundles_verify_with_standard_tools() {
 #[test]
 fn tamper_corpus_is_caught_and_named() {
     let (env, case) = demo();
-    let good = export(&env, &case, "good", &[]);
+    let good = env.export(&case, "good", &[]);
     let key = device_key(&env.vault);
     let stranger = DeviceKey::generate();
     type Tamper = Box<dyn Fn(&Path)>;
@@ -477,7 +469,7 @@ fn edit_lines(bag: &Path, f: impl Fn(&mut Vec<String>)) {
 #[test]
 fn round_trip_into_a_second_vault_keeps_bytes_and_history() {
     let (a, case) = demo();
-    let bag = export(&a, &case, "bundle.zip", &["--zip"]);
+    let bag = a.export(&case, "bundle.zip", &["--zip"]);
     let b = Env::with_passphrase("a different passphrase");
     b.ok(&["init", "--collector", "Receiving Office"]);
     let run_b = |args: &[&str]| b.ok(args);
@@ -703,7 +695,7 @@ fn hostile_bundles_are_refused_and_nothing_is_written() {
 fn consent_decides_who_leaves_the_vault() {
     let (env, case) = demo();
     // The witness consented to US and UK recipients only.
-    let bag = export(&env, &case, "eu", &["--for", "eu-global-human-rights"]);
+    let bag = env.export(&case, "eu", &["--for", "eu-global-human-rights"]);
     let case_json: Value =
         serde_json::from_str(&std::fs::read_to_string(bag.join("data/case.json")).unwrap())
             .unwrap();
@@ -753,7 +745,7 @@ fn consent_decides_who_leaves_the_vault() {
     ];
     let err = env.fails(&args, 2);
     assert!(err.contains("consent"), "{err}");
-    let us = export(&env, &case, "us", &["--for", "us-global-magnitsky"]);
+    let us = env.export(&case, "us", &["--for", "us-global-magnitsky"]);
     let case_json: Value =
         serde_json::from_str(&std::fs::read_to_string(us.join("data/case.json")).unwrap()).unwrap();
     assert_eq!(case_json["case"]["persons"].as_array().unwrap().len(), 2);
@@ -1002,7 +994,7 @@ fn the_report_stands_alone() {
         "--supports",
         "the yard",
     ]);
-    let bag = export(&env, &case, "bag", &[]);
+    let bag = env.export(&case, "bag", &[]);
     let report = std::fs::read_to_string(bag.join("data/report.html")).unwrap();
     let case_json: Value =
         serde_json::from_str(&std::fs::read_to_string(bag.join("data/case.json")).unwrap())
@@ -1073,7 +1065,7 @@ fn the_report_stands_alone() {
 
     // For a recipient W-7 did not consent to, the witness is in no part of
     // it, the matrix's sources included.
-    let eu = export(&env, &case, "eu", &["--for", "eu-global-human-rights"]);
+    let eu = env.export(&case, "eu", &["--for", "eu-global-human-rights"]);
     let report = std::fs::read_to_string(eu.join("data/report.html")).unwrap();
     assert!(report.contains("Corroboration matrix"));
     assert!(

@@ -94,6 +94,16 @@ impl Env {
         String::from_utf8(out.stdout).expect("utf-8 stdout")
     }
 
+    /// Exports `case` to a new path `name` (with `extra` options), asserting
+    /// success; returns the bundle's path.
+    pub fn export(&self, case: &str, name: &str, extra: &[&str]) -> PathBuf {
+        let out = self.path(name);
+        let mut args = vec!["export", "--case", case, "--out", out.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        self.ok(&args);
+        out
+    }
+
     /// Runs with --json, asserts success, parses stdout.
     pub fn json(&self, args: &[&str]) -> serde_json::Value {
         let mut all = vec!["--json"];

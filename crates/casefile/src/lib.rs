@@ -38,6 +38,7 @@ pub mod search;
 pub mod store;
 pub mod task;
 pub mod timestamp;
+pub mod typeset;
 pub mod vault;
 
 pub use task::Task;

@@ -719,7 +719,7 @@ fn wire_item(it: &Item, w: &Withholding) -> Result<WireItem, BundleError> {
 /// The documents of the bundle, by path, in the order they are written.
 struct Documents {
     files: Vec<(String, String)>,
-    /// Binary payload files (time-stamp tokens).
+    /// Binary payload files (report.pdf, time-stamp tokens).
     binary: Vec<(String, Vec<u8>)>,
 }
 
@@ -836,6 +836,16 @@ fn documents(
             head.size
         ),
     );
+    let html = report::report_html(&ctx);
+    let fonts = crate::typeset::Fonts::system().map_err(|e| BundleError::Input(e.to_string()))?;
+    let pdf = super::report_pdf::report_pdf(
+        &fonts,
+        &html,
+        &plan.sheet.id,
+        &plan.sheet.title,
+        exported_at,
+    )
+    .map_err(|e| BundleError::Input(format!("report.pdf: {e}")))?;
     let mut files: Vec<(String, String)> = vec![
         (format::CASE_JSON.into(), pretty(&case_file)?),
         (format::CUSTODY.into(), records.lines),
@@ -844,7 +854,7 @@ fn documents(
         (format::CHECKPOINT.into(), head.note.clone()),
         (format::CHECKPOINT_SIGNATURE.into(), checkpoint_signature),
         (format::DEVICE_PUB.into(), public.to_minisign()),
-        (format::REPORT.into(), report::report_html(&ctx)),
+        (format::REPORT.into(), html),
         (
             format::VERIFY_TXT.into(),
             documents::verify_txt(&ctx, Language::En),
@@ -871,10 +881,9 @@ fn documents(
         super::stamps::checkpoint_files(&tokens, &records.proofs.proofs, &head.leaves, &certs)
             .map_err(|e| BundleError::Input(format!("a stored time-stamp token: {e}")))?;
     files.extend(stamped.text);
-    Ok(Documents {
-        files,
-        binary: stamped.binary,
-    })
+    let mut binary = vec![(format::REPORT_PDF.to_string(), pdf)];
+    binary.extend(stamped.binary);
+    Ok(Documents { files, binary })
 }
 
 /// Step 5: manifests from known hashes (evidence from the vault, documents

@@ -52,6 +52,8 @@ pub const DEVICE_CERTIFICATE: &str = "data/device-certificate.txt";
 pub const DEVICE_CERTIFICATE_SIGNATURE: &str = "data/device-certificate.txt.minisig";
 /// The human report.
 pub const REPORT: &str = "data/report.html";
+/// The same report as PDF/A-2u, for printing and filing.
+pub const REPORT_PDF: &str = "data/report.pdf";
 /// How to verify, in English.
 pub const VERIFY_TXT: &str = "data/VERIFY.txt";
 /// The hash-table certification template.

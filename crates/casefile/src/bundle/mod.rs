@@ -15,6 +15,7 @@ pub mod import;
 pub mod org;
 mod recipe;
 pub mod report;
+pub mod report_pdf;
 pub mod scan;
 pub mod seal;
 mod sink;

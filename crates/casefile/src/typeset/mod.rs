@@ -1,0 +1,169 @@
+//! Typesetting a document as PDF/A-2u by the application itself: text in
+//! any script the system fonts cover (shaped, bidirectional), fonts embedded
+//! and subset, every glyph mapped back to its characters so the text can be
+//! searched and copied. Only what a report needs: headings, paragraphs,
+//! lists and label/value rows, on numbered A4 pages.
+
+mod fonts;
+mod layout;
+mod shape;
+
+use krilla::color::rgb;
+use krilla::configure::{Archival, ConfigurationBuilder, Validator};
+use krilla::geom::{PathBuilder, Point, Rect};
+use krilla::metadata::{DateTime, Metadata};
+use krilla::page::PageSettings;
+use krilla::paint::Fill;
+use krilla::{Document, SerializeSettings};
+
+pub use fonts::{Fonts, Style};
+
+use layout::{PAGE_H, PAGE_W};
+use shape::Shaper;
+
+/// A piece of a document, in reading order.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Block {
+    /// The document's title.
+    Title(String),
+    /// A section heading, ruled beneath.
+    Heading(String),
+    /// A heading inside a section.
+    Subheading(String),
+    /// Running text; `grey` for asides.
+    Paragraph {
+        /// The text; a line break in it is kept.
+        text: String,
+        /// Set in grey, as a note.
+        grey: bool,
+    },
+    /// A bulleted list.
+    Bullets(Vec<String>),
+    /// Label and value rows, the label in a narrow column.
+    Fields(Vec<(String, String)>),
+}
+
+/// Why a PDF could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum TypesetError {
+    /// Not even the Latin font is installed.
+    #[error("no font to set the PDF in: {0} is missing or unreadable (install fonts-dejavu-core)")]
+    NoFont(&'static str),
+    /// The PDF library refused the document.
+    #[error("the PDF could not be written: {0}")]
+    Pdf(String),
+}
+
+/// What the PDF says about itself.
+pub struct Info<'a> {
+    /// Title in the document's properties.
+    pub title: &'a str,
+    /// The footer on every page, before "page N of M".
+    pub footer: &'a str,
+    /// When it was made, RFC 3339 (UTC); stored as the creation date.
+    pub created: &'a str,
+}
+
+/// `blocks` set on A4 pages as PDF/A-2u.
+pub fn pdf(fonts: &Fonts, blocks: &[Block], info: &Info<'_>) -> Result<Vec<u8>, TypesetError> {
+    let mut shaper = Shaper::new(fonts)?;
+    let pages = layout::pages(&mut shaper, blocks);
+    let settings = SerializeSettings {
+        configuration: ConfigurationBuilder::new()
+            .set_validator(Validator::A(Archival::A2_U))
+            .finish()
+            .map_err(|e| TypesetError::Pdf(format!("{e:?}")))?,
+        ..SerializeSettings::default()
+    };
+    let mut doc = Document::new_with(settings);
+    let mut meta = Metadata::new()
+        .title(info.title.to_string())
+        .creator("Casefile".to_string())
+        .producer("Casefile".to_string())
+        .language("en".to_string());
+    if let Some(d) = date(info.created) {
+        meta = meta.creation_date(d);
+    }
+    doc.set_metadata(meta);
+    let count = pages.len();
+    let Some(size) = PageSettings::from_wh(PAGE_W, PAGE_H) else {
+        return Err(TypesetError::Pdf("A4 is not a page size".into()));
+    };
+    for (n, page) in pages.iter().enumerate() {
+        let mut p = doc.start_page_with(size.clone());
+        let mut surface = p.surface();
+        for &(x, y, w) in &page.rules {
+            let mut pb = PathBuilder::new();
+            if let Some(r) = Rect::from_xywh(x, y, w, 0.6) {
+                pb.push_rect(r);
+            }
+            if let Some(path) = pb.finish() {
+                surface.set_fill(Some(fill(150)));
+                surface.draw_path(&path);
+            }
+        }
+        for line in &page.lines {
+            draw(&shaper, &mut surface, line);
+        }
+        let footer = layout::Line {
+            x: 56.0,
+            y: PAGE_H - 36.0,
+            width: PAGE_W - 112.0,
+            size: 7.5,
+            style: Style::Regular,
+            grey: true,
+            text: shape::clean(&format!("{} · page {} of {count}", info.footer, n + 1)),
+        };
+        draw(&shaper, &mut surface, &footer);
+        surface.finish();
+        p.finish();
+    }
+    doc.finish()
+        .map_err(|e| TypesetError::Pdf(format!("{e:?}")))
+}
+
+fn fill(grey: u8) -> Fill {
+    Fill {
+        paint: rgb::Color::new(grey, grey, grey).into(),
+        ..Fill::default()
+    }
+}
+
+fn draw(shaper: &Shaper<'_>, surface: &mut krilla::surface::Surface<'_>, line: &layout::Line) {
+    let shaped = shaper.shape(line.style, &line.text);
+    let width = shaped.width * line.size;
+    let mut x = if shaped.rtl {
+        line.x + (line.width - width).max(0.0)
+    } else {
+        line.x
+    };
+    surface.set_fill(Some(fill(if line.grey { 85 } else { 20 })));
+    for run in &shaped.runs {
+        surface.draw_glyphs(
+            Point::from_xy(x, line.y),
+            &run.glyphs,
+            run.font.clone(),
+            &run.text,
+            line.size,
+            false,
+        );
+        x += run.width * line.size;
+    }
+}
+
+/// An RFC 3339 UTC time as the PDF's date.
+fn date(rfc3339: &str) -> Option<DateTime> {
+    let t = time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
+        .ok()?
+        .to_offset(time::UtcOffset::UTC);
+    Some(
+        DateTime::new(u16::try_from(t.year()).ok()?)
+            .month(t.month() as u8)
+            .day(t.day())
+            .hour(t.hour())
+            .minute(t.minute())
+            .second(t.second())
+            .utc_offset_hour(0)
+            .utc_offset_minute(0),
+    )
+}
