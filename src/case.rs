@@ -829,14 +829,21 @@ pub fn derive(vault: &mut Vault, a: DeriveArgs, json: bool) -> anyhow::Result<Ex
 
 /// `search`.
 pub fn search(vault: &mut Vault, query: &str, json: bool) -> anyhow::Result<ExitCode> {
-    let hits = casefile::search::search(vault, query)?;
+    let found = casefile::search::search_at_most(vault, query, casefile::search::LIMIT)?;
+    let hits = &found.hits;
     if json {
-        output::json(&hits)?;
+        output::json(hits)?;
     } else if hits.is_empty() {
         say!("nothing found");
     } else {
-        for h in &hits {
+        for h in hits {
             say!("{:<4} {}  {}\n       {}", h.kind, h.id, h.title, h.snippet);
+        }
+        if found.more {
+            say!(
+                "these are the best {} matches; more matched: add a word to narrow the search",
+                hits.len()
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

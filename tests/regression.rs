@@ -3803,3 +3803,26 @@ fn i18_review_what_transparent_pixels_hold_does_not_come_back_in_a_redacted_copy
         );
     }
 }
+
+/// Issue 19.4: a search matching more than the 200 results it shows said
+/// nothing, so "200 of 10000 items" read as if only 200 matched. The
+/// command line now says more matched; --json keeps its list of hits.
+#[test]
+fn i19_a_search_that_matches_more_than_it_shows_says_so() {
+    let env = Env::init();
+    let dir = env.path("many");
+    std::fs::create_dir(&dir).unwrap();
+    for n in 0..205 {
+        std::fs::write(dir.join(format!("zebra crossing {n}.txt")), format!("{n}")).unwrap();
+    }
+    env.ok(&["add", dir.to_str().unwrap()]);
+    let out = env.ok(&["search", "zebra"]);
+    assert!(
+        out.contains("these are the best 200 matches; more matched"),
+        "{out}"
+    );
+    let hits = env.json(&["search", "zebra"]);
+    assert_eq!(hits.as_array().unwrap().len(), 200);
+    let out = env.ok(&["search", "zebra crossing 204"]);
+    assert!(!out.contains("more matched"), "{out}");
+}

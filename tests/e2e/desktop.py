@@ -429,11 +429,15 @@ def scale_phase(d, a, passphrase):
     # The item the search must come down to, asked of the command the page uses.
     # Item n is statement-n.txt, n as wide as the largest.
     word = str(7777).zfill(len(str(a.items - 1)))
-    target = d.js("return window.__TAURI_INTERNALS__.invoke('search', { query: arguments[0] }).then((h) => h.filter((x) => x.kind === 'item').map((x) => x.id))", word)
+    target = d.js("return window.__TAURI_INTERNALS__.invoke('search', { query: arguments[0] }).then((f) => f.hits.filter((x) => x.kind === 'item').map((x) => x.id))", word)
     assert len(target) == 1, target
     searched = d.js(SEARCH_TIMED, word, target[0])
     assert d.js("return document.querySelectorAll('#items tr.item-row').length") == 1
     d.shot(a.shots, "22-search-while-typing")
+    # A word every item holds: the list shows the best matches the search
+    # returns and says more matched, instead of "5000 of 10000 items".
+    d.js("const q = document.querySelector('#search'); q.value = 'statement'; q.dispatchEvent(new Event('input'));")
+    d.wait(f"return document.querySelector('#items-count').textContent.replace(/,/g, '').startsWith('The best 5000 matches of {a.items} items')", "the count says more matched")
     # The case list, filtered as it is typed into.
     d.click("nav button[data-page=cases]")
     d.type("#case-filter", "case 042")

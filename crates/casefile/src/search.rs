@@ -19,8 +19,18 @@ pub struct Hit {
     pub snippet: String,
 }
 
-/// Most results returned.
-const LIMIT: usize = 200;
+/// Most results `search` returns.
+pub const LIMIT: usize = 200;
+
+/// Results of a search, best first, and whether there were more than were
+/// returned (so a count can say "the first N").
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Found {
+    /// The results returned.
+    pub hits: Vec<Hit>,
+    /// More items or cases matched than `hits` holds.
+    pub more: bool,
+}
 
 /// Builds an FTS5 query: every word must match, as a prefix; words of
 /// unspaced scripts match as a phrase of their characters.
@@ -55,17 +65,23 @@ fn unspace(s: &str) -> String {
     out
 }
 
-/// Searches the vault; results best first.
+/// Searches the vault; at most `LIMIT` results, best first.
 pub fn search(vault: &Vault, query: &str) -> Result<Vec<Hit>, VaultError> {
+    Ok(search_at_most(vault, query, LIMIT)?.hits)
+}
+
+/// Searches the vault; at most `limit` results, best first, saying whether
+/// more matched.
+pub fn search_at_most(vault: &Vault, query: &str, limit: usize) -> Result<Found, VaultError> {
     let Some(q) = fts_query(query) else {
         return Err(VaultError::Invalid("the search is empty".into()));
     };
     let conn = vault.conn();
     let mut stmt = conn.prepare(
         "SELECT kind, ref, snippet(search, 3, '[', ']', '…', 12) FROM search \
-         WHERE search MATCH ?1 ORDER BY rank LIMIT ?2",
+         WHERE search MATCH ?1 ORDER BY rank",
     )?;
-    let rows = stmt.query_map(rusqlite::params![q, LIMIT as i64], |r| {
+    let rows = stmt.query_map(rusqlite::params![q], |r| {
         Ok((
             r.get::<_, String>(0)?,
             r.get::<_, String>(1)?,
@@ -73,6 +89,7 @@ pub fn search(vault: &Vault, query: &str) -> Result<Vec<Hit>, VaultError> {
         ))
     })?;
     let mut hits: Vec<Hit> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for row in rows {
         let (kind, id, snippet) = row?;
         let kind = if kind == "text" {
@@ -80,8 +97,13 @@ pub fn search(vault: &Vault, query: &str) -> Result<Vec<Hit>, VaultError> {
         } else {
             kind
         };
-        if hits.iter().any(|h| h.kind == kind && h.id == id) {
+        // An item matches once however many of its texts (testimony,
+        // notes) match.
+        if !seen.insert((kind.clone(), id.clone())) {
             continue;
+        }
+        if hits.len() == limit {
+            return Ok(Found { hits, more: true });
         }
         let table = if kind == "case" { "cases" } else { "items" };
         let title: Option<String> = conn
@@ -103,7 +125,7 @@ pub fn search(vault: &Vault, query: &str) -> Result<Vec<Hit>, VaultError> {
             snippet,
         });
     }
-    Ok(hits)
+    Ok(Found { hits, more: false })
 }
 
 #[cfg(test)]

@@ -291,13 +291,17 @@ pub async fn cancel(state: State<'_, AppState>) -> ApiResult<()> {
     Ok(())
 }
 
-/// Full-text search.
+/// Most search results the evidence list filters by: far more than a
+/// screen, few enough to answer while the user types.
+const SEARCH_LIMIT: usize = 5000;
+
+/// Full-text search, saying whether more matched than were returned.
 #[tauri::command]
 pub async fn search(
     state: State<'_, AppState>,
     query: String,
-) -> ApiResult<Vec<casefile::search::Hit>> {
-    state.with(|v| Ok(casefile::search::search(v, &query)?))
+) -> ApiResult<casefile::search::Found> {
+    state.with(|v| Ok(casefile::search::search_at_most(v, &query, SEARCH_LIMIT)?))
 }
 
 /// Verifies the custody log.

@@ -48,6 +48,7 @@ export async function evidencePage() {
   const pane = h('div', { class: 'scroll', id: 'items-pane' }, table);
   const count = h('p', { class: 'muted', id: 'items-count', 'aria-live': 'polite' });
   let hits = null;
+  let more = false;
   let rows = [];
   let painted = null;
   let rowH = 0;
@@ -107,7 +108,7 @@ export async function evidencePage() {
       title: (a, b) => a.title.localeCompare(b.title), size: (a, b) => b.size - a.size }[sort.value];
     rows.sort(by);
     table.setAttribute('aria-rowcount', rows.length + 1);
-    count.textContent = t('items_shown', { n: rows.length, all: items.length });
+    count.textContent = t(more ? 'items_shown_first' : 'items_shown', { n: rows.length, all: items.length });
     pane.scrollTop = 0;
     painted = null;
     paint();
@@ -117,13 +118,17 @@ export async function evidencePage() {
   query.addEventListener('input', async () => {
     const q = query.value.trim();
     const mine = ++asked;
-    if (!q) { hits = null; render(); return; }
+    if (!q) { hits = null; more = false; render(); return; }
     let found;
+    let beyond = false;
     try {
-      found = new Set((await call('search', { query: q })).filter((x) => x.kind === 'item').map((x) => x.id));
+      const answer = await call('search', { query: q });
+      found = new Set(answer.hits.filter((x) => x.kind === 'item').map((x) => x.id));
+      beyond = answer.more;
     } catch { found = new Set(); }
     if (mine !== asked) return;
     hits = found;
+    more = beyond;
     render();
   });
   kind.addEventListener('change', render);
