@@ -587,6 +587,33 @@ fn main() {
         );
     }
     export(&many_case, &many_bag);
+    // report.pdf alone, in process: that case's report.html set as PDF/A
+    // (shaping, line breaking, font subsetting), which every export does.
+    let html = std::fs::read_to_string(many_bag.join("data/report.html")).unwrap();
+    let fonts = casefile::typeset::Fonts::system().unwrap();
+    let start = Instant::now();
+    let pdf = casefile::bundle::report_pdf::report_pdf(
+        &fonts,
+        &html,
+        "bench",
+        "bench many",
+        "2026-12-01T00:00:00Z",
+    )
+    .unwrap();
+    let made = Run {
+        secs: start.elapsed().as_secs_f64(),
+        cpu: 0.0,
+        peak_mib: 0.0,
+    };
+    t.single(
+        &format!(
+            "report.pdf of the {many_label} case ({} KiB of HTML, {} KiB of PDF; in process)",
+            html.len() >> 10,
+            pdf.len() >> 10
+        ),
+        &made,
+        None,
+    );
 
     // Verify the same bags as sha256sum -c and bagit.py --validate do.
     let verify = |b: &Path| run(casefile(&vault).arg("verify").arg(b));
@@ -721,6 +748,24 @@ fn main() {
     };
     assert!(!hits.is_empty());
     t.single("search query alone (in process)", &q, None);
+    // What the desktop asks while the user types a word every item holds:
+    // the best 5000 matches and whether there were more.
+    let start = Instant::now();
+    let found = casefile::search::search_at_most(&v, "record", 5000).unwrap();
+    let q = Run {
+        secs: start.elapsed().as_secs_f64(),
+        cpu: 0.0,
+        peak_mib: 0.0,
+    };
+    assert!(found.more && found.hits.len() == 5000);
+    t.single(
+        &format!(
+            "search matching all {} items, the best 5000 (in process)",
+            sc.items
+        ),
+        &q,
+        None,
+    );
     drop(v);
     println!(
         "\n(unlock and the whole-command rows include process start and one to four Argon2id derivations, one per key slot tried)"

@@ -182,6 +182,52 @@ fn the_report_pdf_sets_every_script_as_text_and_ink() {
     assert!(fonts.contains("DejaVuSans"), "{fonts}");
     assert!(fonts.contains("NotoSansCJK"), "{fonts}");
 
+    // Bookmarks: each section, the perpetrators and items beneath theirs,
+    // each leading to a page of the document.
+    let json: Value = serde_json::from_str(&tool(
+        "qpdf",
+        &["--json", "--json-key=outlines", pdf.to_str().unwrap()],
+    ))
+    .unwrap();
+    let sections = json["outlines"].as_array().unwrap();
+    let titles: Vec<&str> = sections
+        .iter()
+        .map(|o| o["title"].as_str().unwrap())
+        .collect();
+    for want in [
+        "Submission",
+        "Alleged perpetrators",
+        "Victims and witnesses",
+        "Incidents",
+        "Corroboration matrix",
+        "Evidence",
+        "Chain of custody",
+    ] {
+        assert!(titles.contains(&want), "no bookmark {want:?}: {titles:?}");
+    }
+    let perpetrators = &sections[titles
+        .iter()
+        .position(|t| *t == "Alleged perpetrators")
+        .unwrap()];
+    let kids: Vec<&str> = perpetrators["kids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["title"].as_str().unwrap())
+        .collect();
+    assert!(
+        kids.contains(&format!("P3 · {CHINESE}").as_str()),
+        "{kids:?}"
+    );
+    assert!(
+        kids.contains(&format!("P4 · {ARABIC}").as_str()),
+        "{kids:?}"
+    );
+    for o in sections {
+        let page = o["destpageposfrom1"].as_u64().unwrap() as usize;
+        assert!((1..=pages).contains(&page), "{o}");
+    }
+
     // Every name, in its script, comes out as text; the footer numbers pages.
     let text = text_of(&pdf);
     for name in [
@@ -276,8 +322,18 @@ fn a_withheld_witness_is_in_no_part_of_the_report_pdf() {
     let all = env.export(&case, "all", &[]);
     assert!(text_of(&all.join("data/report.pdf")).contains("W-7"));
     let eu = env.export(&case, "eu", &["--for", "eu-global-human-rights"]);
-    let text = text_of(&eu.join("data/report.pdf"));
+    let pdf = eu.join("data/report.pdf");
+    let text = text_of(&pdf);
     assert!(text.contains("Corroboration matrix"));
     assert!(!text.contains("W-7"), "{text}");
+    // Nor in its bookmarks or its metadata (title, XMP), which pdftotext does not read.
+    let outlines = tool(
+        "qpdf",
+        &["--json", "--json-key=outlines", pdf.to_str().unwrap()],
+    );
+    assert!(outlines.contains("Corroboration matrix"));
+    assert!(!outlines.contains("W-7"), "{outlines}");
+    let info = tool("pdfinfo", &["-meta", pdf.to_str().unwrap()]);
+    assert!(!info.contains("W-7"), "{info}");
     assert!(!text.contains("Pseudonym only"), "{text}");
 }

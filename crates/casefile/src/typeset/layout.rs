@@ -38,8 +38,19 @@ pub(crate) struct Page {
     pub(crate) rules: Vec<(f32, f32, f32)>,
 }
 
+/// Where a heading is, for the PDF's outline (its bookmarks).
+pub(crate) struct Mark {
+    /// 1 for a section, 2 for a heading inside one.
+    pub(crate) level: u8,
+    pub(crate) title: String,
+    pub(crate) page: usize,
+    /// Top of the heading, from the top of the page.
+    pub(crate) y: f32,
+}
+
 struct Cursor {
     pages: Vec<Page>,
+    marks: Vec<Mark>,
     y: f32,
 }
 
@@ -61,23 +72,24 @@ impl Cursor {
     }
 }
 
-/// Every block laid out, page by page.
-pub(crate) fn pages(shaper: &mut Shaper<'_>, blocks: &[Block]) -> Vec<Page> {
+/// Every block laid out, page by page, and where its headings are.
+pub(crate) fn pages(shaper: &mut Shaper<'_>, blocks: &[Block]) -> (Vec<Page>, Vec<Mark>) {
     let mut c = Cursor {
         pages: vec![Page::default()],
+        marks: Vec::new(),
         y: MARGIN,
     };
     let full = PAGE_W - 2.0 * MARGIN;
     for block in blocks {
         match block {
-            Block::Title(t) => heading(shaper, &mut c, t, 17.0, 10.0),
+            Block::Title(t) => heading(shaper, &mut c, t, 17.0, 10.0, 0),
             Block::Heading(t) => {
-                heading(shaper, &mut c, t, 13.0, 14.0);
+                heading(shaper, &mut c, t, 13.0, 14.0, 1);
                 let y = c.y - 3.0;
                 c.page().rules.push((MARGIN, y, full));
                 c.y += 3.0;
             }
-            Block::Subheading(t) => heading(shaper, &mut c, t, 11.0, 8.0),
+            Block::Subheading(t) => heading(shaper, &mut c, t, 11.0, 8.0, 2),
             Block::Paragraph { text, grey } => {
                 for l in wrap(shaper, Style::Regular, BODY, full, text) {
                     put(&mut c, MARGIN, full, BODY, Style::Regular, *grey, l);
@@ -160,16 +172,25 @@ pub(crate) fn pages(shaper: &mut Shaper<'_>, blocks: &[Block]) -> Vec<Page> {
             }
         }
     }
-    c.pages
+    (c.pages, c.marks)
 }
 
-fn heading(shaper: &mut Shaper<'_>, c: &mut Cursor, text: &str, size: f32, before: f32) {
+/// A heading of `size` points; `level` 1 or 2 puts it in the outline.
+fn heading(shaper: &mut Shaper<'_>, c: &mut Cursor, text: &str, size: f32, before: f32, level: u8) {
     let full = PAGE_W - 2.0 * MARGIN;
     let lines = wrap(shaper, Style::Bold, size, full, text);
     // A heading never ends a page: it keeps two lines of what follows.
     c.room(before + size * LEADING * lines.len() as f32 + 2.0 * BODY * LEADING);
     if c.y > MARGIN {
         c.y += before;
+    }
+    if level > 0 {
+        c.marks.push(Mark {
+            level,
+            title: clean(text),
+            page: c.pages.len() - 1,
+            y: c.y,
+        });
     }
     for l in lines {
         put(c, MARGIN, full, size, Style::Bold, false, l);

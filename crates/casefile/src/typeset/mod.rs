@@ -10,8 +10,10 @@ mod shape;
 
 use krilla::color::rgb;
 use krilla::configure::{Archival, ConfigurationBuilder, Validator};
+use krilla::destination::XyzDestination;
 use krilla::geom::{PathBuilder, Point, Rect};
 use krilla::metadata::{DateTime, Metadata};
+use krilla::outline::{Outline, OutlineNode};
 use krilla::page::PageSettings;
 use krilla::paint::Fill;
 use krilla::{Document, SerializeSettings};
@@ -67,7 +69,7 @@ pub struct Info<'a> {
 /// `blocks` set on A4 pages as PDF/A-2u.
 pub fn pdf(fonts: &Fonts, blocks: &[Block], info: &Info<'_>) -> Result<Vec<u8>, TypesetError> {
     let mut shaper = Shaper::new(fonts)?;
-    let pages = layout::pages(&mut shaper, blocks);
+    let (pages, marks) = layout::pages(&mut shaper, blocks);
     let settings = SerializeSettings {
         configuration: ConfigurationBuilder::new()
             .set_validator(Validator::A(Archival::A2_U))
@@ -85,6 +87,7 @@ pub fn pdf(fonts: &Fonts, blocks: &[Block], info: &Info<'_>) -> Result<Vec<u8>, 
         meta = meta.creation_date(d);
     }
     doc.set_metadata(meta);
+    doc.set_outline(outline(&marks));
     let count = pages.len();
     let Some(size) = PageSettings::from_wh(PAGE_W, PAGE_H) else {
         return Err(TypesetError::Pdf("A4 is not a page size".into()));
@@ -120,6 +123,31 @@ pub fn pdf(fonts: &Fonts, blocks: &[Block], info: &Info<'_>) -> Result<Vec<u8>, 
     }
     doc.finish()
         .map_err(|e| TypesetError::Pdf(format!("{e:?}")))
+}
+
+/// The bookmarks: each section, with the headings inside it beneath.
+fn outline(marks: &[layout::Mark]) -> Outline {
+    let mut outline = Outline::new();
+    let mut section: Option<OutlineNode> = None;
+    for m in marks {
+        let node = OutlineNode::new(
+            m.title.clone(),
+            XyzDestination::new(m.page, Point::from_xy(0.0, m.y)),
+        );
+        match (m.level, section.as_mut()) {
+            (2, Some(s)) => s.push_child(node),
+            _ => {
+                if let Some(s) = section.take() {
+                    outline.push_child(s);
+                }
+                section = Some(node);
+            }
+        }
+    }
+    if let Some(s) = section {
+        outline.push_child(s);
+    }
+    outline
 }
 
 fn fill(grey: u8) -> Fill {
