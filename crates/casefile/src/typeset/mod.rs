@@ -66,20 +66,45 @@ pub struct Info<'a> {
     pub created: &'a str,
 }
 
-/// `blocks` set on A4 pages as PDF/A-2u.
+/// `blocks` set on A4 pages as PDF/A-2u. Should the text hold something
+/// PDF/A refuses that `clean` did not foresee, the same pages are written as
+/// plain PDF rather than not at all.
 pub fn pdf(fonts: &Fonts, blocks: &[Block], info: &Info<'_>) -> Result<Vec<u8>, TypesetError> {
     let mut shaper = Shaper::new(fonts)?;
     let (pages, marks) = layout::pages(&mut shaper, blocks);
-    let settings = SerializeSettings {
+    let archival = SerializeSettings {
         configuration: ConfigurationBuilder::new()
             .set_validator(Validator::A(Archival::A2_U))
             .finish()
             .map_err(|e| TypesetError::Pdf(format!("{e:?}")))?,
         ..SerializeSettings::default()
     };
+    match write(&shaper, &pages, &marks, info, archival) {
+        Err(krilla::error::KrillaError::Validation(_)) => {
+            write(&shaper, &pages, &marks, info, SerializeSettings::default())
+        }
+        other => other,
+    }
+    .map_err(|e| TypesetError::Pdf(format!("{e:?}")))
+}
+
+/// The longest title the document's properties hold (PDF strings end at 32,767).
+const MAX_TITLE_CHARS: usize = 1000;
+
+fn write(
+    shaper: &Shaper<'_>,
+    pages: &[layout::Page],
+    marks: &[layout::Mark],
+    info: &Info<'_>,
+    settings: SerializeSettings,
+) -> Result<Vec<u8>, krilla::error::KrillaError> {
     let mut doc = Document::new_with(settings);
+    let title: String = shape::clean(info.title)
+        .chars()
+        .take(MAX_TITLE_CHARS)
+        .collect();
     let mut meta = Metadata::new()
-        .title(info.title.to_string())
+        .title(title)
         .creator("Casefile".to_string())
         .producer("Casefile".to_string())
         .language("en".to_string());
@@ -87,11 +112,9 @@ pub fn pdf(fonts: &Fonts, blocks: &[Block], info: &Info<'_>) -> Result<Vec<u8>, 
         meta = meta.creation_date(d);
     }
     doc.set_metadata(meta);
-    doc.set_outline(outline(&marks));
+    doc.set_outline(outline(marks));
     let count = pages.len();
-    let Some(size) = PageSettings::from_wh(PAGE_W, PAGE_H) else {
-        return Err(TypesetError::Pdf("A4 is not a page size".into()));
-    };
+    let size = PageSettings::from_wh(PAGE_W, PAGE_H).unwrap_or_default();
     for (n, page) in pages.iter().enumerate() {
         let mut p = doc.start_page_with(size.clone());
         let mut surface = p.surface();
@@ -106,7 +129,7 @@ pub fn pdf(fonts: &Fonts, blocks: &[Block], info: &Info<'_>) -> Result<Vec<u8>, 
             }
         }
         for line in &page.lines {
-            draw(&shaper, &mut surface, line);
+            draw(shaper, &mut surface, line);
         }
         let footer = layout::Line {
             x: 56.0,
@@ -117,12 +140,11 @@ pub fn pdf(fonts: &Fonts, blocks: &[Block], info: &Info<'_>) -> Result<Vec<u8>, 
             grey: true,
             text: shape::clean(&format!("{} · page {} of {count}", info.footer, n + 1)),
         };
-        draw(&shaper, &mut surface, &footer);
+        draw(shaper, &mut surface, &footer);
         surface.finish();
         p.finish();
     }
     doc.finish()
-        .map_err(|e| TypesetError::Pdf(format!("{e:?}")))
 }
 
 /// The bookmarks: each section, with the headings inside it beneath.

@@ -57,17 +57,32 @@ fn loaded(fonts: &Fonts, style: Style) -> Vec<Loaded<'_>> {
 }
 
 /// Characters that would end a bidi paragraph or draw nothing visible
-/// become spaces, so no text a user wrote vanishes from the page.
+/// become spaces, so no text a user wrote vanishes from the page; the byte
+/// order mark and noncharacters, which PDF/A forbids a glyph to stand for,
+/// are dropped; private-use characters (which mean nothing outside their
+/// own font) become U+FFFD.
 pub(crate) fn clean(text: &str) -> String {
     text.chars()
+        .filter(|c| !matches!(c, '\u{FEFF}' | '\u{FFFE}' | '\u{FFFF}'))
         .map(|c| {
             if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{85}') {
                 ' '
+            } else if matches!(c as u32, 0xE000..=0xF8FF | 0xF0000..=0x10FFFF) {
+                '\u{FFFD}'
             } else {
                 c
             }
         })
         .collect()
+}
+
+/// Unicode's default-ignorable characters (joiners, bidi controls,
+/// variation selectors…): a font need not have them, the shaper hides them.
+fn ignorable(c: char) -> bool {
+    matches!(c as u32,
+        0x00AD | 0x034F | 0x061C | 0x115F..=0x1160 | 0x17B4..=0x17B5 | 0x180B..=0x180F
+        | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x206F | 0x3164 | 0xFE00..=0xFE0F
+        | 0xFFA0 | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A | 0xE0000..=0xE0FFF)
 }
 
 impl<'a> Shaper<'a> {
@@ -150,7 +165,10 @@ impl<'a> Shaper<'a> {
         let faces = self.faces(style);
         text.chars()
             .map(|c| {
-                if c.is_whitespace() || faces.iter().any(|f| f.face.glyph_index(c).is_some()) {
+                if c.is_whitespace()
+                    || ignorable(c)
+                    || faces.iter().any(|f| f.face.glyph_index(c).is_some())
+                {
                     c
                 } else {
                     '\u{FFFD}'
