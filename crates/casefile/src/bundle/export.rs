@@ -33,7 +33,7 @@ use crate::case::matrix::corroboration_by;
 use crate::case::sheet::{ConsentUse, Regime};
 use crate::case::{self, CaseSheet};
 use crate::custody::log::{self, Signing};
-use crate::custody::merkle::inclusion_proof;
+use crate::custody::merkle::Prover;
 use crate::custody::{Action, NewEvent};
 use crate::media::MediaInfo;
 use crate::names::{FileName, Id, Line, Text};
@@ -578,6 +578,7 @@ fn custody(
     let mut lines = String::new();
     let mut disclosed = String::new();
     let mut proofs = Vec::new();
+    let mut prover = Prover::new(&head.leaves);
     for it in items {
         for stored in log::raw_events(vault.conn(), &it.id, head.size)? {
             let seq = stored.seq;
@@ -620,7 +621,8 @@ fn custody(
                 seq,
                 leaf_index: index as u64,
                 leaf_hash: Sha256Hex::of(&head.leaves[index]),
-                path: inclusion_proof(index, &head.leaves)
+                path: prover
+                    .proof(index)
                     .iter()
                     .map(Sha256Hex::of)
                     .collect(),
