@@ -308,20 +308,26 @@ pub struct DeriveArgs {
 }
 
 fn read_text(path: Option<&Path>, what: &str) -> anyhow::Result<String> {
-    let mut text = String::new();
+    let limit = testimony::MAX_STATEMENT;
+    let mut bytes = Vec::new();
     match path {
         Some(p) if p != Path::new("-") => std::fs::File::open(p)
-            .and_then(|f| {
-                f.take(testimony::MAX_STATEMENT as u64 + 1)
-                    .read_to_string(&mut text)
-            })
+            .and_then(|f| f.take(limit as u64 + 1).read_to_end(&mut bytes))
             .with_context(|| format!("cannot read the {what} {}", p.display()))?,
         _ => std::io::stdin()
-            .take(testimony::MAX_STATEMENT as u64 + 1)
-            .read_to_string(&mut text)
+            .take(limit as u64 + 1)
+            .read_to_end(&mut bytes)
             .with_context(|| format!("cannot read the {what} from standard input"))?,
     };
-    Ok(text)
+    // Said before parsing: a sheet cut at the limit would otherwise be
+    // reported as ending too early, somewhere past its 16 millionth byte.
+    if bytes.len() > limit {
+        anyhow::bail!(
+            "the {what} is larger than the {} MiB it may be",
+            limit / (1024 * 1024)
+        );
+    }
+    String::from_utf8(bytes).map_err(|e| anyhow::anyhow!("the {what} is not UTF-8 text ({e})"))
 }
 
 /// Runs a `case` subcommand.
@@ -833,6 +839,14 @@ pub fn search(vault: &mut Vault, query: &str, json: bool) -> anyhow::Result<Exit
     let hits = &found.hits;
     if json {
         output::json(hits)?;
+        // The list stays a list (scripts read it); the truncation is said
+        // where a person running the script sees it.
+        if found.more {
+            warn!(
+                "these are the best {} matches; more matched: add a word to narrow the search",
+                hits.len()
+            );
+        }
     } else if hits.is_empty() {
         say!("nothing found");
     } else {

@@ -3823,6 +3823,181 @@ fn i19_a_search_that_matches_more_than_it_shows_says_so() {
     );
     let hits = env.json(&["search", "zebra"]);
     assert_eq!(hits.as_array().unwrap().len(), 200);
+    // With --json too, on standard error (review of issue 19.4).
+    let out = env.run(&["--json", "search", "zebra"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("more matched"), "{err}");
     let out = env.ok(&["search", "zebra crossing 204"]);
     assert!(!out.contains("more matched"), "{out}");
+}
+
+/// Typesets `blocks` with the system's fonts and gives the PDF's path.
+fn typeset_to(dir: &Path, blocks: &[casefile::typeset::Block], title: &str) -> PathBuf {
+    let fonts = casefile::typeset::Fonts::system().unwrap();
+    let info = casefile::typeset::Info {
+        title,
+        footer: title,
+        created: "2026-12-04T12:00:00Z",
+    };
+    let pdf = casefile::typeset::pdf(&fonts, blocks, &info).unwrap();
+    let path = dir.join("typeset.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    path
+}
+
+/// The words pdftotext finds in a PDF, with their boxes: (page, x min, y
+/// min, x max, word).
+fn pdf_words(pdf: &Path) -> Vec<(usize, f32, f32, f32, String)> {
+    let out = Command::new("pdftotext")
+        .args(["-bbox", pdf.to_str().unwrap(), "-"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let html = String::from_utf8(out.stdout).unwrap();
+    let attr = |tag: &str, name: &str| -> f32 {
+        let at = tag.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+        tag[at..].split('"').next().unwrap().parse().unwrap()
+    };
+    let mut page = 0;
+    let mut words = Vec::new();
+    for piece in html.split('<').skip(1) {
+        if piece.starts_with("page ") {
+            page += 1;
+        } else if let Some(tag) = piece.strip_prefix("word ") {
+            let (attrs, word) = tag.split_once('>').unwrap();
+            words.push((
+                page,
+                attr(attrs, "xMin"),
+                attr(attrs, "yMin"),
+                attr(attrs, "xMax"),
+                word.to_string(),
+            ));
+        }
+    }
+    words
+}
+
+/// Review of issue 19.3: a long word without spaces (a paste with no
+/// spaces, or Chinese or Arabic with none) was typeset in time quadratic in
+/// its length: each glyph's text was found by a linear search of the
+/// clusters, and each shaping built HarfBuzz's plan anew (100,000 letters
+/// took 11 s, a mebibyte more than five minutes). Every letter must reach
+/// the page, in a time this test's run shows.
+#[test]
+fn i19_review_a_long_word_without_spaces_is_typeset_in_one_pass() {
+    use casefile::typeset::Block;
+    let dir = tempfile::tempdir().unwrap();
+    let latin = "q".repeat(120_000);
+    let chinese = "警".repeat(20_000);
+    let arabic = "ب".repeat(20_000);
+    let blocks = [
+        Block::Paragraph {
+            text: latin,
+            grey: false,
+        },
+        Block::Paragraph {
+            text: chinese,
+            grey: false,
+        },
+        Block::Paragraph {
+            text: arabic,
+            grey: false,
+        },
+    ];
+    let started = Instant::now();
+    let pdf = typeset_to(dir.path(), &blocks, "Long words");
+    eprintln!("typeset in {:?}", started.elapsed());
+    let text = Command::new("pdftotext")
+        .args([pdf.to_str().unwrap(), "-"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert_eq!(text.matches('q').count(), 120_000);
+    assert_eq!(text.matches('警').count(), 20_000);
+    assert_eq!(text.matches('ب').count(), 20_000);
+}
+
+/// Review of issue 19.3: a paragraph's direction was taken line by line,
+/// so an Arabic paragraph quoting English words had each line that began
+/// with an English word set flush left and ordered left to right. Every
+/// line of a right-to-left paragraph is now set flush right.
+#[test]
+fn i19_review_every_line_of_a_right_to_left_paragraph_is_set_flush_right() {
+    use casefile::typeset::Block;
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!("قال الشاهد {}", "Ministry ".repeat(120));
+    let pdf = typeset_to(
+        dir.path(),
+        &[Block::Paragraph { text, grey: false }],
+        "Direction",
+    );
+    let words = pdf_words(&pdf);
+    let mut lines: std::collections::BTreeMap<i32, f32> = Default::default();
+    // The footer, at 800, is set left to right.
+    for (_, _, y, x_max, _) in words.iter().filter(|w| w.2 < 780.0) {
+        let right = lines.entry(y.round() as i32).or_insert(0.0);
+        *right = right.max(*x_max);
+    }
+    assert!(lines.len() >= 3, "{lines:?}");
+    for (y, right) in &lines {
+        assert!(
+            *right > 530.0,
+            "the line at {y} ends at {right}, not at the right margin (539): {lines:?}"
+        );
+    }
+}
+
+/// Review of issue 19.3: the footer was not wrapped or cut, so a case with
+/// a long title pushed "page N of M" off the page. The title is cut short
+/// with an ellipsis and the page number stays inside the margin.
+#[test]
+fn i19_review_a_long_title_leaves_the_page_number_on_the_page() {
+    use casefile::typeset::Block;
+    let dir = tempfile::tempdir().unwrap();
+    let title =
+        "Arbitrary detention of the members of the Independent Lawyers' Association ".repeat(6);
+    let pdf = typeset_to(
+        dir.path(),
+        &[Block::Paragraph {
+            text: "Text.".into(),
+            grey: false,
+        }],
+        &title,
+    );
+    let words = pdf_words(&pdf);
+    let last = words.iter().rev().take(4).collect::<Vec<_>>();
+    let tail: Vec<&str> = last.iter().rev().map(|w| w.4.as_str()).collect();
+    assert_eq!(tail, ["page", "1", "of", "1"], "{words:?}");
+    for w in last {
+        assert!(w.3 <= 595.28 - 56.0 + 0.5, "{w:?} runs past the margin");
+    }
+    assert!(words.iter().any(|w| w.4.ends_with('…')), "{words:?}");
+}
+
+/// Review of issue 19: a case sheet over the 16 MiB limit was cut at the
+/// limit and parsed, so the user read "EOF while parsing … column
+/// 16777217" instead of what was wrong. The size is now said first.
+#[test]
+fn i19_review_a_sheet_over_the_limit_is_refused_for_its_size() {
+    let env = Env::init();
+    let case = env.json(&["case", "new", "--title", "T", "--type", "gross-violation"])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let sheet = env.path("big.json");
+    let filler = "a".repeat(17 * 1024 * 1024);
+    std::fs::write(&sheet, format!("{{\"title\": \"{filler}\"}}")).unwrap();
+    let err = env.fails(
+        &["case", "edit", &case, "--file", sheet.to_str().unwrap()],
+        2,
+    );
+    assert!(
+        err.contains("the case sheet is larger than the 16 MiB it may be"),
+        "{err}"
+    );
+    assert!(!err.contains("EOF"), "{err}");
+    assert_eq!(
+        env.json(&["case", "show", &case])["title"].as_str(),
+        Some("T")
+    );
 }

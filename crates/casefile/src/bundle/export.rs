@@ -621,11 +621,7 @@ fn custody(
                 seq,
                 leaf_index: index as u64,
                 leaf_hash: Sha256Hex::of(&head.leaves[index]),
-                path: prover
-                    .proof(index)
-                    .iter()
-                    .map(Sha256Hex::of)
-                    .collect(),
+                path: prover.proof(index).iter().map(Sha256Hex::of).collect(),
             });
         }
     }

@@ -5,7 +5,7 @@
 
 use super::Block;
 use super::fonts::Style;
-use super::shape::{Shaper, clean};
+use super::shape::{Shaper, clean, right_to_left};
 
 /// A4 in points.
 pub(crate) const PAGE_W: f32 = 595.28;
@@ -28,6 +28,15 @@ pub(crate) struct Line {
     pub(crate) style: Style,
     pub(crate) grey: bool,
     pub(crate) text: String,
+    /// Its paragraph runs right to left (so every line of it does, not
+    /// only those whose first strong character is Arabic).
+    pub(crate) rtl: bool,
+}
+
+/// One line of a paragraph, and the paragraph's direction.
+pub(crate) struct Broken {
+    text: String,
+    rtl: bool,
 }
 
 /// What is drawn on one page.
@@ -111,6 +120,7 @@ pub(crate) fn pages(shaper: &mut Shaper<'_>, blocks: &[Block]) -> (Vec<Page>, Ve
                                 style: Style::Regular,
                                 grey: false,
                                 text: "•".into(),
+                                rtl: false,
                             });
                             first = false;
                         }
@@ -150,7 +160,8 @@ pub(crate) fn pages(shaper: &mut Shaper<'_>, blocks: &[Block]) -> (Vec<Page>, Ve
                                 size: BODY - 1.0,
                                 style: Style::Bold,
                                 grey: true,
-                                text: l.clone(),
+                                text: l.text.clone(),
+                                rtl: l.rtl,
                             });
                         }
                         if let Some(v) = values.get(i) {
@@ -161,7 +172,8 @@ pub(crate) fn pages(shaper: &mut Shaper<'_>, blocks: &[Block]) -> (Vec<Page>, Ve
                                 size: BODY,
                                 style: Style::Regular,
                                 grey: false,
-                                text: v.clone(),
+                                text: v.text.clone(),
+                                rtl: v.rtl,
                             });
                         }
                         c.y += BODY * LEADING;
@@ -198,7 +210,7 @@ fn heading(shaper: &mut Shaper<'_>, c: &mut Cursor, text: &str, size: f32, befor
     c.y += size * 0.3;
 }
 
-fn put(c: &mut Cursor, x: f32, width: f32, size: f32, style: Style, grey: bool, text: String) {
+fn put(c: &mut Cursor, x: f32, width: f32, size: f32, style: Style, grey: bool, line: Broken) {
     c.room(size * LEADING);
     let y = c.y + size;
     c.page().lines.push(Line {
@@ -208,7 +220,8 @@ fn put(c: &mut Cursor, x: f32, width: f32, size: f32, style: Style, grey: bool, 
         size,
         style,
         grey,
-        text,
+        text: line.text,
+        rtl: line.rtl,
     });
     c.y += size * LEADING;
 }
@@ -254,10 +267,12 @@ pub(crate) fn wrap(
     size: f32,
     width: f32,
     text: &str,
-) -> Vec<String> {
-    let mut lines = Vec::new();
+) -> Vec<Broken> {
+    let mut out = Vec::new();
     for para in text.split('\n') {
         let para = clean(para);
+        let rtl = right_to_left(&para);
+        let mut lines = Vec::new();
         let mut line = String::new();
         let mut used = 0.0;
         for token in tokens(&para) {
@@ -293,8 +308,9 @@ pub(crate) fn wrap(
             }
         }
         lines.push(line.trim_end().to_string());
+        out.extend(lines.into_iter().map(|text| Broken { text, rtl }));
     }
-    lines
+    out
 }
 
 #[cfg(test)]

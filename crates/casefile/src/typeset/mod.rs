@@ -114,6 +114,7 @@ fn write(
     doc.set_metadata(meta);
     doc.set_outline(outline(marks));
     let count = pages.len();
+    let footer = footer_fitting(shaper, info.footer, count);
     let size = PageSettings::from_wh(PAGE_W, PAGE_H).unwrap_or_default();
     for (n, page) in pages.iter().enumerate() {
         let mut p = doc.start_page_with(size.clone());
@@ -132,19 +133,56 @@ fn write(
             draw(shaper, &mut surface, line);
         }
         let footer = layout::Line {
-            x: 56.0,
+            x: FOOTER_X,
             y: PAGE_H - 36.0,
-            width: PAGE_W - 112.0,
-            size: 7.5,
+            width: PAGE_W - 2.0 * FOOTER_X,
+            size: FOOTER_SIZE,
             style: Style::Regular,
             grey: true,
-            text: shape::clean(&format!("{} · page {} of {count}", info.footer, n + 1)),
+            text: format!("{footer} · page {} of {count}", n + 1),
+            rtl: false,
         };
         draw(shaper, &mut surface, &footer);
         surface.finish();
         p.finish();
     }
     doc.finish()
+}
+
+const FOOTER_X: f32 = 56.0;
+const FOOTER_SIZE: f32 = 7.5;
+
+/// `text` cut short with an ellipsis where it would push "page N of M"
+/// off the page (a case's title can be as long as a paragraph).
+fn footer_fitting(shaper: &Shaper<'_>, text: &str, count: usize) -> String {
+    let text = shape::clean(text);
+    let room = PAGE_W - 2.0 * FOOTER_X;
+    let fits = |t: &str| {
+        let line = format!("{t} · page {count} of {count}");
+        shaper.shape(Style::Regular, &line, Some(false)).width * FOOTER_SIZE <= room
+    };
+    if fits(&text) {
+        return text;
+    }
+    let chars: Vec<char> = text.chars().collect();
+    // The longest prefix that fits, found by halving.
+    let (mut lo, mut hi) = (0, chars.len());
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        let t: String = chars[..mid].iter().chain(['…'].iter()).collect();
+        if fits(&t) {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    let mut t: String = chars[..lo]
+        .iter()
+        .collect::<String>()
+        .trim_end()
+        .to_string();
+    t.push('…');
+    t
 }
 
 /// The bookmarks: each section, with the headings inside it beneath.
@@ -180,7 +218,7 @@ fn fill(grey: u8) -> Fill {
 }
 
 fn draw(shaper: &Shaper<'_>, surface: &mut krilla::surface::Surface<'_>, line: &layout::Line) {
-    let shaped = shaper.shape(line.style, &line.text);
+    let shaped = shaper.shape(line.style, &line.text, Some(line.rtl));
     let width = shaped.width * line.size;
     let mut x = if shaped.rtl {
         line.x + (line.width - width).max(0.0)

@@ -3,12 +3,13 @@
 //! reads right to left inside a Latin line, and the reverse), and each run
 //! shaped with HarfBuzz's rules (rustybuzz), so Arabic letters join.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ops::Range;
 
 use krilla::text::{Font, GlyphId, KrillaGlyph};
-use rustybuzz::{Direction, Face, UnicodeBuffer};
-use unicode_bidi::BidiInfo;
+use rustybuzz::{Direction, Face, Script, ShapePlan, UnicodeBuffer, script};
+use unicode_bidi::{BidiInfo, Level};
 
 use super::TypesetError;
 use super::fonts::{Fonts, Style};
@@ -41,6 +42,10 @@ pub(crate) struct Shaper<'a> {
     regular: Vec<Loaded<'a>>,
     bold: Vec<Loaded<'a>>,
     widths: HashMap<(Style, String), f32>,
+    /// Shaping plans by style, face, direction and script: making one
+    /// costs far more than shaping a word with it, and a report shapes
+    /// every word.
+    plans: RefCell<HashMap<(Style, usize, bool, Script), ShapePlan>>,
 }
 
 fn loaded(fonts: &Fonts, style: Style) -> Vec<Loaded<'_>> {
@@ -76,6 +81,15 @@ pub(crate) fn clean(text: &str) -> String {
         .collect()
 }
 
+/// Whether the paragraph `text` runs right to left: the direction of its
+/// first strong character, as the bidirectional algorithm decides it.
+pub(crate) fn right_to_left(text: &str) -> bool {
+    BidiInfo::new(text, None)
+        .paragraphs
+        .first()
+        .is_some_and(|p| p.level.is_rtl())
+}
+
 /// Unicode's default-ignorable characters (joiners, bidi controls,
 /// variation selectors…): a font need not have them, the shaper hides them.
 fn ignorable(c: char) -> bool {
@@ -98,6 +112,7 @@ impl<'a> Shaper<'a> {
             regular,
             bold: loaded(fonts, Style::Bold),
             widths: HashMap::new(),
+            plans: RefCell::new(HashMap::new()),
         })
     }
 
@@ -125,15 +140,18 @@ impl<'a> Shaper<'a> {
         if let Some(w) = self.widths.get(&(style, text.to_string())) {
             return *w;
         }
-        let w = self.shape(style, text).width;
+        let w = self.shape(style, text, Some(false)).width;
         self.widths.insert((style, text.to_string()), w);
         w
     }
 
-    /// `text` (one line, already cleaned) laid out for drawing.
-    pub(crate) fn shape(&self, style: Style, text: &str) -> Shaped {
+    /// `text` (one line, already cleaned) laid out for drawing, in its
+    /// paragraph's direction (`Some(true)` right to left), or in the
+    /// direction of its own first strong character when `None`.
+    pub(crate) fn shape(&self, style: Style, text: &str, rtl: Option<bool>) -> Shaped {
         let text = self.covered(style, text);
-        let bidi = BidiInfo::new(&text, None);
+        let base = rtl.map(|r| if r { Level::rtl() } else { Level::ltr() });
+        let bidi = BidiInfo::new(&text, base);
         let Some(para) = bidi.paragraphs.first() else {
             return Shaped {
                 runs: Vec::new(),
@@ -198,12 +216,25 @@ impl<'a> Shaper<'a> {
         let mut buffer = UnicodeBuffer::new();
         buffer.push_str(text);
         buffer.guess_segment_properties();
-        buffer.set_direction(if rtl {
+        let direction = if rtl {
             Direction::RightToLeft
         } else {
             Direction::LeftToRight
+        };
+        buffer.set_direction(direction);
+        let script = buffer.script();
+        let mut plans = self.plans.borrow_mut();
+        let plan = plans.entry((style, face, rtl, script)).or_insert_with(|| {
+            let known = (script != script::UNKNOWN).then_some(script);
+            ShapePlan::new(
+                &loaded.face,
+                direction,
+                known,
+                buffer.language().as_ref(),
+                &[],
+            )
         });
-        let output = rustybuzz::shape(&loaded.face, &[], buffer);
+        let output = rustybuzz::shape_with_plan(&loaded.face, plan, buffer);
         let upem = loaded.face.units_per_em() as f32;
         let infos = output.glyph_infos();
         let positions = output.glyph_positions();
@@ -214,8 +245,7 @@ impl<'a> Shaper<'a> {
         starts.dedup();
         let end_of = |start: usize| {
             starts
-                .iter()
-                .find(|&&s| s > start)
+                .get(starts.partition_point(|&s| s <= start))
                 .copied()
                 .unwrap_or(text.len())
         };
