@@ -4001,3 +4001,38 @@ fn i19_review_a_sheet_over_the_limit_is_refused_for_its_size() {
         Some("T")
     );
 }
+
+/// Review of issue 18.2: the first 12 bytes of a HEIC (a phone photo cut
+/// short in transfer) and an empty file were both stored as text/plain,
+/// because NUL bytes are valid UTF-8; the desktop then offered them as
+/// text. A sample holding NUL is binary, and an empty file is said to be
+/// empty, as `file --mime-type` says.
+#[test]
+fn i18_review_a_truncated_photo_and_an_empty_file_are_not_text() {
+    let env = Env::init();
+    let heic = env.path("IMG_0001.HEIC");
+    std::fs::write(&heic, b"\0\0\0\x18ftyphe").unwrap();
+    let empty = env.path("empty.txt");
+    std::fs::write(&empty, b"").unwrap();
+    let note = env.path("note.txt");
+    std::fs::write(&note, "seen at the checkpoint\r\n").unwrap();
+    for (path, expected) in [
+        (&heic, "application/octet-stream"),
+        (&empty, "inode/x-empty"),
+        (&note, "text/plain"),
+    ] {
+        let added = env.json(&["add", path.to_str().unwrap()]);
+        assert_eq!(added[0]["mime"], expected, "{}: {added}", path.display());
+        // file(1) agrees, but for the cut photo, which it calls
+        // application/octet-stream or image/heic by its version.
+        if expected != "application/octet-stream" {
+            let out = Command::new("file")
+                .args(["--brief", "--mime-type"])
+                .arg(path)
+                .output()
+                .unwrap();
+            let said = String::from_utf8_lossy(&out.stdout);
+            assert_eq!(said.trim(), expected, "file(1) on {}", path.display());
+        }
+    }
+}

@@ -159,9 +159,22 @@ fn walk(
     Ok(())
 }
 
+/// The media type of a file from its first bytes. Text is UTF-8 without
+/// the control characters text never holds (a NUL marks a binary format,
+/// such as the header of a truncated photo); an empty file is said to be
+/// empty, as `file --mime-type` says.
 fn detect_mime(head: &[u8]) -> String {
     if let Some(t) = infer::get(head) {
         return t.mime_type().to_string();
+    }
+    if head.is_empty() {
+        return "inode/x-empty".into();
+    }
+    if head
+        .iter()
+        .any(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b) || b == 0x7f)
+    {
+        return "application/octet-stream".into();
     }
     match std::str::from_utf8(head) {
         Ok(_) => "text/plain".into(),
@@ -662,6 +675,12 @@ mod tests {
         );
         assert_eq!(detect_mime("plain words, Ωμέγα".as_bytes()), "text/plain");
         assert_eq!(detect_mime(&[0xe4, 0xb8]), "text/plain");
+        assert_eq!(detect_mime(b"line\r\n\tindented\x0c"), "text/plain");
+        assert_eq!(detect_mime(b""), "inode/x-empty");
+        assert_eq!(
+            detect_mime(b"\0\0\0\x0cftypheic"),
+            "application/octet-stream"
+        );
         assert_eq!(
             detect_mime(&[0x00, 0xff, 0xfe, 0x80, 0x81]),
             "application/octet-stream"
